@@ -1,0 +1,86 @@
+"""One check run: read the config the Beat's way, probe every target, assemble the Report."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Mapping, Optional, Tuple
+
+from esprobe import __version__
+from esprobe.context import DEADLINE_FACTOR, DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Deadline, ProbeContext
+from esprobe.model import ConfigInfo, Report
+from esprobe.redact import Redactor
+
+KNOWN_BEATS = ("metricbeat", "filebeat", "heartbeat", "auditbeat", "packetbeat", "winlogbeat", "osquerybeat")
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """The command line of ``esprobe check``, already parsed and validated."""
+
+    config_paths: Tuple[str, ...] = ()
+    overrides: Tuple[str, ...] = ()
+    keystore: Optional[str] = None
+    timeout: float = DEFAULT_TIMEOUT
+    hosts_file: Optional[str] = None
+    nameservers: Tuple[Tuple[str, int], ...] = ()
+    only: Tuple[str, ...] = ()
+    warn_days: int = 30
+    crit_days: int = 7
+    concurrency: int = DEFAULT_CONCURRENCY
+    environ: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+
+def default_config_paths(cwd: str) -> Tuple[str, ...]:
+    """Without -c, use the one ``<beat>.yml`` in the working directory, as the Beat would."""
+    found = [f"{beat}.yml" for beat in KNOWN_BEATS if os.path.isfile(os.path.join(cwd, f"{beat}.yml"))]
+    return tuple(found[:1]) if len(found) == 1 else ()
+
+
+def run_check(options: CheckOptions, redactor: Redactor) -> Tuple[Report, object]:
+    """Run the whole check. Returns the report and the loaded config (the bundle wants both)."""
+    from esprobe.config import load_config
+    from esprobe.runner import run_probes
+
+    started_wall = time.time()
+    started = time.monotonic()
+    loaded = load_config(
+        options.config_paths,
+        options.overrides,
+        environ=options.environ,
+        keystore_path=options.keystore,
+        only=options.only,
+        redactor=redactor,
+    )
+    ctx = ProbeContext(
+        timeout=options.timeout,
+        deadline=Deadline(options.timeout * DEADLINE_FACTOR),
+        hosts_file=options.hosts_file or "/etc/hosts",
+        hosts_file_overridden=options.hosts_file is not None,
+        nameservers=options.nameservers,
+        environ=options.environ,
+        warn_days=options.warn_days,
+        crit_days=options.crit_days,
+        beat=loaded.beat,
+    )
+    targets = run_probes(loaded.targets, ctx, concurrency=options.concurrency)
+    report = Report(
+        esprobe_version=__version__,
+        started_at=_iso(started_wall),
+        duration_ms=round((time.monotonic() - started) * 1000, 3),
+        config=ConfigInfo(loaded.path, loaded.beat),
+        findings=loaded.findings,
+        targets=targets,
+        timestamp=started_wall,
+        warn_days=options.warn_days,
+        crit_days=options.crit_days,
+    )
+    return report, loaded
+
+
+def _iso(unix: float) -> str:
+    moment = _dt.datetime.fromtimestamp(unix, _dt.timezone.utc).replace(microsecond=0)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+

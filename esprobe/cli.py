@@ -1,0 +1,273 @@
+"""
+The command line: parse, run, render, write, and the one exit-code table.
+
+Kept light on purpose: `esprobe --version` and `--help` must not import requests, pyOpenSSL,
+cryptography or dnspython, so everything heavy is imported inside the functions that need it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from typing import List, Mapping, Optional, Sequence, TextIO
+
+from esprobe import __version__
+
+EXIT_OK, EXIT_WARN, EXIT_FAIL, EXIT_UNKNOWN = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, the shell convention
+
+ROLES = ("elasticsearch", "kibana", "monitoring", "logstash")
+FORMATS = ("table", "json", "nagios", "prometheus")
+SUBCOMMANDS = ("check", "bundle", "demo")
+
+_DESCRIPTION = """\
+Tell why a Beat can or cannot talk securely to Elasticsearch and Kibana. esprobe reads the Beat's
+config the way the Beat does, then checks dns, tcp, tls, hostname, http, auth and privileges for
+every host, and says what to change."""
+
+_EPILOG = """\
+examples:
+  esprobe -c /etc/metricbeat/metricbeat.yml            troubleshoot from a shell
+  esprobe -c metricbeat.yml --format json --only elasticsearch
+  esprobe -c metricbeat.yml -E 'output.elasticsearch.hosts=["https://es2:9200"]'
+  esprobe -c metricbeat.yml --format nagios             a Nagios/Icinga check (exit 0/1/2/3)
+  esprobe -c metricbeat.yml --format prometheus --output /var/lib/node_exporter/esprobe.prom
+  esprobe bundle -c metricbeat.yml                      a redacted zip for a support case
+  esprobe demo                                          see it work, no Elasticsearch needed
+
+exit codes: 0 ok, 1 warnings, 2 a stage failed, 3 could not judge (bad command line or config)"""
+
+
+@dataclass
+class Environment:
+    """The process's streams and environment, built once in `main` (never at import time)."""
+
+    stdout: TextIO
+    stderr: TextIO
+    stdout_isatty: bool
+    environ: Mapping[str, str]
+    cwd: str
+
+    @classmethod
+    def from_process(cls) -> "Environment":
+        return cls(sys.stdout, sys.stderr, sys.stdout.isatty(), dict(os.environ), os.getcwd())
+
+
+class UsageError(Exception):
+    """The command line cannot be run as given."""
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _add_check_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-c", "--config", action="append", default=[], metavar="PATH",
+                        help="the Beat's YAML config (repeatable, merged in order, as the Beat does)")
+    parser.add_argument("-E", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a setting, with the Beat's -E syntax")
+    parser.add_argument("--keystore", metavar="PATH", help="the Beat's keystore (default: where the Beat keeps it)")
+    parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+    parser.add_argument("--output", metavar="PATH", help="write the report to PATH atomically instead of stdout")
+    parser.add_argument("--timeout", type=_positive_float, default=5.0, metavar="SECONDS",
+                        help="bound of each network step (default 5); the run ends within 4x this")
+    parser.add_argument("--hosts-file", metavar="PATH", help="read PATH instead of /etc/hosts")
+    parser.add_argument("--nameserver", action="append", default=[], metavar="ADDR[:PORT]",
+                        help="ask this DNS server instead of resolv.conf's (repeatable)")
+    parser.add_argument("--only", action="extend", nargs="+", choices=ROLES, default=[], metavar="ROLE",
+                        help="probe only these roles: " + ", ".join(ROLES))
+    parser.add_argument("--warn-days", type=_non_negative_int, default=30, metavar="N",
+                        help="warn when a certificate expires within N days (default 30)")
+    parser.add_argument("--crit-days", type=_non_negative_int, default=7, metavar="N",
+                        help="fail when a certificate expires within N days (default 7)")
+    parser.add_argument("--concurrency", type=_positive_int, default=64, metavar="N",
+                        help="targets probed at once (default 64)")
+    parser.add_argument("--no-color", action="store_true", help="no colour in the table (also: NO_COLOR)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="esprobe",
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        usage="esprobe [check|bundle|demo] [-c PATH] [-E KEY=VALUE] [--format FORMAT] [options]",
+    )
+    parser.add_argument("--version", action="version", version=f"esprobe {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="{check,bundle,demo}")
+    check = sub.add_parser("check", help="probe every target of the config (the default)",
+                           epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_check_options(check)
+    bundle = sub.add_parser("bundle", help="run the check and write a redacted support zip",
+                            epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_check_options(bundle)
+    bundle.add_argument("-o", dest="bundle_path", metavar="PATH",
+                        help="the zip to write (default esprobe-bundle-<host>-<UTC time>.zip)")
+    demo = sub.add_parser("demo", help="start stand-in Elasticsearch and Kibana on loopback and show esprobe at work")
+    demo.add_argument("--no-color", action="store_true", help="no colour")
+    demo.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    return parser
+
+
+def _with_default_command(argv: Sequence[str]) -> List[str]:
+    """`esprobe -c x.yml` means `esprobe check -c x.yml`, as the contract says."""
+    args = list(argv)
+    for arg in args:
+        if arg in SUBCOMMANDS:
+            return args
+        if arg in ("-h", "--help", "--version"):
+            return args
+        break
+    return ["check", *args]
+
+
+def _check_options(args: argparse.Namespace, env: Environment):  # type: ignore[no-untyped-def]
+    from esprobe.check import CheckOptions, default_config_paths
+    from esprobe.net.resolver import parse_nameserver
+
+    nameservers = []
+    for text in args.nameserver:
+        try:
+            nameservers.append(parse_nameserver(text))
+        except ValueError as error:
+            raise UsageError(f"--nameserver {text}: {error}") from None
+    if args.crit_days > args.warn_days:
+        raise UsageError(f"--crit-days ({args.crit_days}) must not be greater than --warn-days ({args.warn_days})")
+    paths = tuple(args.config) or default_config_paths(env.cwd)
+    if not paths:
+        raise UsageError("no config file: give the Beat's config with -c PATH")
+    return CheckOptions(
+        config_paths=tuple(os.path.join(env.cwd, p) for p in paths),
+        overrides=tuple(args.overrides),
+        keystore=args.keystore,
+        timeout=args.timeout,
+        hosts_file=args.hosts_file,
+        nameservers=tuple(nameservers),
+        only=tuple(dict.fromkeys(args.only)),
+        warn_days=args.warn_days,
+        crit_days=args.crit_days,
+        concurrency=args.concurrency,
+        environ=env.environ,
+    )
+
+
+def render(report, fmt: str, *, color: bool) -> str:  # type: ignore[no-untyped-def]
+    """Report -> text in the chosen format."""
+    if fmt == "json":
+        from esprobe.render.json import render_json
+
+        return render_json(report)
+    if fmt == "nagios":
+        from esprobe.render.nagios import render_nagios
+
+        return render_nagios(report)
+    if fmt == "prometheus":
+        from esprobe.render.prometheus import render_prometheus
+
+        return render_prometheus(report)
+    from esprobe.render.table import render_table
+
+    return render_table(report, color=color)
+
+
+def _use_color(args: argparse.Namespace, env: Environment) -> bool:
+    if getattr(args, "no_color", False) or "NO_COLOR" in env.environ:
+        return False
+    return env.stdout_isatty and not getattr(args, "output", None)
+
+
+def _run(args: argparse.Namespace, env: Environment) -> int:
+    from esprobe.output import emit
+    from esprobe.redact import Redactor
+
+    if args.command == "demo":
+        from esprobe.demo import run_demo
+
+        return run_demo(env, color=_use_color(args, env))
+
+    options = _check_options(args, env)
+    redactor = Redactor()
+    from esprobe.check import run_check
+
+    report, loaded = run_check(options, redactor)
+    text = render(report, args.format, color=_use_color(args, env))
+    if args.command == "bundle":
+        from esprobe.bundle import BundleError, write_bundle
+
+        try:
+            path = write_bundle(args.bundle_path, report, loaded, options, redactor, env)
+        except BundleError as error:
+            env.stderr.write(f"esprobe: {error}\n")
+            return EXIT_UNKNOWN
+        emit(text, redactor, stream=env.stdout, path=args.output)
+        env.stderr.write(f"esprobe: support bundle written to {path}\n")
+        return report.exit_code
+    try:
+        emit(text, redactor, stream=env.stdout, path=args.output)
+    except OSError as error:
+        env.stderr.write(f"esprobe: cannot write {args.output}: {error.strerror or error}\n")
+        return EXIT_UNKNOWN
+    return report.exit_code
+
+
+def main(argv: Optional[Sequence[str]] = None, env: Optional[Environment] = None) -> int:
+    """Entry point for ``esprobe`` and ``python -m esprobe``; returns the process exit status."""
+    env = env or Environment.from_process()
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = parser.parse_args(_with_default_command(argv))
+    except SystemExit as exit_:  # argparse printed its message or the help already
+        return EXIT_OK if exit_.code in (0, None) else EXIT_UNKNOWN
+    if args.command is None:
+        parser.print_usage(env.stderr)
+        return EXIT_UNKNOWN
+    try:
+        return _run(args, env)
+    except KeyboardInterrupt:
+        env.stderr.write("\nesprobe: interrupted\n")
+        return EXIT_INTERRUPTED
+    except UsageError as error:
+        env.stderr.write(f"esprobe: error: {error}\n")
+        return EXIT_UNKNOWN
+    except Exception:
+        if getattr(args, "debug", False):
+            raise
+        env.stderr.write("esprobe: internal error; run again with --debug and report the traceback\n")
+        return EXIT_UNKNOWN
+
+
+def console_main() -> int:
+    """The console-script entry point: like `main`, but leaves at once on Ctrl-C."""
+    code = main()
+    try:
+        sys.stdout.flush()
+    except Exception:  # a closed pipe (esprobe ... | head) is not an error worth a traceback
+        pass
+    return code

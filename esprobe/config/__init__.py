@@ -1,0 +1,1 @@
+"""Reading a Beat's configuration exactly as the Beat does (being written)."""

@@ -1,0 +1,125 @@
+"""
+The findings catalogue: the one place where every finding code gets its meaning, hint and setting.
+
+Each stage keeps its entries in a sibling module (``findings/tls.py`` ...) so that the catalogue
+stays readable; this module assembles them, and `make` is the only way code builds a `Finding`.
+`docs/findings.md` is generated from `CATALOGUE` (``python -m esprobe.findings``) and a test
+fails when the two drift apart.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from typing import Dict, Mapping, Optional, Tuple
+
+from esprobe.model import Finding, Severity
+
+
+@dataclass(frozen=True)
+class Spec:
+    """
+    A catalogue entry.
+
+    Attributes:
+        code: the stable kebab-case code.
+        severity: the default severity; `make` may override it where context decides.
+        title: a few words naming the problem (docs headline).
+        meaning: what the finding means, in one paragraph (docs).
+        hint: what to change; a ``str.format`` template filled by `make`'s keyword arguments.
+        setting: the setting concerned, a template too (``{prefix}.verification_mode``), or None.
+        beat_says: what the Beat itself logs in this situation, so users can match their logs.
+    """
+
+    code: str
+    severity: Severity
+    title: str
+    meaning: str
+    hint: str
+    setting: Optional[str] = None
+    beat_says: Optional[str] = None
+
+
+WARN = Severity.WARN
+FAIL = Severity.FAIL
+
+
+def _collect() -> Dict[str, Spec]:
+    # Imported here, not at module top, so that each part can `from esprobe.findings import Spec`.
+    from esprobe.findings import (
+        auth,
+        config,
+        dns,
+        hostname,
+        http,
+        privileges,
+        run,
+        tcp,
+        tls,
+    )
+
+    catalogue: Dict[str, Spec] = {}
+    for part in (config, dns, tcp, tls, hostname, http, auth, privileges, run):
+        for spec in part.SPECS:
+            if spec.code in catalogue:
+                raise RuntimeError(f"finding code {spec.code} is defined twice")
+            catalogue[spec.code] = spec
+    return catalogue
+
+
+_catalogue: Optional[Dict[str, Spec]] = None
+
+
+def catalogue() -> Mapping[str, Spec]:
+    """Every finding code, in the order the parts list them."""
+    global _catalogue
+    if _catalogue is None:
+        _catalogue = _collect()
+    return _catalogue
+
+
+class _Template(string.Formatter):
+    """Formats hints; a placeholder with no value fails loudly in tests rather than printing {x}."""
+
+    def get_value(self, key, args, kwargs):  # type: ignore[no-untyped-def]
+        if isinstance(key, str) and key not in kwargs:
+            raise KeyError(f"finding template needs {{{key}}}")
+        return super().get_value(key, args, kwargs)
+
+
+_FORMATTER = _Template()
+
+
+def make(
+    code: str,
+    message: str,
+    *,
+    severity: Optional[Severity] = None,
+    hint: Optional[str] = None,
+    setting: Optional[str] = None,
+    location: Optional[str] = None,
+    **params: object,
+) -> Finding:
+    """
+    Build the `Finding` for *code*: *message* says what was observed; the catalogue supplies
+    the hint and setting, formatted with *params*, unless *hint* / *setting* are given.
+    """
+    spec = catalogue()[code]
+    if setting is not None:
+        params.setdefault("setting", setting)  # hints often name the setting too
+    if hint is None:
+        hint = _FORMATTER.format(spec.hint, **params)
+    if setting is None and spec.setting is not None:
+        setting = _FORMATTER.format(spec.setting, **params)
+    return Finding(
+        code=code,
+        severity=severity or spec.severity,
+        message=message,
+        hint=hint,
+        setting=setting,
+        location=location,
+    )
+
+
+def codes() -> Tuple[str, ...]:
+    return tuple(catalogue())

@@ -1,0 +1,367 @@
+"""
+Name resolution the way the host does it: the hosts file and DNS, in the order nsswitch.conf gives.
+
+This is network boundary code: it reads the hosts file, resolv.conf and nsswitch.conf, and sends
+DNS queries through dnspython. It returns a `DnsObservation` (plain data); `stages/dns.py` judges it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from esprobe.context import ProbeContext
+
+HOSTS_FILE = "hosts-file"
+DNS = "dns"
+SYSTEM = "system"
+
+# When the hosts file already answered, DNS is asked only to say whether it agrees; that must not
+# cost a healthy run more than this, even where the configured nameserver is unreachable.
+CROSSCHECK_BUDGET = 1.0
+
+
+@dataclass(frozen=True)
+class ResolvedAddress:
+    address: str
+    family: str  # "ipv4" | "ipv6"
+    source: str  # "hosts-file" | "dns" | "system"
+
+
+@dataclass(frozen=True)
+class SourceAnswer:
+    """
+    What one name source said.
+
+    Attributes:
+        source: ``hosts-file`` | ``dns`` | ``system``.
+        outcome: ``answered`` | ``not-found`` (hosts file) | ``nxdomain`` | ``no-data`` |
+            ``timeout`` | ``servfail`` | ``refused`` | ``unreadable`` | ``no-nameservers`` | ``error``.
+        addresses: the addresses it gave (A before AAAA for DNS).
+        detail: the library's own words, for the report, or None.
+        cname_chain: for DNS, the names followed (query name first), when there were CNAMEs.
+        nameservers: for DNS, the servers asked.
+    """
+
+    source: str
+    outcome: str
+    addresses: Tuple[str, ...] = ()
+    detail: Optional[str] = None
+    cname_chain: Tuple[str, ...] = ()
+    nameservers: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DnsObservation:
+    """
+    Attributes:
+        host: the host as configured.
+        query_name: the name looked up (IDNA A-label form), or the literal.
+        literal: True when the host is an IP literal (no lookup).
+        order: the sources in the order nsswitch.conf gives (``files``, ``dns`` ...).
+        answers: what each consulted source said.
+        addresses: the addresses the host would use: those of the first source that answered.
+        idna_error: why an internationalised name could not be encoded, or None.
+        hosts_file: the hosts file read.
+    """
+
+    host: str
+    query_name: str
+    literal: bool
+    order: Tuple[str, ...]
+    answers: Tuple[SourceAnswer, ...]
+    addresses: Tuple[ResolvedAddress, ...]
+    idna_error: Optional[str] = None
+    hosts_file: str = "/etc/hosts"
+
+    def answer(self, source: str) -> Optional[SourceAnswer]:
+        for answer in self.answers:
+            if answer.source == source:
+                return answer
+        return None
+
+
+def family_of(address: str) -> str:
+    return "ipv6" if ":" in address else "ipv4"
+
+
+def literal_address(host: str) -> Optional[str]:
+    """The canonical text of *host* if it is an IP literal (brackets allowed), else None."""
+    candidate = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return None
+
+
+def to_query_name(host: str) -> str:
+    """The ASCII (A-label) form of *host*; raises `idna.IDNAError` for names IDNA rejects."""
+    if host.isascii():
+        return host
+    import idna
+
+    return idna.encode(host.rstrip("."), uts46=True).decode("ascii")
+
+
+# --- configuration files ---------------------------------------------------------------------
+
+
+def read_nsswitch_hosts(path: str) -> Tuple[str, ...]:
+    """The ``hosts:`` sources of nsswitch.conf, without ``[...]`` actions; glibc's default if absent."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                line = line.split("#", 1)[0].strip()
+                if line.startswith("hosts:"):
+                    words = line[len("hosts:") :].split()
+                    sources = tuple(w for w in words if not w.startswith("["))
+                    if sources:
+                        return sources
+    except OSError:
+        pass
+    return ("files", "dns")
+
+
+def read_hosts_file(path: str) -> Dict[str, List[str]]:
+    """Map each lower-cased name (and alias) to its addresses, in file order. Raises OSError."""
+    table: Dict[str, List[str]] = {}
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            fields = line.split("#", 1)[0].split()
+            if len(fields) < 2:
+                continue
+            address = literal_address(fields[0].split("%", 1)[0])
+            if address is None:
+                continue
+            for name in fields[1:]:
+                addresses = table.setdefault(name.lower().rstrip("."), [])
+                if address not in addresses:
+                    addresses.append(address)
+    return table
+
+
+# --- the sources -------------------------------------------------------------------------------
+
+
+def lookup_hosts_file(name: str, path: str) -> SourceAnswer:
+    try:
+        table = read_hosts_file(path)
+    except OSError as error:
+        return SourceAnswer(HOSTS_FILE, "unreadable", detail=f"{path}: {error.strerror or error}")
+    addresses = table.get(name.lower().rstrip("."), [])
+    if not addresses:
+        return SourceAnswer(HOSTS_FILE, "not-found", detail=f"no entry in {path}")
+    return SourceAnswer(HOSTS_FILE, "answered", tuple(addresses))
+
+
+def _make_resolver(ctx: ProbeContext, lifetime: float):  # type: ignore[no-untyped-def]
+    import dns.resolver
+
+    if ctx.nameservers:
+        resolver = dns.resolver.Resolver(configure=False)
+        resolver.nameservers = [address for address, _ in ctx.nameservers]
+        ports = {port for _, port in ctx.nameservers}
+        # dnspython keeps one port for all servers unless told per server.
+        resolver.port = ports.pop() if len(ports) == 1 else 53
+        resolver.nameserver_ports = {address: port for address, port in ctx.nameservers}
+    else:
+        resolver = dns.resolver.Resolver(filename=ctx.resolv_conf)
+    resolver.lifetime = lifetime
+    resolver.timeout = lifetime
+    resolver.retry_servfail = False
+    return resolver
+
+
+def _nameserver_labels(ctx: ProbeContext, resolver) -> Tuple[str, ...]:  # type: ignore[no-untyped-def]
+    if ctx.nameservers:
+        return tuple(f"[{a}]:{p}" if ":" in a else f"{a}:{p}" for a, p in ctx.nameservers)
+    return tuple(str(ns) for ns in resolver.nameservers)
+
+
+@dataclass(frozen=True)
+class _RecordAnswer:
+    outcome: str
+    addresses: Tuple[str, ...] = ()
+    detail: Optional[str] = None
+    chain: Tuple[str, ...] = ()
+
+
+def _query(resolver, name: str, rdtype: str) -> _RecordAnswer:  # type: ignore[no-untyped-def]
+    import dns.exception
+    import dns.rcode
+    import dns.resolver
+
+    try:
+        answer = resolver.resolve(name, rdtype, search=True, raise_on_no_answer=False)
+    except dns.resolver.NXDOMAIN as error:
+        return _RecordAnswer("nxdomain", detail=str(error))
+    except dns.resolver.NoNameservers as error:
+        text = str(error)
+        outcome = "refused" if "REFUSED" in text else "servfail"
+        return _RecordAnswer(outcome, detail=text)
+    except dns.exception.Timeout as error:
+        return _RecordAnswer("timeout", detail=str(error))
+    except dns.resolver.NoResolverConfiguration as error:
+        return _RecordAnswer("no-nameservers", detail=str(error) or "no nameservers configured")
+    except (dns.exception.DNSException, OSError, ValueError) as error:
+        return _RecordAnswer("error", detail=f"{type(error).__name__}: {error}")
+    chain = _cname_chain(answer)
+    if answer.rrset is None:
+        return _RecordAnswer("no-data", chain=chain)
+    return _RecordAnswer("answered", tuple(str(r.address) for r in answer.rrset), chain=chain)
+
+
+def _cname_chain(answer) -> Tuple[str, ...]:  # type: ignore[no-untyped-def]
+    import dns.rdatatype
+
+    chain: List[str] = []
+    for rrset in answer.response.answer:
+        if rrset.rdtype == dns.rdatatype.CNAME:
+            if not chain:
+                chain.append(rrset.name.to_text(omit_final_dot=True))
+            chain.extend(r.target.to_text(omit_final_dot=True) for r in rrset)
+    return tuple(chain)
+
+
+def lookup_dns(name: str, ctx: ProbeContext, lifetime: float) -> SourceAnswer:
+    """A and AAAA in parallel (one round trip), merged into one answer."""
+    try:
+        resolver = _make_resolver(ctx, lifetime)
+    except Exception as error:  # dnspython raises several types for an unreadable resolv.conf
+        return SourceAnswer(DNS, "no-nameservers", detail=f"{ctx.resolv_conf}: {error}")
+    servers = _nameserver_labels(ctx, resolver)
+    if not resolver.nameservers:
+        return SourceAnswer(DNS, "no-nameservers", detail=f"no nameserver in {ctx.resolv_conf}")
+
+    results: Dict[str, _RecordAnswer] = {}
+
+    def run(rdtype: str) -> None:
+        results[rdtype] = _query(resolver, name, rdtype)
+
+    worker = threading.Thread(target=run, args=("AAAA",), daemon=True)
+    worker.start()
+    run("A")
+    worker.join(lifetime + 0.5)
+    a = results["A"]
+    aaaa = results.get("AAAA", _RecordAnswer("timeout", detail="no answer"))
+    addresses = a.addresses + aaaa.addresses
+    chain = a.chain or aaaa.chain
+    if addresses:
+        notes = [f"{t}: {r.outcome}" for t, r in (("A", a), ("AAAA", aaaa)) if r.outcome not in ("answered", "no-data")]
+        return SourceAnswer(DNS, "answered", addresses, "; ".join(notes) or None, chain, servers)
+    # Neither gave an address: report the more telling of the two outcomes.
+    for outcome in ("nxdomain", "servfail", "refused", "timeout", "no-nameservers", "error"):
+        for record in (a, aaaa):
+            if record.outcome == outcome:
+                return SourceAnswer(DNS, outcome, (), record.detail, chain, servers)
+    return SourceAnswer(DNS, "no-data", (), None, chain, servers)
+
+
+def lookup_system(host: str, timeout: float) -> SourceAnswer:
+    """getaddrinfo, for nsswitch sources esprobe does not emulate (myhostname, mdns, ldap ...)."""
+    result: List[object] = []
+
+    def run() -> None:
+        try:
+            result.append(socket.getaddrinfo(host, None, type=socket.SOCK_STREAM))
+        except OSError as error:
+            result.append(error)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if not result:
+        return SourceAnswer(SYSTEM, "timeout", detail=f"getaddrinfo gave no answer within {timeout:g} s")
+    outcome = result[0]
+    if isinstance(outcome, OSError):
+        return SourceAnswer(SYSTEM, "not-found", detail=str(outcome))
+    addresses: List[str] = []
+    for _family, _type, _proto, _name, sockaddr in outcome:  # type: ignore[union-attr]
+        address = str(sockaddr[0]).split("%", 1)[0]
+        if address not in addresses:
+            addresses.append(address)
+    return SourceAnswer(SYSTEM, "answered", tuple(addresses))
+
+
+# --- putting it together -------------------------------------------------------------------------
+
+
+def _source_kind(nss_source: str) -> str:
+    if nss_source == "files":
+        return HOSTS_FILE
+    if nss_source in ("dns", "resolve"):
+        return DNS
+    return SYSTEM
+
+
+def resolve(host: str, ctx: ProbeContext) -> DnsObservation:
+    """Resolve *host* as the host would; never raises for a bad name or an unreachable server."""
+    literal = literal_address(host)
+    if literal is not None:
+        # getaddrinfo passes literals straight through (AI_NUMERICHOST): no source is consulted.
+        address = ResolvedAddress(literal, family_of(literal), SYSTEM)
+        return DnsObservation(host, literal, True, (), (), (address,), hosts_file=ctx.hosts_file)
+    try:
+        name = to_query_name(host)
+    except Exception as error:  # idna raises IDNAError and UnicodeError subclasses
+        return DnsObservation(host, host, False, (), (), (), idna_error=str(error), hosts_file=ctx.hosts_file)
+
+    order = read_nsswitch_hosts(ctx.nsswitch_conf)
+    kinds: List[str] = []
+    for source in order:
+        kind = _source_kind(source)
+        if kind not in kinds:
+            kinds.append(kind)
+    # With --hosts-file or --nameserver the run must be reproducible: never ask getaddrinfo,
+    # which would read the real /etc/hosts and resolv.conf.
+    if ctx.hosts_file_overridden or ctx.nameservers:
+        kinds = [k for k in kinds if k != SYSTEM] or [HOSTS_FILE, DNS]
+
+    answers: List[SourceAnswer] = []
+    effective: Optional[SourceAnswer] = None
+    started = time.monotonic()
+    for kind in kinds:
+        if kind == HOSTS_FILE:
+            answer = lookup_hosts_file(name, ctx.hosts_file)
+        elif kind == DNS:
+            budget = ctx.step_timeout() - (time.monotonic() - started)
+            if effective is not None:
+                budget = min(budget, CROSSCHECK_BUDGET)
+            answer = lookup_dns(name, ctx, max(0.05, budget))
+        else:
+            if effective is not None:
+                continue  # only a fallback: the earlier source already answered
+            answer = lookup_system(name, max(0.05, ctx.step_timeout()))
+        answers.append(answer)
+        if effective is None and answer.outcome == "answered":
+            effective = answer
+    addresses = ()
+    if effective is not None:
+        addresses = tuple(ResolvedAddress(a, family_of(a), effective.source) for a in effective.addresses)
+    return DnsObservation(host, name, False, order, tuple(answers), addresses, hosts_file=ctx.hosts_file)
+
+
+def parse_nameserver(text: str) -> Tuple[str, int]:
+    """``ADDR[:PORT]`` as given to --nameserver (``[::1]:5353`` for IPv6 with a port)."""
+    text = text.strip()
+    if text.startswith("["):
+        address, _, rest = text[1:].partition("]")
+        port = int(rest[1:]) if rest.startswith(":") else 53
+    elif text.count(":") == 1:
+        address, _, port_text = text.partition(":")
+        port = int(port_text)
+    else:
+        address, port = text, 53
+    if literal_address(address) is None:
+        raise ValueError(f"--nameserver wants an IP address, got {address!r}")
+    if not 0 < port < 65536:
+        raise ValueError(f"--nameserver port {port} is out of range")
+    return address, port
+
+
+def addresses_in_order(observation: DnsObservation) -> Sequence[str]:
+    return [a.address for a in observation.addresses]

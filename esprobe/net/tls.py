@@ -1,0 +1,380 @@
+"""
+The TLS handshake, with pyOpenSSL, on the socket the tcp stage opened.
+
+Network boundary code. The handshake itself verifies nothing (``VERIFY_NONE``): esprobe needs the
+whole chain the server sent, whatever it is, and judges it afterwards the way Go and Beats do
+(`esprobe.chainverdict`, `esprobe.stages.hostname`). Everything else is set the way the Beat sets
+it: protocol range, cipher suites, curves, SNI, the client certificate.
+
+Nothing here raises for a bad peer: every failure comes back as data in `TlsObservation`.
+"""
+
+from __future__ import annotations
+
+import select
+import socket
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, List, Optional, Sequence, Tuple
+
+# The Beat's protocol names (beats-tls §4) -> OpenSSL's version constants, filled lazily.
+PROTOCOL_ORDER = ("TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
+PROTOCOL_ALIASES = {"TLSv1": "TLSv1.0"}
+
+# Beats 7.6 - 8.x offer TLS 1.1 - 1.3 by default; 9.x (elastic-agent-libs 0.18+) 1.2 - 1.3. esprobe
+# offers the wider 8.x range and warns when a server settles for less than 1.2 (see stages/tls.py).
+DEFAULT_PROTOCOLS = ("TLSv1.1", "TLSv1.3")
+
+# The Beat's cipher names (beats-tls §4) -> OpenSSL's names. TLS 1.3 suites are not configurable in
+# Go, so listing them changes nothing; they map to None here.
+BEATS_CIPHERS = {
+    "ECDHE-ECDSA-AES-128-CBC-SHA": "ECDHE-ECDSA-AES128-SHA",
+    "ECDHE-ECDSA-AES-128-CBC-SHA256": "ECDHE-ECDSA-AES128-SHA256",
+    "ECDHE-ECDSA-AES-128-GCM-SHA256": "ECDHE-ECDSA-AES128-GCM-SHA256",
+    "ECDHE-ECDSA-AES-256-CBC-SHA": "ECDHE-ECDSA-AES256-SHA",
+    "ECDHE-ECDSA-AES-256-GCM-SHA384": "ECDHE-ECDSA-AES256-GCM-SHA384",
+    "ECDHE-ECDSA-CHACHA20-POLY1305": "ECDHE-ECDSA-CHACHA20-POLY1305",
+    "ECDHE-ECDSA-RC4-128-SHA": "ECDHE-ECDSA-RC4-SHA",
+    "ECDHE-RSA-3DES-CBC3-SHA": "ECDHE-RSA-DES-CBC3-SHA",
+    "ECDHE-RSA-AES-128-CBC-SHA": "ECDHE-RSA-AES128-SHA",
+    "ECDHE-RSA-AES-128-CBC-SHA256": "ECDHE-RSA-AES128-SHA256",
+    "ECDHE-RSA-AES-128-GCM-SHA256": "ECDHE-RSA-AES128-GCM-SHA256",
+    "ECDHE-RSA-AES-256-CBC-SHA": "ECDHE-RSA-AES256-SHA",
+    "ECDHE-RSA-AES-256-GCM-SHA384": "ECDHE-RSA-AES256-GCM-SHA384",
+    "ECDHE-RSA-CHACHA20-POLY1205": "ECDHE-RSA-CHACHA20-POLY1305",  # sic: the Beat's only spelling
+    "ECDHE-RSA-RC4-128-SHA": "ECDHE-RSA-RC4-SHA",
+    "RSA-RC4-128-SHA": "RC4-SHA",
+    "RSA-3DES-CBC3-SHA": "DES-CBC3-SHA",
+    "RSA-AES-128-CBC-SHA": "AES128-SHA",
+    "RSA-AES-128-CBC-SHA256": "AES128-SHA256",
+    "RSA-AES-128-GCM-SHA256": "AES128-GCM-SHA256",
+    "RSA-AES-256-CBC-SHA": "AES256-SHA",
+    "RSA-AES-256-GCM-SHA384": "AES256-GCM-SHA384",
+    "TLS-AES-128-GCM-SHA256": None,
+    "TLS-AES-256-GCM-SHA384": None,
+    "TLS-CHACHA20-POLY1305-SHA256": None,
+}
+
+# What Go (1.22+) offers for TLS 1.0-1.2 when `cipher_suites` is empty: ECDHE with AEAD first, then
+# ECDHE CBC-SHA; no RSA key exchange, no 3DES, no CBC-SHA256, no RC4.
+GO_DEFAULT_CIPHERS = (
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+    "ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:ECDHE-RSA-AES256-SHA"
+)
+
+BEATS_CURVES = {"P-256": "P-256", "P-384": "P-384", "P-521": "P-521", "X25519": "X25519"}
+
+# Go has no security level: it accepts SHA-1 handshake signatures, 1024-bit RSA and TLS 1.0/1.1
+# when asked to. OpenSSL's default level 2 would refuse some of those before esprobe could judge.
+_SECLEVEL = "@SECLEVEL=0"
+
+
+@dataclass(frozen=True)
+class ClientIdentity:
+    """The client certificate chain and key, already parsed (see `load_client_identity`)."""
+
+    chain: Tuple[Any, ...]  # cryptography x509.Certificate, leaf first
+    key: Any = field(repr=False)  # cryptography private key
+
+
+@dataclass(frozen=True)
+class HandshakeSettings:
+    """What the handshake needs, derived from the target's `TlsSettings`."""
+
+    server_name: Optional[str]  # SNI; None for IP literals (Go never sends an IP as SNI)
+    min_version: str
+    max_version: str
+    cipher_list: str  # OpenSSL syntax, for TLS 1.0-1.2
+    curves: Optional[str]  # OpenSSL groups list, or None for the defaults
+    identity: Optional[ClientIdentity] = None
+    send_identity: bool = True  # False to handshake as Go does when it withholds the certificate
+
+
+@dataclass(frozen=True)
+class TlsObservation:
+    """
+    What the handshake showed.
+
+    Attributes:
+        ok: the handshake completed (and no alert followed it).
+        error_kind: when not ok: ``timeout`` | ``reset`` | ``eof`` | ``alert`` | ``plaintext``
+            (the peer answered in plain text) | ``protocol`` | ``error``.
+        error: the OpenSSL/OS words, for the report.
+        alert: the alert name when the peer sent one (``certificate required``, ``handshake failure``...).
+        after_handshake: True when the failure arrived only after the handshake completed (TLS 1.3
+            rejecting the client certificate).
+        protocol / cipher: as negotiated (``TLSv1.3``, ``TLS_AES_256_GCM_SHA384``).
+        chain: DER certificates as the server sent them, leaf first.
+        cert_requested: the server sent a CertificateRequest.
+        acceptable_cas: DER-encoded distinguished names from that request (may be empty).
+        client_cert_sent: esprobe presented a client certificate in this handshake.
+        peer_bytes: the first bytes the peer sent when it did not speak TLS (for diagnosis).
+        handshake_ms: time from ClientHello to a finished handshake.
+        connection: the live pyOpenSSL connection when ok, for the HTTP stages; closed by the runner.
+    """
+
+    ok: bool
+    error_kind: Optional[str] = None
+    error: Optional[str] = None
+    alert: Optional[str] = None
+    after_handshake: bool = False
+    protocol: Optional[str] = None
+    cipher: Optional[str] = None
+    chain: Tuple[bytes, ...] = ()
+    cert_requested: bool = False
+    acceptable_cas: Tuple[bytes, ...] = ()
+    client_cert_sent: bool = False
+    peer_bytes: bytes = b""
+    handshake_ms: float = 0.0
+    connection: Any = field(default=None, repr=False, compare=False)
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.shutdown()
+            except Exception:  # a peer that already left makes shutdown fail; nothing to do
+                pass
+            try:
+                self.connection.sock_shutdown(socket.SHUT_RDWR)
+            except Exception:
+                pass
+            try:
+                self.connection.close()
+            except Exception:
+                pass
+
+
+def protocol_range(names: Sequence[str]) -> Tuple[str, str]:
+    """Only the lowest and highest listed version matter: Go gets MinVersion and MaxVersion."""
+    listed = [PROTOCOL_ALIASES.get(n, n) for n in names] or list(DEFAULT_PROTOCOLS)
+    ranks = sorted(PROTOCOL_ORDER.index(n) for n in listed if n in PROTOCOL_ORDER)
+    if not ranks:
+        ranks = [PROTOCOL_ORDER.index(n) for n in DEFAULT_PROTOCOLS]
+    return PROTOCOL_ORDER[ranks[0]], PROTOCOL_ORDER[ranks[-1]]
+
+
+def cipher_list(names: Sequence[str]) -> str:
+    """OpenSSL cipher string for the Beat's `cipher_suites` (Go's defaults when empty)."""
+    mapped = [BEATS_CIPHERS.get(n) for n in names]
+    chosen = [m for m in mapped if m]
+    if not chosen:
+        # Empty list, or TLS 1.3 names only: Go then has its defaults for TLS <= 1.2... except that
+        # listing only TLS 1.3 names leaves Go with no usable TLS 1.2 suite at all.
+        if names and all(n in BEATS_CIPHERS for n in names):
+            return "NULL-NONE-NO-SUCH-SUITE:" + _SECLEVEL  # nothing for TLS <= 1.2, like Go
+        return GO_DEFAULT_CIPHERS + ":" + _SECLEVEL
+    return ":".join(chosen) + ":" + _SECLEVEL
+
+
+def curve_list(names: Sequence[str]) -> Optional[str]:
+    mapped = [BEATS_CURVES[n] for n in names if n in BEATS_CURVES]
+    return ":".join(mapped) if mapped else None
+
+
+def _version_constant(name: str) -> int:
+    from OpenSSL import SSL
+
+    return {
+        "TLSv1.0": SSL.TLS1_VERSION,
+        "TLSv1.1": SSL.TLS1_1_VERSION,
+        "TLSv1.2": SSL.TLS1_2_VERSION,
+        "TLSv1.3": SSL.TLS1_3_VERSION,
+    }[name]
+
+
+def _context(settings: HandshakeSettings, on_state: Callable[[str], None]):  # type: ignore[no-untyped-def]
+    from OpenSSL import SSL, crypto
+
+    ctx = SSL.Context(SSL.TLS_CLIENT_METHOD)
+    ctx.set_verify(SSL.VERIFY_NONE, lambda *args: True)
+    ctx.set_min_proto_version(_version_constant(settings.min_version))
+    ctx.set_max_proto_version(_version_constant(settings.max_version))
+    ctx.set_cipher_list(settings.cipher_list.encode())
+    ctx.set_options(SSL.OP_NO_TICKET)  # one connection per target: nothing to resume
+    if settings.curves:
+        _set_curves(ctx, settings.curves)
+    if settings.identity is not None and settings.send_identity:
+        ctx.use_certificate(crypto.X509.from_cryptography(settings.identity.chain[0]))
+        for extra in settings.identity.chain[1:]:
+            ctx.add_extra_chain_cert(crypto.X509.from_cryptography(extra))
+        ctx.use_privatekey(crypto.PKey.from_cryptography_key(settings.identity.key))
+
+    def info(connection, where, ret):  # type: ignore[no-untyped-def]
+        try:
+            on_state(connection.get_state_string().decode("ascii", "replace"))
+        except Exception:  # a callback must never raise into OpenSSL
+            pass
+
+    ctx.set_info_callback(info)
+    return ctx
+
+
+def _set_curves(ctx, curves: str) -> None:  # type: ignore[no-untyped-def]
+    from OpenSSL._util import lib as _lib  # pyOpenSSL exposes no setter for a curve *list*
+
+    if _lib.SSL_CTX_set1_curves_list(ctx._context, curves.encode()) != 1:
+        raise ValueError(f"OpenSSL rejected the curve list {curves!r}")
+
+
+def _wait(sock: socket.socket, readable: bool, deadline: float) -> bool:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        return False
+    if readable:
+        ready, _, _ = select.select([sock], [], [], remaining)
+    else:
+        _, ready, _ = select.select([], [sock], [], remaining)
+    return bool(ready)
+
+
+def _peek_plaintext(sock: socket.socket) -> bytes:
+    try:
+        return sock.recv(64, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+    except OSError:
+        return b""
+
+
+def _classify(error: BaseException) -> Tuple[str, str, Optional[str]]:
+    """(kind, words, alert) for an OpenSSL or OS error during or right after the handshake."""
+    from OpenSSL import SSL
+
+    if isinstance(error, SSL.ZeroReturnError):
+        return "eof", "the server closed the TLS connection", None
+    if isinstance(error, SSL.SysCallError):
+        code = error.args[0] if error.args else None
+        if code in (-1, 0) or "Unexpected EOF" in str(error):
+            return "eof", "the server closed the connection without a word", None
+        if code in (104, 32):  # ECONNRESET, EPIPE
+            return "reset", "the server reset the connection", None
+        return "error", f"{error}", None
+    if isinstance(error, SSL.Error):
+        reasons = [str(part[2]) for part in (error.args[0] if error.args and isinstance(error.args[0], list) else [])]
+        text = "; ".join(reasons) or str(error)
+        lowered = text.lower()
+        if "wrong version number" in lowered or "record layer failure" in lowered or "packet length too long" in lowered:
+            return "plaintext", text, None
+        for marker in ("alert ", "alert_"):
+            if marker in lowered:
+                alert = lowered.split(marker, 1)[1].replace("_", " ").strip()
+                return "alert", text, alert
+        if "unsupported protocol" in lowered or "no protocols available" in lowered:
+            return "protocol", text, None
+        return "protocol", text, None
+    if isinstance(error, ConnectionResetError):
+        return "reset", "the server reset the connection", None
+    if isinstance(error, OSError):
+        return "error", error.strerror or str(error), None
+    return "error", f"{type(error).__name__}: {error}", None
+
+
+def handshake(sock: socket.socket, settings: HandshakeSettings, timeout: float) -> TlsObservation:
+    """Handshake on *sock* (already connected). The socket is owned by the result from now on."""
+    from OpenSSL import SSL
+
+    states: List[str] = []
+    deadline = time.monotonic() + timeout
+    try:
+        ctx = _context(settings, states.append)
+    except Exception as error:  # a key or curve OpenSSL refuses: a settings problem, told as data
+        return TlsObservation(False, "settings", f"{type(error).__name__}: {error}")
+    connection = SSL.Connection(ctx, sock)
+    sock.setblocking(False)
+    if settings.server_name:
+        connection.set_tlsext_host_name(settings.server_name.encode("ascii", "replace"))
+    connection.set_connect_state()
+    started = time.monotonic()
+    while True:
+        try:
+            connection.do_handshake()
+            break
+        except SSL.WantReadError:
+            if not _wait(sock, True, deadline):
+                return _failed(connection, sock, "timeout", f"no handshake within {timeout:g} s", states)
+        except SSL.WantWriteError:
+            if not _wait(sock, False, deadline):
+                return _failed(connection, sock, "timeout", f"no handshake within {timeout:g} s", states)
+        except Exception as error:  # SSL.Error and OSError: the peer's doing, reported as data
+            kind, words, alert = _classify(error)
+            peer = _peek_plaintext(sock) if kind in ("plaintext", "eof", "protocol") else b""
+            return _failed(connection, sock, kind, words, states, alert=alert, peer_bytes=peer)
+    handshake_ms = (time.monotonic() - started) * 1000
+    observation = _observed(connection, states, settings, handshake_ms)
+    if observation.cert_requested and observation.protocol == "TLSv1.3":
+        # TLS 1.3 servers judge the client certificate after the client considers the handshake
+        # done: the verdict (an alert, or session tickets) arrives about one round trip later.
+        late = _await_post_handshake(connection, sock, deadline, budget=max(0.25, 3 * handshake_ms / 1000))
+        if late is not None:
+            kind, words, alert = _classify(late)
+            observation.close()
+            return _replace(observation, ok=False, error_kind=kind, error=words, alert=alert,
+                            after_handshake=True, connection=None)
+    return observation
+
+
+def _replace(observation: TlsObservation, **changes: Any) -> TlsObservation:
+    import dataclasses
+
+    return dataclasses.replace(observation, **changes)
+
+
+def _await_post_handshake(connection, sock: socket.socket, deadline: float, budget: float) -> Optional[BaseException]:  # type: ignore[no-untyped-def]
+    from OpenSSL import SSL
+
+    until = min(deadline, time.monotonic() + budget)
+    while time.monotonic() < until:
+        if not _wait(sock, True, until):
+            return None
+        try:
+            connection.recv(1, socket.MSG_PEEK)
+            return None  # application data already: the server is happy
+        except SSL.WantReadError:
+            continue  # a session ticket or nothing yet: keep listening until the budget runs out
+        except Exception as error:  # an alert or a closed connection: the certificate was refused
+            return error
+    return None
+
+
+def _observed(connection, states: List[str], settings: HandshakeSettings, handshake_ms: float) -> TlsObservation:  # type: ignore[no-untyped-def]
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    chain = connection.get_peer_cert_chain(as_cryptography=True) or []
+    cas = connection.get_client_ca_list() or []
+    requested = any("certificate request" in s for s in states)
+    return TlsObservation(
+        ok=True,
+        protocol=connection.get_protocol_version_name(),
+        cipher=_iana_cipher(connection),
+        chain=tuple(c.public_bytes(Encoding.DER) for c in chain),
+        cert_requested=requested,
+        acceptable_cas=tuple(name.der() for name in cas),
+        client_cert_sent=requested and settings.identity is not None and settings.send_identity,
+        handshake_ms=round(handshake_ms, 3),
+        connection=connection,
+    )
+
+
+def _failed(connection, sock, kind, words, states, *, alert=None, peer_bytes=b""):  # type: ignore[no-untyped-def]
+    requested = any("certificate request" in s for s in states)
+    try:
+        sock.close()
+    except OSError:
+        pass
+    return TlsObservation(False, kind, words, alert=alert, cert_requested=requested, peer_bytes=peer_bytes)
+
+
+def _iana_cipher(connection) -> Optional[str]:  # type: ignore[no-untyped-def]
+    """The cipher's standard (IANA) name, as Go and the Beat's logs print it."""
+    from OpenSSL._util import ffi as _ffi
+    from OpenSSL._util import lib as _lib
+
+    name = connection.get_cipher_name()
+    try:
+        current = _lib.SSL_get_current_cipher(connection._ssl)
+        if current != _ffi.NULL and hasattr(_lib, "SSL_CIPHER_standard_name"):
+            standard = _lib.SSL_CIPHER_standard_name(current)
+            if standard != _ffi.NULL:
+                return _ffi.string(standard).decode("ascii")
+    except Exception:  # the OpenSSL name is good enough when the standard one is unavailable
+        pass
+    return name

@@ -1,0 +1,116 @@
+"""
+The Nagios/Icinga plugin output (Nagios plugin API and the Monitoring Plugins guidelines):
+
+    ESPROBE <STATE> - <short summary> | <perfdata>
+    <one long-output line per stage that is not ok>
+
+The exit code carries the state; the text never has to be parsed for it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, List, Mapping, Optional
+
+from esprobe.model import Report, Stage, StageResult, Status, TargetReport
+
+_STATE = {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}
+
+# The first line is what pagers and dashboards show; the guidelines ask for it to be short.
+_SUMMARY_MAX = 200
+
+
+def _clean(text: str) -> str:
+    """`|` starts perfdata and newlines end the line: neither may appear in plugin text."""
+    return " ".join(text.replace("|", "/").split())
+
+
+def _label(text: str) -> str:
+    """A perfdata label: quoted, with no `'` or `=` (the grammar forbids them)."""
+    return "'" + text.replace("'", "").replace("=", "-") + "'"
+
+
+def _number(value: float) -> str:
+    """C-locale decimal, no exponent, trailing zeros dropped."""
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    return text if text not in ("", "-0") else "0"
+
+
+def _stage(report: TargetReport, stage: Stage) -> Optional[StageResult]:
+    for result in report.stages:
+        if result.stage is stage:
+            return result
+    return None
+
+
+def _days_left(cert: Any) -> Optional[int]:
+    if isinstance(cert, Mapping) and isinstance(cert.get("days_left"), int):
+        return int(cert["days_left"])
+    return None
+
+
+def _perfdata(report: Report) -> List[str]:
+    out: List[str] = []
+    thresholds = f"{report.warn_days}:;{report.crit_days}:"  # alert when days left fall below
+    for target in report.targets:
+        name = target.target.id
+        tls = _stage(target, Stage.TLS)
+        if tls is not None and tls.details:
+            chain = tls.details.get("chain") or []
+            leaf_days = _days_left(chain[0]) if chain else None
+            if leaf_days is not None:
+                out.append(f"{_label(name + '_cert_days')}={leaf_days};{thresholds};;")
+            client_days = _days_left(tls.details.get("client_certificate"))
+            if client_days is not None:
+                out.append(f"{_label(name + '_client_cert_days')}={client_days};{thresholds};;")
+        for stage, suffix in ((Stage.TLS, "tls"), (Stage.HTTP, "http")):
+            result = _stage(target, stage)
+            if result is not None and result.status not in (Status.SKIPPED, Status.ERROR):
+                out.append(f"{_label(f'{name}_{suffix}_ms')}={_number(result.duration_ms)}ms;;;0;")
+    ok = sum(1 for t in report.targets if t.status in (Status.OK, Status.SKIPPED))
+    out.append(f"{_label('targets_ok')}={ok};;;0;{len(report.targets)}")
+    return out
+
+
+def _problems(report: Report) -> List[str]:
+    lines: List[str] = []
+    for finding in report.findings:
+        lines.append(_clean(f"config {finding.severity.value.upper()}: [{finding.code}] {finding.message}"))
+    for target in report.targets:
+        for result in target.stages:
+            if result.status in (Status.WARN, Status.FAIL, Status.ERROR):
+                codes = ",".join(f.code for f in result.findings)
+                tail = f" [{codes}]" if codes else ""
+                lines.append(
+                    _clean(f"{target.target.id} {result.stage.value} {result.status.value.upper()}: {result.summary}{tail}")
+                )
+    return lines
+
+
+def _summary(report: Report) -> str:
+    total = len(report.targets)
+    if report.config_unusable:
+        first = next(f for f in report.findings if f.severity.value == "fail")
+        return _clean(f"config: {first.code}: {first.message}")
+    bad = [t for t in report.targets if t.status not in (Status.OK, Status.SKIPPED)]
+    if not bad:
+        ids = ", ".join(t.target.id for t in report.targets)
+        return _clean(f"{total} target{'s' if total != 1 else ''} ok ({ids})" if total else "no targets to probe")
+    parts = []
+    for target in bad:
+        worst = max(
+            (s for s in target.stages if s.status in (Status.WARN, Status.FAIL, Status.ERROR)),
+            key=lambda s: s.status.severity,
+        )
+        code = worst.findings[0].code if worst.findings else worst.status.value
+        parts.append(f"{target.target.id} {worst.stage.value}: {code}")
+    text = "; ".join(parts)
+    if len(text) > _SUMMARY_MAX:
+        text = text[: _SUMMARY_MAX - 1].rsplit(";", 1)[0] + f"; {len(bad)} targets with problems"
+    ok = total - len(bad)
+    return _clean(f"{text} ({ok}/{total} targets ok)")
+
+
+def render_nagios(report: Report) -> str:
+    state = _STATE[report.exit_code]
+    first = f"ESPROBE {state} - {_summary(report)} | {' '.join(_perfdata(report))}"
+    return "\n".join([first, *_problems(report)]) + "\n"

@@ -1,0 +1,153 @@
+"""
+Runs the pipeline: every target concurrently (bounded), its stages in order, each stage guarded,
+the whole run held to its deadline. Touches the network only through the pipeline's steps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import queue
+import threading
+import time
+import traceback
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from esprobe import findings
+from esprobe.context import ProbeContext
+from esprobe.model import Stage, StageResult, Status, Target, TargetReport, skipped, stage_result
+from esprobe.pipeline import STEPS, Step
+
+# Once the deadline passes, stages get this long to come back with their own (more telling)
+# timeout findings before the runner cuts them off itself.
+_GRACE = 0.5
+
+
+class _Progress:
+    """What a target's probe has produced so far; read by the runner if the deadline cuts it off."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.lock = threading.Lock()
+        self.results: Dict[Stage, StageResult] = {}
+        self.current: Optional[Stage] = None
+        self.finished = threading.Event()
+
+    def snapshot(self) -> Tuple[Dict[Stage, StageResult], Optional[Stage]]:
+        with self.lock:
+            return dict(self.results), self.current
+
+
+def _guarded(step: Step, target: Target, ctx: ProbeContext, results: Dict[Stage, StageResult]) -> StageResult:
+    """Run one step; an unexpected exception becomes status ``error`` instead of losing the report."""
+    started = time.monotonic()
+    try:
+        result = step.run(target, ctx, results)
+    except Exception as error:  # deliberately broad: this is the bug catcher
+        trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        result = StageResult(
+            step.stage,
+            Status.ERROR,
+            f"esprobe failed inside this stage ({type(error).__name__}); the other stages and targets still ran",
+            error_trace=trace,
+        )
+    elapsed = round((time.monotonic() - started) * 1000, 3)
+    return dataclasses.replace(result, duration_ms=elapsed)
+
+
+def _blocker(step: Step, results: Dict[Stage, StageResult]) -> Optional[Stage]:
+    for need in step.needs:
+        prior = results.get(need)
+        if prior is None or not prior.passed:
+            return need
+    return None
+
+
+def probe_target(target: Target, ctx: ProbeContext, progress: Optional[_Progress] = None) -> TargetReport:
+    """Run every stage for *target* in order; a stage whose needs did not pass is skipped, saying why."""
+    progress = progress or _Progress(target)
+    results = progress.results
+    try:
+        for step in STEPS:
+            reason = step.not_applicable(target)
+            if reason is not None:
+                result = skipped(step.stage, f"not applicable: {reason}", applicable=False)
+            else:
+                blocker = _blocker(step, results)
+                if blocker is not None:
+                    result = skipped(step.stage, f"skipped: {blocker.value} did not pass")
+                else:
+                    with progress.lock:
+                        progress.current = step.stage
+                    result = _guarded(step, target, ctx, results)
+            with progress.lock:
+                results[step.stage] = result
+                progress.current = None
+    finally:
+        _close_observations(results.values())
+        progress.finished.set()
+    return TargetReport(target, tuple(results[s.stage] for s in STEPS))
+
+
+def _close_observations(results: Sequence[StageResult]) -> None:
+    """Connections live in observations so that later stages can reuse them; close them all here."""
+    for result in reversed(list(results)):
+        close = getattr(result.observation, "close", None)
+        if callable(close):
+            try:
+                close()
+            except Exception:  # closing is best effort; a broken peer must not fail the report
+                pass
+
+
+def _cut_off(progress: _Progress, ctx: ProbeContext) -> TargetReport:
+    """The report of a target the deadline interrupted: finished stages kept, the rest explained."""
+    results, current = progress.snapshot()
+    stages: List[StageResult] = []
+    cut = False
+    for step in STEPS:
+        if step.stage in results:
+            stages.append(results[step.stage])
+        elif not cut:
+            cut = True
+            running = "was running" if step.stage == current else "had not started"
+            finding = findings.make(
+                "run-deadline-exceeded",
+                f"The run's deadline ({ctx.timeout:g} s x the deadline factor) passed while the {step.stage.value} "
+                f"stage {running} for {progress.target.url}.",
+            )
+            stages.append(stage_result(step.stage, "cut off by the run's deadline", [finding]))
+        else:
+            stages.append(skipped(step.stage, "not run: the run's deadline had passed"))
+    return TargetReport(progress.target, tuple(stages))
+
+
+def run_probes(targets: Sequence[Target], ctx: ProbeContext, *, concurrency: int) -> Tuple[TargetReport, ...]:
+    """
+    Probe every target with at most *concurrency* at once; return reports in the targets' order.
+
+    Workers are daemon threads so that Ctrl-C or the deadline never waits for a stuck peer:
+    every network step is bounded anyway, but the process must be able to leave without them.
+    """
+    progresses = [_Progress(t) for t in targets]
+    reports: List[Optional[TargetReport]] = [None] * len(targets)
+    work: "queue.Queue[int]" = queue.Queue()
+    for index in range(len(targets)):
+        work.put(index)
+
+    def worker() -> None:
+        while True:
+            try:
+                index = work.get_nowait()
+            except queue.Empty:
+                return
+            if ctx.deadline.expired:
+                progresses[index].finished.set()  # never started: reported as cut off below
+                continue
+            reports[index] = probe_target(targets[index], ctx, progresses[index])
+
+    workers = [threading.Thread(target=worker, daemon=True, name=f"esprobe-{i}") for i in range(max(1, min(concurrency, len(targets))))]
+    for thread in workers:
+        thread.start()
+    for progress in progresses:
+        progress.finished.wait(max(0.0, ctx.deadline.remaining() + _GRACE))
+    return tuple(report if report is not None else _cut_off(progress, ctx) for report, progress in zip(reports, progresses))

@@ -1,0 +1,186 @@
+"""The dns stage against a real DNS server on loopback and hosts files the tests write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator, Optional
+
+import pytest
+
+from esprobe.context import Deadline, ProbeContext
+from esprobe.model import Role, Status, Target
+from esprobe.net.resolver import parse_nameserver, read_hosts_file, read_nsswitch_hosts, resolve
+from esprobe.sandbox.dnsserver import FakeDns, Zone
+from esprobe.stages.dns import judge_dns
+
+
+@pytest.fixture(scope="module")
+def dns_server() -> Iterator[FakeDns]:
+    zone = Zone(
+        a={"es1.example.test": ["127.0.0.11"], "both.example.test": ["127.0.0.12"], "pinned.example.test": ["127.0.0.20"],
+           "xn--bcher-kva.example.test": ["127.0.0.13"], "real.example.test": ["127.0.0.14"]},
+        aaaa={"both.example.test": ["::1"], "v6only.example.test": ["::1"]},
+        cname={"alias.example.test": "middle.example.test", "middle.example.test": "real.example.test"},
+        servfail={"broken.example.test"},
+        refused={"refused.example.test"},
+        silent={"silent.example.test"},
+        nodata={"noaddr.example.test"},
+    )
+    with FakeDns(zone) as server:
+        yield server
+
+
+def _ctx(tmp_path: Path, server: Optional[FakeDns], hosts: str = "", nsswitch: str = "hosts: files dns\n",
+         timeout: float = 2.0) -> ProbeContext:
+    hosts_file = tmp_path / "hosts"
+    hosts_file.write_text(hosts)
+    nss = tmp_path / "nsswitch.conf"
+    nss.write_text(nsswitch)
+    return ProbeContext(
+        timeout=timeout,
+        deadline=Deadline(timeout * 4),
+        hosts_file=str(hosts_file),
+        hosts_file_overridden=True,
+        nameservers=(parse_nameserver(server.nameserver),) if server else (("127.0.0.1", 1),),
+        nsswitch_conf=str(nss),
+    )
+
+
+def _target(host: str) -> Target:
+    return Target(id="elasticsearch[0]", role=Role.ELASTICSEARCH, url=f"https://{host}:9200", scheme="https",
+                  host=host, port=9200, setting="output.elasticsearch.hosts.0")
+
+
+def _probe(host: str, ctx: ProbeContext):  # type: ignore[no-untyped-def]
+    return judge_dns(_target(host), resolve(host, ctx))
+
+
+def _codes(result) -> list:  # type: ignore[no-untyped-def]
+    return [f.code for f in result.findings]
+
+
+@pytest.mark.parametrize(
+    ("host", "status", "codes", "addresses"),
+    [
+        ("es1.example.test", Status.OK, [], ["127.0.0.11"]),
+        ("ES1.Example.Test.", Status.OK, [], ["127.0.0.11"]),
+        ("both.example.test", Status.OK, [], ["127.0.0.12", "::1"]),
+        ("v6only.example.test", Status.OK, [], ["::1"]),
+        ("nosuch.example.test", Status.FAIL, ["dns-nxdomain"], []),
+        ("noaddr.example.test", Status.FAIL, ["dns-no-address"], []),
+        ("broken.example.test", Status.FAIL, ["dns-servfail"], []),
+        ("refused.example.test", Status.FAIL, ["dns-refused"], []),
+        ("bücher.example.test", Status.OK, [], ["127.0.0.13"]),
+    ],
+)
+def test_dns_answers_are_told_apart(tmp_path: Path, dns_server: FakeDns, host: str, status: Status,
+                                    codes: list, addresses: list) -> None:
+    """Each DNS outcome gets its own verdict and finding, and every address is reported with its source."""
+    result = _probe(host, _ctx(tmp_path, dns_server))
+    assert result.status is status, result.summary
+    assert _codes(result) == codes
+    assert [a["address"] for a in result.details["addresses"]] == addresses
+    assert all(a["source"] == "dns" for a in result.details["addresses"])
+
+
+def test_silent_nameserver_is_a_timeout_within_the_budget(tmp_path: Path, dns_server: FakeDns) -> None:
+    """A nameserver that never answers gives dns-timeout, bounded by --timeout."""
+    import time
+
+    started = time.monotonic()
+    result = _probe("silent.example.test", _ctx(tmp_path, dns_server, timeout=0.6))
+    assert _codes(result) == ["dns-timeout"]
+    assert time.monotonic() - started < 0.6 + 1.0
+
+
+def test_cname_chain_is_shown(tmp_path: Path, dns_server: FakeDns) -> None:
+    """The names followed through CNAMEs appear in the summary and the details."""
+    result = _probe("alias.example.test", _ctx(tmp_path, dns_server))
+    assert result.status is Status.OK
+    assert "alias.example.test → middle.example.test → real.example.test" in result.summary
+    dns_answer = [a for a in result.details["answers"] if a["source"] == "dns"][0]
+    assert dns_answer["cname_chain"] == ["alias.example.test", "middle.example.test", "real.example.test"]
+
+
+def test_hosts_file_wins_and_disagreement_is_said(tmp_path: Path, dns_server: FakeDns) -> None:
+    """With `files dns`, the hosts file answers; when DNS says otherwise the report says so."""
+    result = _probe("pinned.example.test", _ctx(tmp_path, dns_server, hosts="127.0.0.99 pinned.example.test\n"))
+    assert result.status is Status.OK
+    assert [a["address"] for a in result.details["addresses"]] == ["127.0.0.99"]
+    assert result.details["addresses"][0]["source"] == "hosts-file"
+    assert "disagrees with DNS (127.0.0.20)" in result.details["hosts_file_vs_dns"]
+
+
+def test_nsswitch_order_dns_first(tmp_path: Path, dns_server: FakeDns) -> None:
+    """`hosts: dns files` makes DNS the source even when the hosts file has an entry."""
+    ctx = _ctx(tmp_path, dns_server, hosts="127.0.0.99 pinned.example.test\n", nsswitch="hosts: dns [NOTFOUND=return] files\n")
+    result = _probe("pinned.example.test", ctx)
+    assert [a["address"] for a in result.details["addresses"]] == ["127.0.0.20"]
+    assert result.details["nsswitch_order"] == ["dns", "files"]
+
+
+def test_hosts_file_only_with_dead_nameserver_stays_fast(tmp_path: Path) -> None:
+    """When the hosts file answers, an unreachable nameserver costs at most the cross-check budget."""
+    import time
+
+    ctx = _ctx(tmp_path, None, hosts="127.0.0.5 es.local es\n", timeout=5.0)
+    started = time.monotonic()
+    result = _probe("es", ctx)
+    assert result.status is Status.OK
+    assert [a["address"] for a in result.details["addresses"]] == ["127.0.0.5"]
+    assert time.monotonic() - started < 2.0
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1", "[::1]"])
+def test_ip_literal_needs_no_lookup(tmp_path: Path, host: str) -> None:
+    """IP literals pass straight through without any query."""
+    result = _probe(host, _ctx(tmp_path, None))
+    assert result.status is Status.OK
+    assert "no lookup" in result.summary
+    assert result.details["addresses"][0]["family"] == ("ipv6" if ":" in host else "ipv4")
+
+
+def test_invalid_idn_is_reported(tmp_path: Path) -> None:
+    """A name IDNA cannot encode fails with dns-idna-invalid instead of a traceback."""
+    result = _probe("bad\u200b\u0600name.test", _ctx(tmp_path, None))
+    assert _codes(result) == ["dns-idna-invalid"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("hosts: files dns\n", ("files", "dns")),
+        ("# comment\nhosts:   files mdns4_minimal [NOTFOUND=return] dns myhostname\n",
+         ("files", "mdns4_minimal", "dns", "myhostname")),
+        ("passwd: files\n", ("files", "dns")),
+    ],
+)
+def test_nsswitch_parsing(tmp_path: Path, text: str, expected: tuple) -> None:
+    path = tmp_path / "nsswitch.conf"
+    path.write_text(text)
+    assert read_nsswitch_hosts(str(path)) == expected
+
+
+def test_hosts_file_parsing(tmp_path: Path) -> None:
+    """Aliases, comments, case, IPv6 and several lines for one name are all understood."""
+    path = tmp_path / "hosts"
+    path.write_text("127.0.0.1 localhost # me\n::1 localhost ip6-localhost\n10.0.0.5 ES1.corp es1\nbogus line\n")
+    table = read_hosts_file(str(path))
+    assert table["localhost"] == ["127.0.0.1", "::1"]
+    assert table["es1"] == ["10.0.0.5"]
+    assert table["es1.corp"] == ["10.0.0.5"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("127.0.0.1:5353", ("127.0.0.1", 5353)), ("127.0.0.1", ("127.0.0.1", 53)),
+     ("[::1]:5353", ("::1", 5353)), ("::1", ("::1", 53))],
+)
+def test_parse_nameserver(text: str, expected: tuple) -> None:
+    assert parse_nameserver(text) == expected
+
+
+@pytest.mark.parametrize("text", ["dns.example:53", "127.0.0.1:0", "127.0.0.1:x"])
+def test_parse_nameserver_rejects(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_nameserver(text)
