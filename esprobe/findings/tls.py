@@ -351,3 +351,232 @@ SPECS: Tuple[Spec, ...] = (
         hint="Issue a separate server certificate (CA:FALSE) from that CA and install it as {server_cert}.",
     ),
 )
+
+# --- the handshake and the client certificate (esprobe/stages/tls.py) -------------------------
+# Hint templates may also use {ca_files}, {offered}, {server_versions}, {alert}, {cipher}.
+
+_HANDSHAKE: Tuple[Spec, ...] = (
+    Spec(
+        code="tls-ca-unreadable",
+        severity=FAIL,
+        title="CA file unreadable",
+        meaning=(
+            "A file named in certificate_authorities cannot be read. The Beat refuses to set up this output at "
+            "all: any CA that fails to load aborts its whole TLS configuration."
+        ),
+        hint="Fix the path in `{prefix}.certificate_authorities` or the file's permissions for the Beat's user.",
+        setting="{prefix}.certificate_authorities",
+        beat_says="open <path>: no such file or directory",
+    ),
+    Spec(
+        code="tls-ca-not-certificate",
+        severity=FAIL,
+        title="CA entry holds no certificate",
+        meaning=(
+            "An entry of certificate_authorities contains no usable CERTIFICATE block (a key, a CSR, DER instead "
+            "of PEM, or PEM headers), so the Beat refuses the whole TLS configuration."
+        ),
+        hint="Point `{prefix}.certificate_authorities` at the PEM certificate of the CA (the file starts with "
+             "-----BEGIN CERTIFICATE-----); convert DER with `openssl x509 -inform der -in ca.der -out ca.crt`.",
+        setting="{prefix}.certificate_authorities",
+        beat_says="file is not a certificate adding <source> to the list of known CAs",
+    ),
+    Spec(
+        code="tls-client-identity-invalid",
+        severity=FAIL,
+        title="Client certificate or key cannot be loaded",
+        meaning=(
+            "The Beat cannot load ssl.certificate with ssl.key (no PEM data, the files swapped, a wrong or missing "
+            "passphrase, a key that does not belong to the certificate). It refuses to set up this output."
+        ),
+        hint="Check `{prefix}.certificate`, `{prefix}.key` and the passphrase (`{prefix}.key_passphrase` or "
+             "`{prefix}.key_passphrase_path`): `openssl x509 -noout -modulus` and `openssl rsa -noout -modulus` "
+             "must agree for an RSA pair.",
+        setting="{prefix}.key",
+        beat_says="tls: private key does not match public key",
+    ),
+    Spec(
+        code="tls-client-files-unreadable",
+        severity=FAIL,
+        title="Client certificate, key or passphrase file unreadable",
+        meaning="A file named in ssl.certificate, ssl.key or ssl.key_passphrase_path cannot be read.",
+        hint="Fix the path or the permissions of the file for the Beat's user.",
+        setting="{prefix}.certificate",
+        beat_says="open <path>: no such file or directory",
+    ),
+    Spec(
+        code="tls-cert-expires-soon",
+        severity=WARN,
+        title="Certificate expires soon",
+        meaning="A certificate the connection depends on expires within --warn-days.",
+        hint="Renew {subject} before it expires; the Beat stops connecting the moment it does.",
+        setting=None,
+    ),
+    Spec(
+        code="tls-cert-expires-critical",
+        severity=FAIL,
+        title="Certificate expires within days",
+        meaning="A certificate the connection depends on expires within --crit-days.",
+        hint="Renew {subject} now; the Beat stops connecting the moment it expires.",
+        setting=None,
+    ),
+    Spec(
+        code="tls-client-cert-expired",
+        severity=FAIL,
+        title="Client certificate expired",
+        meaning=(
+            "The client certificate is expired or not yet valid. The Beat still sends it; Elasticsearch, Logstash "
+            "and Go servers refuse it, and the handshake ends with an alert or a bare EOF."
+        ),
+        hint="Issue a new client certificate and point `{prefix}.certificate` (and `{prefix}.key`) at it.",
+        setting="{prefix}.certificate",
+        beat_says="remote error: tls: bad certificate",
+    ),
+    Spec(
+        code="tls-client-cert-no-client-auth",
+        severity=WARN,
+        title="Client certificate not valid for client authentication",
+        meaning=(
+            "The client certificate lists extended key usages but not clientAuth. Elasticsearch (Java) and Go "
+            "servers refuse such a certificate for client authentication."
+        ),
+        hint="Reissue the client certificate with extendedKeyUsage = clientAuth and update `{prefix}.certificate`.",
+        setting="{prefix}.certificate",
+        beat_says="remote error: tls: bad certificate",
+    ),
+    Spec(
+        code="tls-client-cert-not-sent",
+        severity=FAIL,
+        title="The Beat would not send its client certificate",
+        meaning=(
+            "The server lists the CAs it accepts for client certificates, and none of them issued the configured "
+            "certificate. A Go client such as the Beat then silently sends no certificate at all, so the server "
+            "sees an anonymous client (and PKI authentication cannot happen)."
+        ),
+        hint="Use a client certificate issued by one of the CAs the server accepts, or add its issuing CA to the "
+             "server's trusted client CAs (Elasticsearch: `xpack.security.http.ssl.certificate_authorities`).",
+        setting="{prefix}.certificate",
+        beat_says="remote error: tls: certificate required",
+    ),
+    Spec(
+        code="tls-client-cert-required",
+        severity=FAIL,
+        title="Server requires a client certificate",
+        meaning="The server demands a client certificate and the Beat has none configured, so the handshake fails.",
+        hint="Configure `{prefix}.certificate` and `{prefix}.key` with a certificate the server trusts, or relax the "
+             "server's client authentication (Elasticsearch: `xpack.security.http.ssl.client_authentication: optional`).",
+        setting="{prefix}.certificate",
+        beat_says="remote error: tls: certificate required",
+    ),
+    Spec(
+        code="tls-client-cert-rejected",
+        severity=FAIL,
+        title="Server refused the client certificate",
+        meaning=(
+            "The server asked for a client certificate, received the configured one and refused it (untrusted "
+            "issuer, expired, missing the clientAuth usage ...). With TLS 1.3 the refusal arrives only after the "
+            "handshake seemed to succeed."
+        ),
+        hint="Check that the server trusts the CA that issued `{prefix}.certificate` (Elasticsearch: "
+             "`xpack.security.http.ssl.certificate_authorities`), and that the certificate is valid for clientAuth.",
+        setting="{prefix}.certificate",
+        beat_says="remote error: tls: bad certificate",
+    ),
+    Spec(
+        code="tls-handshake-timeout",
+        severity=FAIL,
+        title="No TLS handshake",
+        meaning=(
+            "The server accepted the TCP connection but did not complete a TLS handshake in time. Often the port "
+            "speaks plain HTTP and waits for a request line, or a firewall or proxy swallows the traffic."
+        ),
+        hint="Check whether {url} speaks TLS at all (`curl -v {url}`); if the server has TLS off, use an http:// URL "
+             "there, or enable TLS on the server.",
+        beat_says="net/http: TLS handshake timeout",
+    ),
+    Spec(
+        code="tls-plaintext-peer",
+        severity=FAIL,
+        title="Server answered in plain text",
+        meaning="The server answered the TLS ClientHello in plain text (usually an HTTP error page): that port does "
+                "not speak TLS.",
+        hint="Either use http:// for this host in `{hosts_setting}` (the server has TLS off), or enable TLS on the "
+             "server (Elasticsearch: `xpack.security.http.ssl.enabled: true`).",
+        setting="{hosts_setting}",
+        beat_says="tls: first record does not look like a TLS handshake",
+    ),
+    Spec(
+        code="tls-handshake-closed",
+        severity=FAIL,
+        title="Server closed the connection during the handshake",
+        meaning=(
+            "The server closed or reset the connection in the middle of the handshake without a TLS alert. "
+            "Typical causes: the server insists on a client certificate, a proxy or load balancer in front of it "
+            "refuses the SNI name, or the server's TLS setup is broken."
+        ),
+        hint="Look at the server's log for the time of this probe; check that {url} reaches the intended service.",
+        beat_says="EOF",
+    ),
+    Spec(
+        code="tls-protocol-mismatch",
+        severity=FAIL,
+        title="No TLS version in common",
+        meaning="The server and the Beat's supported_protocols share no TLS version.",
+        hint="Allow the server's versions ({server_versions}) in `{prefix}.supported_protocols` (the Beat offers "
+             "{offered}), or enable a version the Beat offers on the server.",
+        setting="{prefix}.supported_protocols",
+        beat_says="remote error: tls: protocol version not supported",
+    ),
+    Spec(
+        code="tls-no-shared-cipher",
+        severity=FAIL,
+        title="No cipher suite in common",
+        meaning="The server accepts none of the cipher suites the Beat offers for TLS 1.2 and older (TLS 1.3 suites "
+                "cannot be configured in Go).",
+        hint="Add a suite the server accepts (it agreed to {cipher} when offered Go's defaults) to "
+             "`{prefix}.cipher_suites`, or leave that setting empty to use Go's defaults.",
+        setting="{prefix}.cipher_suites",
+        beat_says="remote error: tls: handshake failure",
+    ),
+    Spec(
+        code="tls-sni-rejected",
+        severity=FAIL,
+        title="Server does not know the name",
+        meaning="The server refused the handshake for the server name (SNI) the Beat sent: it serves no certificate "
+                "for that name.",
+        hint="Use in `{hosts_setting}` a name the server (or the load balancer in front of it) is configured for.",
+        setting="{hosts_setting}",
+        beat_says="remote error: tls: unrecognized name",
+    ),
+    Spec(
+        code="tls-handshake-failure",
+        severity=FAIL,
+        title="TLS handshake failed",
+        meaning="The handshake failed for a reason the message quotes (the alert the server sent, or OpenSSL's words).",
+        hint="Compare the server's TLS settings with `{prefix}.supported_protocols`, `{prefix}.cipher_suites` and "
+             "`{prefix}.curve_types`; the server's log names its side of the failure.",
+        setting="{prefix}",
+        beat_says="remote error: tls: handshake failure",
+    ),
+    Spec(
+        code="tls-settings-rejected",
+        severity=FAIL,
+        title="TLS settings unusable",
+        meaning="The TLS library refused the configured settings before any handshake (a curve or key it cannot use).",
+        hint="Check `{prefix}.curve_types` and the client key type.",
+        setting="{prefix}",
+    ),
+    Spec(
+        code="tls-old-protocol",
+        severity=WARN,
+        title="Old TLS version negotiated",
+        meaning=(
+            "The server settled for a TLS version older than 1.2. Beats 8.x accept TLS 1.1 by default; Beats 9.x "
+            "(and FIPS builds) refuse anything older than TLS 1.2, so an upgrade of the Beat will break this connection."
+        ),
+        hint="Enable TLS 1.2 or 1.3 on the server.",
+        setting="{prefix}.supported_protocols",
+    ),
+)
+
+SPECS = SPECS + _HANDSHAKE

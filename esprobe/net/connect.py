@@ -48,7 +48,8 @@ class TcpObservation:
                 pass
 
 
-def _connect_one(address: str, port: int, timeout: float) -> Tuple[TcpAttempt, Optional[socket.socket]]:
+def connect_one(address: str, port: int, timeout: float) -> Tuple[TcpAttempt, Optional[socket.socket]]:
+    """Connect to one address; the socket (or None) with the attempt's outcome."""
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     started = time.monotonic()
     sock: Optional[socket.socket] = None
@@ -77,7 +78,7 @@ def connect_all(addresses: Sequence[str], port: int, timeout: float) -> TcpObser
     slots: List[Optional[Tuple[TcpAttempt, Optional[socket.socket]]]] = [None] * len(addresses)
 
     def run(index: int) -> None:
-        slots[index] = _connect_one(addresses[index], port, timeout)
+        slots[index] = connect_one(addresses[index], port, timeout)
 
     threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(1, len(addresses))]
     for thread in threads:

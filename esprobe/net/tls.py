@@ -108,6 +108,7 @@ class TlsObservation:
         chain: DER certificates as the server sent them, leaf first.
         cert_requested: the server sent a CertificateRequest.
         acceptable_cas: DER-encoded distinguished names from that request (may be empty).
+        acceptable_ca_names: the same names as readable text (RFC 4514 order).
         client_cert_sent: esprobe presented a client certificate in this handshake.
         peer_bytes: the first bytes the peer sent when it did not speak TLS (for diagnosis).
         handshake_ms: time from ClientHello to a finished handshake.
@@ -124,6 +125,7 @@ class TlsObservation:
     chain: Tuple[bytes, ...] = ()
     cert_requested: bool = False
     acceptable_cas: Tuple[bytes, ...] = ()
+    acceptable_ca_names: Tuple[str, ...] = ()
     client_cert_sent: bool = False
     peer_bytes: bytes = b""
     handshake_ms: float = 0.0
@@ -348,19 +350,44 @@ def _observed(connection, states: List[str], settings: HandshakeSettings, handsh
         chain=tuple(c.public_bytes(Encoding.DER) for c in chain),
         cert_requested=requested,
         acceptable_cas=tuple(name.der() for name in cas),
+        acceptable_ca_names=tuple(_name_text(name) for name in cas),
         client_cert_sent=requested and settings.identity is not None and settings.send_identity,
         handshake_ms=round(handshake_ms, 3),
         connection=connection,
     )
 
 
+def _name_text(name) -> str:  # type: ignore[no-untyped-def]
+    """An X509Name as RFC 4514 text (last RDN first), for reports."""
+    parts = []
+    for key, value in reversed(name.get_components()):
+        text = value.decode("utf-8", "replace")
+        for special in ("\\", ",", "+", '"', "<", ">", ";"):
+            text = text.replace(special, "\\" + special)
+        parts.append(f"{key.decode('ascii', 'replace')}={text}")
+    return ",".join(parts)
+
+
 def _failed(connection, sock, kind, words, states, *, alert=None, peer_bytes=b""):  # type: ignore[no-untyped-def]
+    """A failed handshake, with whatever it had already shown (in TLS 1.2 the server's chain and
+    CertificateRequest arrive before a client-certificate failure)."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
     requested = any("certificate request" in s for s in states)
+    chain: Tuple[bytes, ...] = ()
+    cas: Tuple[Any, ...] = ()
+    try:
+        chain = tuple(c.public_bytes(Encoding.DER) for c in connection.get_peer_cert_chain(as_cryptography=True) or [])
+        cas = tuple(connection.get_client_ca_list() or [])
+    except Exception:  # nothing was received: nothing to show
+        pass
     try:
         sock.close()
     except OSError:
         pass
-    return TlsObservation(False, kind, words, alert=alert, cert_requested=requested, peer_bytes=peer_bytes)
+    return TlsObservation(False, kind, words, alert=alert, chain=chain, cert_requested=requested,
+                          acceptable_cas=tuple(n.der() for n in cas),
+                          acceptable_ca_names=tuple(_name_text(n) for n in cas), peer_bytes=peer_bytes)
 
 
 def _iana_cipher(connection) -> Optional[str]:  # type: ignore[no-untyped-def]

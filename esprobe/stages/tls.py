@@ -1,0 +1,520 @@
+"""
+TLS stage: handshake on the tcp stage's connection with the Beat's settings, then the Beat's verdict
+on the chain (`esprobe.chainverdict`), the client certificate and the expiry thresholds.
+
+`check_tls` is the glue (it calls the network layer); everything after the handshake is judged
+from observations by pure functions in this module and in chainverdict/clientcert.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from cryptography import x509
+
+from esprobe import findings
+from esprobe.certinfo import cert_facts
+from esprobe.clientcert import LoadedIdentity, go_would_send, lacks_client_auth, load_identity
+from esprobe.context import ProbeContext
+from esprobe.model import Finding, Role, Severity, Stage, StageResult, Target, TlsSettings, stage_result
+from esprobe.net.resolver import literal_address, to_query_name
+from esprobe.net.tls import (
+    ClientIdentity,
+    HandshakeSettings,
+    TlsObservation,
+    cipher_list,
+    curve_list,
+    handshake,
+    protocol_range,
+)
+
+_HOSTS_SETTING = {
+    Role.ELASTICSEARCH: "output.elasticsearch.hosts",
+    Role.KIBANA: "setup.kibana.host",
+    Role.MONITORING: "monitoring.elasticsearch.hosts",
+    Role.LOGSTASH: "output.logstash.hosts",
+}
+
+
+# --- the observation handed to the http stages ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TlsProbe:
+    """
+    The verified TLS connection, for the http stages to reuse.
+
+    Attributes:
+        handshake: what the handshake showed (its ``connection`` is live when ``ok``).
+        settings: the settings it was made with, to open an identical connection again.
+        address / port: where it goes.
+        client_leaf: the client certificate the server received, or None.
+    """
+
+    handshake: TlsObservation
+    settings: HandshakeSettings
+    address: str
+    port: int
+    client_leaf: Optional[x509.Certificate] = field(default=None, repr=False)
+
+    @property
+    def connection(self) -> Any:
+        return self.handshake.connection
+
+    @property
+    def chain(self) -> Tuple[bytes, ...]:
+        return self.handshake.chain
+
+    def reopen(self, timeout: float):  # type: ignore[no-untyped-def]
+        """
+        A fresh TCP + TLS connection with the same settings, for when the server closed the first.
+        Refuses unless the server presents the very same leaf certificate: credentials may only
+        travel over a connection whose verification passed.
+        """
+        from esprobe.net.connect import connect_one
+        from esprobe.net.http import HttpFailure, Stream
+
+        attempt, sock = connect_one(self.address, self.port, timeout)
+        if sock is None:
+            raise HttpFailure("closed", f"reconnecting to {self.address}:{self.port}: {attempt.outcome}")
+        again = handshake(sock, self.settings, timeout)
+        if not again.ok or not again.chain or again.chain[0] != self.handshake.chain[0]:
+            again.close()
+            sock.close()
+            raise HttpFailure("closed", "the server presented a different certificate on reconnect; credentials withheld")
+        return Stream(sock, again.connection)
+
+    def close(self) -> None:
+        self.handshake.close()
+
+
+# --- trust material -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Trust:
+    roots: Tuple[x509.Certificate, ...]
+    are_system: bool
+    path: Optional[str]
+    system_error: Optional[str] = None
+    problems: Tuple[Finding, ...] = ()
+
+
+def _load_trust(tls: TlsSettings, ctx: ProbeContext) -> Trust:
+    from esprobe.truststore import go_append_certs_from_pem, load_system_roots
+
+    if not tls.certificate_authorities:
+        system = load_system_roots(ctx.environ)
+        return Trust(tuple(system.certs), True, system.path, system.go_error)
+    roots: List[x509.Certificate] = []
+    problems: List[Finding] = []
+    for source in tls.certificate_authorities:
+        if source.data is None:
+            problems.append(findings.make(
+                "tls-ca-unreadable",
+                f"The Beat cannot read {source.label}: {source.error or 'unreadable'}.",
+                prefix=tls.prefix, setting=source.setting))
+            continue
+        found = go_append_certs_from_pem(source.data)
+        if not found:
+            problems.append(findings.make(
+                "tls-ca-not-certificate",
+                f'The Beat would refuse its TLS settings: "file is not a certificate adding {source.label} to the '
+                f'list of known CAs" — no usable CERTIFICATE block in it.',
+                prefix=tls.prefix, setting=source.setting))
+        roots.extend(found)
+    labels = [s.label for s in tls.certificate_authorities]
+    return Trust(tuple(roots), False, ", ".join(labels), problems=tuple(problems))
+
+
+def _load_identity(tls: TlsSettings) -> Tuple[Optional[LoadedIdentity], List[Finding]]:
+    if tls.certificate is None or tls.key is None:
+        return None, []
+    unreadable = [s for s in (tls.certificate, tls.key) if s.data is None]
+    if unreadable:
+        return None, [findings.make(
+            "tls-client-files-unreadable",
+            "; ".join(f"cannot read {s.label}: {s.error or 'unreadable'}" for s in unreadable) + ".",
+            prefix=tls.prefix, setting=unreadable[0].setting)]
+    loaded = load_identity(tls.certificate.data or b"", tls.key.data or b"", tls.key_passphrase)
+    if loaded.error:
+        return loaded, [findings.make(
+            "tls-client-identity-invalid",
+            f'The Beat cannot load its client certificate and key: "{loaded.error}".',
+            prefix=tls.prefix,
+            setting=f"{tls.prefix}.key_passphrase" if "passphrase" in loaded.error or "decrypt" in loaded.error
+            else f"{tls.prefix}.key")]
+    return loaded, []
+
+
+def handshake_settings(target: Target, identity: Optional[LoadedIdentity]) -> HandshakeSettings:
+    """The handshake the Beat makes for *target* (SNI, versions, suites, curves, certificate)."""
+    tls = target.tls
+    assert tls is not None
+    low, high = protocol_range(tls.supported_protocols)
+    server_name: Optional[str] = None
+    if literal_address(target.host) is None:  # Go never sends an IP literal as SNI
+        try:
+            server_name = to_query_name(target.host).rstrip(".")
+        except Exception:  # an unencodable name failed the dns stage already; send no SNI
+            server_name = None
+    client = None
+    if identity is not None and identity.key is not None:
+        client = ClientIdentity(identity.chain, identity.key)
+    return HandshakeSettings(server_name, low, high, cipher_list(tls.cipher_suites), curve_list(tls.curve_types), client)
+
+
+# --- the stage ------------------------------------------------------------------------------------
+
+
+def check_tls(target: Target, ctx: ProbeContext, results: Dict[Stage, StageResult]) -> StageResult:
+    from esprobe.net.connect import connect_one
+
+    tls = target.tls
+    assert tls is not None
+    tcp = results[Stage.TCP].observation
+    trust = _load_trust(tls, ctx)
+    identity, identity_problems = _load_identity(tls)
+    settings = handshake_settings(target, identity)
+    observation = handshake(tcp.sock, settings, ctx.step_timeout())
+
+    def retry(changed: HandshakeSettings) -> Optional[TlsObservation]:
+        """Another handshake on a new connection, to isolate a cause; None when no time is left."""
+        timeout = ctx.step_timeout()
+        if timeout <= 0.05:
+            return None
+        _, sock = connect_one(tcp.connected_address, tcp.port, timeout)
+        if sock is None:
+            return None
+        return handshake(sock, changed, ctx.step_timeout())
+
+    now = ctx.now()
+    problems: List[Finding] = [*trust.problems, *identity_problems]
+    params = _params(target, tls, settings)
+    if (identity is not None and identity.key is not None and observation.cert_requested
+            and not go_would_send(identity.chain, observation.acceptable_cas)):
+        # esprobe presented the certificate; the Beat would not have. Judge what the Beat would see.
+        observation, withheld = _as_go_would(settings, observation, identity, retry, params)
+        problems += withheld
+    if not observation.chain:
+        if not any(f.code == "tls-client-cert-not-sent" for f in problems):
+            problems += _handshake_failure(target, tls, settings, observation, identity, retry, params)
+        return _result(target, tls, settings, observation, trust, identity, problems, now, None)
+
+    presented, parse_problem = _parse_chain(observation.chain)
+    if parse_problem:
+        problems.append(findings.make("tls-cert-unparsable", parse_problem, **params, subject="the server certificate"))
+        return _result(target, tls, settings, observation, trust, identity, problems, now, None)
+
+    from esprobe.chainverdict import chain_findings, judge_chain
+
+    verdict = judge_chain(
+        presented,
+        trust.roots,
+        mode=tls.verification_mode,
+        now=now.astimezone(),  # Go prints the time in the Beat host's offset
+        ca_trusted_fingerprint=tls.ca_trusted_fingerprint,
+        ca_sha256=tls.ca_sha256,
+        roots_are_system=trust.are_system,
+        system_roots_error=trust.system_error,
+        server_name=target.host if tls.verification_mode == "strict" else None,
+    )
+    problems += chain_findings(verdict, tls, target)
+    if trust.are_system and not trust.roots and tls.verification_mode != "none" and not verdict.ok:
+        problems.append(_empty_store_note(tls, trust))
+    if not observation.ok and not any(f.code == "tls-client-cert-not-sent" for f in problems):
+        # a failure after the server's certificate arrived: a refused client certificate, typically
+        problems += _handshake_failure(target, tls, settings, observation, identity, retry, params)
+    problems += _client_cert_problems(tls, identity, observation, now, params)
+    problems += _expiry(presented, identity, now, ctx, tls, target)
+    if observation.ok and observation.protocol in ("TLSv1", "TLSv1.0", "TLSv1.1"):
+        problems.append(findings.make("tls-old-protocol", f"The server negotiated {observation.protocol}.", **params))
+    return _result(target, tls, settings, observation, trust, identity, problems, now, verdict)
+
+
+def _params(target: Target, tls: TlsSettings, settings: HandshakeSettings) -> Dict[str, Any]:
+    return {
+        "prefix": tls.prefix,
+        "url": target.url,
+        "hosts_setting": target.setting or _HOSTS_SETTING[target.role],
+        "offered": f"{settings.min_version} to {settings.max_version}",
+    }
+
+
+def _parse_chain(chain: Sequence[bytes]) -> Tuple[Tuple[x509.Certificate, ...], Optional[str]]:
+    from esprobe.gox509 import go_parse_error
+
+    parsed: List[x509.Certificate] = []
+    for der in chain:
+        try:
+            cert = x509.load_der_x509_certificate(der)
+        except ValueError as error:
+            return (), f"tls: failed to parse certificate from server: x509: {error}"
+        problem = go_parse_error(cert)
+        if problem:
+            return (), f"tls: failed to parse certificate from server: {problem}"
+        parsed.append(cert)
+    return tuple(parsed), None
+
+
+def _empty_store_note(tls: TlsSettings, trust: Trust) -> Finding:
+    return findings.make(
+        "tls-os-trust-store-empty",
+        "No CA is configured, so the Beat uses the OS trust store, and esprobe found no certificate in it "
+        f"({trust.path or 'none of the files and directories Go looks at exists'}). certifi's Mozilla bundle "
+        "(`python3 -m certifi` prints its path) can serve as one: copy it to /etc/ssl/certs/ca-certificates.crt "
+        "or point SSL_CERT_FILE at it for the Beat.",
+        prefix=tls.prefix, server_cert="the server's certificate", subject="", issuer="",
+    )
+
+
+# --- client certificate ------------------------------------------------------------------------
+
+
+def _as_go_would(settings, observation, identity, retry, params):  # type: ignore[no-untyped-def]
+    """
+    esprobe always presents the configured certificate; Go withholds it when the server's
+    acceptable-CA list does not name its issuer. Handshake again without it, as the Beat would,
+    and keep that connection (or its failure) as the observation.
+    """
+    accepted = "; ".join(observation.acceptable_ca_names) or "(none)"
+    issuer = identity.chain[0].issuer.rfc4514_string()
+    again = retry(dataclasses.replace(settings, send_identity=False))
+    message = (
+        f"The server accepts client certificates issued by {accepted}; the configured certificate was issued by "
+        f"{issuer}, so the Beat sends no certificate at all."
+    )
+    if again is None or not again.ok:
+        observation.close()
+        words = f" Without it the server ends the handshake ({_failure_words(again)})." if again is not None else ""
+        failed = dataclasses.replace(observation, ok=False, error_kind="alert", error="client certificate withheld",
+                                     connection=None, client_cert_sent=False)
+        return failed, [findings.make("tls-client-cert-not-sent", message + words, **params)]
+    observation.close()
+    return again, [findings.make(
+        "tls-client-cert-not-sent",
+        message + " The server lets the connection through without one, so PKI authentication cannot happen.",
+        severity=Severity.WARN, **params)]
+
+
+def _client_cert_problems(tls, identity, observation, now, params) -> List[Finding]:  # type: ignore[no-untyped-def]
+    if identity is None or identity.leaf is None or identity.key is None:
+        return []
+    leaf = identity.leaf
+    out: List[Finding] = []
+    requested = observation.cert_requested
+    if not (leaf.not_valid_before_utc <= now <= leaf.not_valid_after_utc):
+        when = leaf.not_valid_after_utc if now > leaf.not_valid_after_utc else leaf.not_valid_before_utc
+        state = "expired on" if now > leaf.not_valid_after_utc else "is not valid before"
+        out.append(findings.make(
+            "tls-client-cert-expired",
+            f"The client certificate {leaf.subject.rfc4514_string()} {state} {when:%Y-%m-%d %H:%M} UTC"
+            + ("." if requested else "; this server does not ask for a client certificate, so it does not matter here."),
+            severity=Severity.FAIL if requested else Severity.WARN, **params))
+    if requested and lacks_client_auth(leaf):
+        out.append(findings.make(
+            "tls-client-cert-no-client-auth",
+            f"The client certificate {leaf.subject.rfc4514_string()} lists extended key usages without clientAuth.",
+            **params))
+    for note in identity.notes:
+        out.append(findings.make("tls-client-identity-invalid", f"The client key loads, but {note}.",
+                                 severity=Severity.WARN, prefix=tls.prefix, setting=f"{tls.prefix}.key"))
+    return out
+
+
+def _expiry(presented, identity, now, ctx, tls, target) -> List[Finding]:  # type: ignore[no-untyped-def]
+    out: List[Finding] = []
+    certificates = [(c, "server") for c in presented]
+    if identity is not None and identity.leaf is not None:
+        certificates.append((identity.leaf, "client"))
+    for cert, whose in certificates:
+        left = cert.not_valid_after_utc - now
+        days = left.days
+        if left.total_seconds() < 0:
+            continue  # already expired: the chain verdict (or the client check) says so
+        subject = cert.subject.rfc4514_string() or "(empty subject)"
+        what = "the client certificate" if whose == "client" else "a certificate the server sends"
+        message = f"{subject}, {what}, expires on {cert.not_valid_after_utc:%Y-%m-%d} ({days} days left)."
+        setting = f"{tls.prefix}.certificate" if whose == "client" else None
+        if days < ctx.crit_days:
+            out.append(findings.make("tls-cert-expires-critical", message, subject=subject, setting=setting))
+        elif days < ctx.warn_days:
+            out.append(findings.make("tls-cert-expires-soon", message, subject=subject, setting=setting))
+    return out
+
+
+# --- handshake failures ------------------------------------------------------------------------
+
+_ALERT_WORDS = {
+    "certificate required": "remote error: tls: certificate required",
+    "handshake failure": "remote error: tls: handshake failure",
+    "protocol version": "remote error: tls: protocol version not supported",
+    "bad certificate": "remote error: tls: bad certificate",
+    "unknown ca": "remote error: tls: unknown certificate authority",
+    "certificate unknown": "remote error: tls: bad certificate",
+    "unsupported certificate": "remote error: tls: bad certificate",
+    "certificate expired": "remote error: tls: bad certificate",
+    "unrecognized name": "remote error: tls: unrecognized name",
+    "insufficient security": "remote error: tls: insufficient security level",
+}
+
+_CLIENT_CERT_ALERTS = {"certificate required", "bad certificate", "unknown ca", "certificate unknown",
+                       "unsupported certificate", "certificate expired", "access denied", "decrypt error",
+                       "certificate revoked"}
+
+
+def _failure_words(observation: Optional[TlsObservation]) -> str:
+    if observation is None:
+        return "no answer"
+    if observation.alert:
+        return _ALERT_WORDS.get(observation.alert, f"remote error: tls: {observation.alert}")
+    return {"eof": "EOF", "reset": "read: connection reset by peer", "timeout": "i/o timeout"}.get(
+        observation.error_kind or "", observation.error or "handshake failed")
+
+
+def _handshake_failure(target, tls, settings, observation, identity, retry, params) -> List[Finding]:  # type: ignore[no-untyped-def]
+    kind, alert = observation.error_kind, observation.alert or ""
+    sent = observation.client_cert_sent
+    beat = _failure_words(observation)
+    late = " (after the handshake had seemed to succeed, as TLS 1.3 servers do)" if observation.after_handshake else ""
+    if kind == "settings":
+        return [findings.make("tls-settings-rejected", f"OpenSSL refused the settings: {observation.error}.", **params)]
+    if kind == "timeout":
+        return [findings.make("tls-handshake-timeout",
+                              f"{target.host}:{target.port} accepted the connection but no TLS handshake completed: "
+                              f"{observation.error}.", **params)]
+    if kind == "plaintext":
+        shown = _plaintext_sample(observation.peer_bytes)
+        return [findings.make("tls-plaintext-peer",
+                              f'The Beat would log "tls: first record does not look like a TLS handshake": the server '
+                              f"answered in plain text{shown}.", **params)]
+    wants_cert = observation.cert_requested or alert in ("certificate required",)
+    if wants_cert and not sent and (alert in _CLIENT_CERT_ALERTS or alert == "handshake failure" or kind in ("eof", "reset")):
+        if tls.certificate is not None or tls.key is not None:
+            return []  # a client certificate is configured but unusable: its own finding says why
+        return [findings.make("tls-client-cert-required",
+                              f'The server asked for a client certificate and none is configured; the Beat would log '
+                              f'"{beat}"{late}.', **params)]
+    if sent and (alert in _CLIENT_CERT_ALERTS or kind in ("eof", "reset")):
+        leaf = identity.leaf if identity is not None else None
+        who = leaf.subject.rfc4514_string() if leaf is not None else "the configured certificate"
+        return [findings.make("tls-client-cert-rejected",
+                              f'The server refused the client certificate {who}: the Beat would log "{beat}"{late}.',
+                              **params)]
+    if alert == "protocol version" or (kind == "protocol" and "version" in (observation.error or "").lower()):
+        return [_protocol_mismatch(settings, observation, retry, params, beat)]
+    if alert in ("handshake failure", "insufficient security") or (kind == "protocol" and "cipher" in (observation.error or "").lower()):
+        widened = retry(dataclasses.replace(settings, cipher_list=cipher_list([]), min_version="TLSv1.0", max_version="TLSv1.3"))
+        if widened is not None and widened.ok:
+            cipher = widened.cipher or "a suite"
+            widened.close()
+            if tls.cipher_suites:
+                return [findings.make("tls-no-shared-cipher",
+                                      f'The Beat would log "{beat}": none of the configured cipher suites '
+                                      f"({', '.join(tls.cipher_suites)}) is acceptable to the server.",
+                                      cipher=cipher, **params)]
+        return [findings.make("tls-handshake-failure", f'The Beat would log "{beat}" ({observation.error}).', **params)]
+    if alert == "unrecognized name":
+        return [findings.make("tls-sni-rejected",
+                              f'The server does not serve the name {settings.server_name!r}; the Beat would log "{beat}".',
+                              **params)]
+    if kind in ("eof", "reset"):
+        return [findings.make("tls-handshake-closed",
+                              f'{observation.error}; the Beat would log "{beat}".', **params)]
+    return [findings.make("tls-handshake-failure", f'The Beat would log "{beat}" ({observation.error}).', **params)]
+
+
+def _protocol_mismatch(settings, observation, retry, params, beat) -> Finding:  # type: ignore[no-untyped-def]
+    server_versions = "unknown"
+    widened = retry(dataclasses.replace(settings, min_version="TLSv1.0", max_version="TLSv1.3"))
+    if widened is not None and widened.ok:
+        server_versions = widened.protocol or "unknown"
+        widened.close()
+    return findings.make(
+        "tls-protocol-mismatch",
+        f'The Beat would log "{beat}": it offers {settings.min_version} to {settings.max_version}, and the server '
+        f"settles on {server_versions} when offered everything.",
+        server_versions=server_versions, **params)
+
+
+def _plaintext_sample(data: bytes) -> str:
+    if not data:
+        return ""
+    text = data[:60].decode("latin-1")
+    printable = "".join(ch if 32 <= ord(ch) < 127 else " " for ch in text).strip()
+    # OpenSSL has already consumed the first five bytes as a would-be record header ("HTTP/").
+    if printable[:3].replace(".", "").isdigit():
+        printable = "HTTP/" + printable
+    return f": {printable!r}" if printable else ""
+
+
+# --- the result ---------------------------------------------------------------------------------
+
+
+def _trust_kind(tls: TlsSettings, verdict: Any) -> str:
+    if tls.verification_mode == "none":
+        return "none"
+    if verdict is not None and getattr(verdict, "trust", None) in ("configured-ca", "os-store", "fingerprint", "none"):
+        return str(verdict.trust)
+    return "configured-ca" if tls.certificate_authorities else "os-store"
+
+
+def _result(target, tls, settings, observation, trust, identity, problems, now, verdict) -> StageResult:  # type: ignore[no-untyped-def]
+    chain_facts = []
+    for der in observation.chain:
+        try:
+            chain_facts.append(cert_facts(x509.load_der_x509_certificate(der), now))
+        except Exception:  # an unparsable certificate is reported by its finding; skip its facts
+            continue
+    client = None
+    if identity is not None and identity.leaf is not None:
+        client = cert_facts(identity.leaf, now)
+    details: Dict[str, Any] = {
+        "protocol": observation.protocol,
+        "cipher": observation.cipher,
+        "trust": _trust_kind(tls, verdict),
+        "trust_store_path": trust.path,
+        "chain": chain_facts,
+        "client_certificate": client,
+        "verification_mode": tls.verification_mode,
+        "sni": settings.server_name,
+        "offered_protocols": [settings.min_version, settings.max_version],
+        "client_certificate_requested": observation.cert_requested,
+        "acceptable_client_cas": list(observation.acceptable_ca_names),
+        "client_certificate_sent": observation.client_cert_sent,
+        "handshake_ms": observation.handshake_ms,
+    }
+    if verdict is not None and verdict.beat_error:
+        details["beat_error"] = verdict.beat_error
+    keep = observation.ok and not any(f.severity is Severity.FAIL for f in problems)
+    if not keep:
+        observation.close()
+    result = stage_result(Stage.TLS, _summary(observation, problems, details), problems, details)
+    if keep:
+        probe = TlsProbe(observation, settings, _peer(observation), target.port,
+                         identity.leaf if identity is not None and observation.client_cert_sent else None)
+        result = dataclasses.replace(result, observation=probe)
+    return result
+
+
+def _peer(observation: TlsObservation) -> str:
+    try:
+        return str(observation.connection.getpeername()[0])
+    except Exception:  # a connection without a peer name cannot be reopened; reopen() will say so
+        return ""
+
+
+def _summary(observation: TlsObservation, problems: Sequence[Finding], details: Dict[str, Any]) -> str:
+    failures = [f for f in problems if f.severity is Severity.FAIL]
+    if failures:
+        first = failures[0]
+        return f"{first.code}: {first.message}"
+    if not observation.ok:
+        return observation.error or "handshake failed"
+    trust = {"configured-ca": "the configured CAs", "os-store": "the OS trust store",
+             "fingerprint": "ca_trusted_fingerprint", "none": "nothing (verification_mode: none)"}[details["trust"]]
+    verb = "accepted without checks" if details["trust"] == "none" else f"chain verified against {trust}"
+    return f"{observation.protocol}, {observation.cipher}; {verb}"
