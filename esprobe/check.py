@@ -13,7 +13,6 @@ from esprobe.context import DEADLINE_FACTOR, DEFAULT_CONCURRENCY, DEFAULT_TIMEOU
 from esprobe.model import ConfigInfo, Report
 from esprobe.redact import Redactor
 
-KNOWN_BEATS = ("metricbeat", "filebeat", "heartbeat", "auditbeat", "packetbeat", "winlogbeat", "osquerybeat")
 
 
 @dataclass(frozen=True)
@@ -30,11 +29,13 @@ class CheckOptions:
     warn_days: int = 30
     crit_days: int = 7
     concurrency: int = DEFAULT_CONCURRENCY
-    environ: Mapping[str, str] = field(default_factory=dict, repr=False)
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
 
 
 def default_config_paths(cwd: str) -> Tuple[str, ...]:
     """Without -c, use the one ``<beat>.yml`` in the working directory, as the Beat would."""
+    from esprobe.config.layout import KNOWN_BEATS
+
     found = [f"{beat}.yml" for beat in KNOWN_BEATS if os.path.isfile(os.path.join(cwd, f"{beat}.yml"))]
     return tuple(found[:1]) if len(found) == 1 else ()
 

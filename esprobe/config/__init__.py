@@ -1,1 +1,382 @@
-"""Reading a Beat's configuration exactly as the Beat does (being written)."""
+"""
+Read a Beat's configuration exactly as the Beat would and turn it into probe targets.
+
+`load_config` is the public entry point: YAML files (``-c``), ``-E`` overrides, ``${VAR}``
+expansion from the environment and the Beat's keystore, ``cloud.id``, and every output and
+endpoint the Beat would talk to. It never raises for bad input; problems come back as findings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from typing import Any, List, Mapping, Optional, Sequence, Tuple
+
+from esprobe.config import gotext
+from esprobe.config.keystore import KeystoreInfo, KeystoreRead, read_keystore, write_keystore
+from esprobe.config.layout import beat_name, path_defaults
+from esprobe.config.settings import Reader, Report
+from esprobe.config.source import LoadedFile, check_file_perms, load_file
+from esprobe.config.targets import apply_cloud, build_targets
+from esprobe.config.tree import Node, find, merge, parse_override, split_path, to_plain
+from esprobe.config.variables import Resolution, Resolver, VariableError
+from esprobe.model import Finding, Severity, Target
+from esprobe.redact import Redactor
+
+__all__ = ["KeystoreInfo", "LoadedConfig", "load_config", "write_keystore"]
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """
+    The configuration as the Beat would see it.
+
+    Attributes:
+        path: absolute path of the first ``-c`` file, or None when none was given.
+        files: every YAML file read, absolute.
+        beat: ``metricbeat``, ``filebeat``, ...
+        targets: in contract order: elasticsearch[i], kibana, monitoring[i], logstash[i].
+        findings: config-level findings; a ``fail`` means the Beat would refuse to start.
+        effective: the merged tree after ``-E`` and ``${}`` expansion (secrets left in; an
+            unresolvable variable is left as written).
+        keystore: what was found at the keystore location, or None when no location could
+            be determined.
+    """
+
+    path: Optional[str]
+    files: Tuple[str, ...]
+    beat: str
+    targets: Tuple[Target, ...]
+    findings: Tuple[Finding, ...]
+    effective: Mapping[str, Any] = field(default_factory=dict)
+    keystore: Optional[KeystoreInfo] = None
+
+
+def load_config(
+    paths: Sequence[str],
+    overrides: Sequence[str] = (),
+    environ: Optional[Mapping[str, str]] = None,
+    keystore_path: Optional[str] = None,
+    only: Sequence[str] = (),
+    redactor: Optional[Redactor] = None,
+) -> LoadedConfig:
+    """
+    Load the Beat's configuration.
+
+    Args:
+        paths: the ``-c`` files in order (relative to the current directory).
+        overrides: the ``-E`` strings exactly as typed.
+        environ: the environment used for ``${VAR}`` (default: ``os.environ``).
+        keystore_path: ``--keystore``; default ``keystore.path`` or ``${path.data}/<beat>.keystore``.
+        only: role names to keep (``elasticsearch``, ``kibana``, ``monitoring``, ``logstash``).
+        redactor: every secret met is registered here.
+    """
+    redactor = redactor if redactor is not None else Redactor()
+    environ = dict(os.environ if environ is None else environ)
+    try:
+        return _load(list(paths), list(overrides), environ, keystore_path, list(only), redactor)
+    except Exception as err:  # a bug in esprobe must not hide the rest of the report
+        report = Report()
+        report.add(
+            "config-internal-error",
+            redactor.redact(f"esprobe failed while reading the configuration: {type(err).__name__}: {err}"),
+        )
+        first = os.path.abspath(paths[0]) if paths else None
+        return LoadedConfig(first, (), "metricbeat", (), tuple(report.findings))
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _file_findings(report: Report, loaded: LoadedFile) -> None:
+    problem = loaded.problem
+    if problem is not None:
+        code = {
+            "missing": "config-file-missing",
+            "unreadable": "config-file-unreadable",
+        }.get(problem.kind, "config-yaml-invalid")
+        if code == "config-yaml-invalid":
+            message = f"{loaded.path} cannot be used: {problem.message}."
+        else:
+            message = f"The Beat cannot load {loaded.path}: {problem.message}."
+        report.add(code, message, location=problem.location, file=loaded.path, where=problem.location or loaded.path)
+        return
+    for dup in loaded.duplicates:
+        report.add(
+            "config-duplicate-key",
+            f"The key '{dup.key}' appears twice in one mapping ({dup.first} and {dup.second}); the "
+            f"Beat's YAML parser keeps only the second.",
+            location=dup.second,
+            key=dup.key,
+            first=dup.first,
+            second=dup.second,
+            setting=dup.key,
+        )
+    _conflict_findings(report, loaded.conflicts)
+    _syntax_findings(report, loaded.syntax)
+
+
+def _conflict_findings(report: Report, conflicts: Sequence[Any]) -> None:
+    for c in conflicts:
+        report.add(
+            "config-ambiguous-key",
+            f"{c.setting} is defined twice in one file, once with a dotted key and once nested "
+            f"({c.first} and {c.second}); the Beat merges them in random order, so it either uses "
+            f"one of the values or refuses to start with: duplicate key accessing '{c.setting}'.",
+            setting=c.setting,
+            location=c.second,
+            first=c.first,
+            second=c.second,
+        )
+
+
+def _syntax_findings(report: Report, problems: Sequence[Any]) -> None:
+    for p in problems:
+        report.add(
+            "config-variable-syntax",
+            f"{p.setting or 'A value'} at {p.location} has broken ${{...}} syntax ({p.error}); the Beat "
+            "refuses the whole config, even if the setting is never used.",
+            location=p.location,
+            setting=p.setting,
+        )
+
+
+def _make_resolver(root: Node, environ: Mapping[str, str], keystore: Mapping[str, str]) -> Resolver:
+    def find_node(name: str) -> Optional[Node]:
+        return find(root, split_path(name))
+
+    def resolve_node(node: Node, ctx: Any) -> Resolution:
+        if node.template is None:
+            return Resolution(node if node.is_container else node.value, None, "config", ctx.lookups)
+        return ctx.whole(node.template)
+
+    return Resolver(find_node, resolve_node, environ, keystore)
+
+
+def _absolute(path: str, base: str) -> str:
+    return os.path.normpath(path if os.path.isabs(path) else os.path.join(base, path))
+
+
+def _load(
+    paths: List[str],
+    overrides: List[str],
+    environ: Mapping[str, str],
+    keystore_path: Optional[str],
+    only: List[str],
+    redactor: Redactor,
+) -> LoadedConfig:
+    report = Report()
+    files: List[str] = []
+    loaded_files: List[LoadedFile] = []
+    merged: Optional[Node] = None
+    for path in paths:
+        loaded = load_file(os.path.abspath(path))
+        if not (loaded.problem is not None and loaded.problem.kind == "missing"):
+            files.append(loaded.path)
+        _file_findings(report, loaded)
+        if loaded.root is not None:
+            loaded_files.append(loaded)
+            merged = merge(merged, loaded.root)
+    first = os.path.abspath(paths[0]) if paths else None
+    merged = merged if merged is not None else Node({}, first)
+    beat = beat_name(first, list(merged.value) if merged.is_dict else [])
+    root = merge(path_defaults(first, beat), merged)
+
+    # -E overrides: merged among themselves in order, then over the files.
+    problems: List[Any] = []
+    conflicts: List[Any] = []
+    flags: Optional[Node] = None
+    for flag in overrides:
+        override = parse_override(flag, problems, conflicts)
+        if override.error is not None:
+            report.add(
+                "config-override-invalid",
+                f"-E {override.key or flag.split('=', 1)[0]}: the value cannot be parsed ({override.error}); "
+                "the Beat rejects its command line.",
+                location=f"-E {override.key}",
+                key=override.key or "(empty)",
+            )
+        elif override.node is not None:
+            flags = merge(flags, override.node)
+    _conflict_findings(report, conflicts)
+    _syntax_findings(report, problems)
+    if flags is not None:
+        root = merge(root, flags)
+
+    # Bootstrap reads (paths, strict.perms, keystore.path) resolve without the keystore, as the
+    # Beat loads the keystore only after them.
+    boot = Reader(root, _make_resolver(root, environ, {}), report, redactor)
+    home = _absolute(boot.string("path.home") or os.getcwd(), os.getcwd())
+    config_dir = _absolute(boot.string("path.config") or home, home)
+    data_dir = _absolute(boot.string("path.data") or os.path.join(home, "data"), home)
+    strict = gotext.go_parse_bool(environ.get("BEAT_STRICT_PERMS", "")) is not False and boot.boolean(
+        "strict.perms", True
+    )
+    if strict:
+        for loaded in loaded_files:
+            for perm in check_file_perms(loaded.path):
+                fix = (
+                    f"chmod go-w {perm.path}"
+                    if perm.kind == "writable"
+                    else f"chown the file to the Beat's user or root (chown root {perm.path})"
+                )
+                report.add(
+                    "config-file-permissions",
+                    f"{perm.message}. Unless the Beat runs with --strict.perms=false, it refuses to start.",
+                    location=perm.path,
+                    fix=f"Run: {fix}",
+                )
+
+    if keystore_path:
+        ks_path, ks_source = os.path.abspath(keystore_path), "--keystore"
+    elif boot.string("keystore.path"):
+        ks_path, ks_source = os.path.abspath(boot.string("keystore.path")), "keystore.path"
+    else:
+        ks_path, ks_source = os.path.join(data_dir, f"{beat}.keystore"), "default"
+    keystore = read_keystore(ks_path, ks_source)
+    _keystore_findings(report, keystore, strict)
+    for name, value in keystore.values.items():
+        redactor.add(value, f"keystore:{name}")
+
+    reader = Reader(root, _make_resolver(root, environ, keystore.values), report, redactor)
+    reader.unresolved = boot.unresolved
+    reader.used_names = boot.used_names
+    cloud = apply_cloud(reader)
+    targets = build_targets(reader, beat, config_dir, cloud)
+
+    _variable_findings(reader, keystore, dashboards=reader.boolean("setup.dashboards.enabled", False))
+    _shadow_findings(reader)
+
+    effective = _effective(root, environ, keystore.values)
+    wanted = {o.lower() for o in only}
+    if wanted:
+        targets = [t for t in targets if t.role.value in wanted]
+    findings = tuple(
+        dataclasses.replace(f, message=redactor.redact(f.message), hint=redactor.redact(f.hint))
+        for f in report.findings
+    )
+    return LoadedConfig(
+        path=first,
+        files=tuple(files),
+        beat=beat,
+        targets=tuple(targets),
+        findings=findings,
+        effective=effective if isinstance(effective, dict) else {},
+        keystore=keystore.info,
+    )
+
+
+def _keystore_findings(report: Report, keystore: KeystoreRead, strict: bool) -> None:
+    info = keystore.info
+    if keystore.problem == "unreadable":
+        report.add(
+            "keystore-unreadable",
+            f"The keystore {info.path} exists but esprobe cannot read it ({info.error}); variables "
+            "defined only there cannot be checked.",
+            location=info.path,
+        )
+    elif keystore.problem is not None:
+        report.add(
+            "keystore-invalid",
+            f"The keystore {info.path} cannot be used; the Beat refuses to start: could not "
+            f"initialize the keystore: {info.error}.",
+            location=info.path,
+        )
+    if info.exists and strict and keystore.problem != "unreadable":
+        for perm in check_file_perms(info.path, keystore=True):
+            fix = (
+                f"chmod go-wrx {perm.path} (and chmod u+rw)"
+                if perm.kind == "writable"
+                else f"chown the keystore to the Beat's user or root (chown root {perm.path})"
+            )
+            report.add(
+                "keystore-permissions",
+                f"{perm.message}. Unless the Beat runs with --strict.perms=false, it refuses to start.",
+                location=perm.path,
+                fix=f"Run: {fix}",
+            )
+
+
+def _where_looked(keystore: KeystoreRead) -> str:
+    info = keystore.info
+    if info.error:
+        state = f"unusable: {info.error}"
+    elif info.exists:
+        state = "exists"
+    else:
+        state = "not found"
+    return (
+        "esprobe looked in the config itself, in its own environment (the Beat's service may have a "
+        f"different one) and in the keystore {info.path} ({state})"
+    )
+
+
+def _variable_findings(reader: Reader, keystore: KeystoreRead, dashboards: bool) -> None:
+    for entry in reader.unresolved.values():
+        # setup.kibana is only read by '<beat> setup' and dashboard loading: unless dashboards
+        # load at start-up, the Beat itself still runs.
+        kibana_only = all(s.startswith("setup.kibana") for s in entry.settings) and not dashboards
+        names = ", ".join(f"${{{n}}}" for n in entry.names) or "a variable"
+        settings = ", ".join(entry.settings)
+        where = f" ({', '.join(entry.locations)})" if entry.locations else ""
+        if entry.kind == "missing":
+            message = (
+                f"{names} used by {settings}{where} is not defined; {_where_looked(keystore)}. "
+                f"The Beat refuses to start: missing field accessing '{entry.settings[0]}'."
+            )
+        elif entry.kind == "custom":
+            message = (
+                f"{settings}{where} requires {names}, which is not defined: the Beat stops with "
+                f"'{entry.text}'. {_where_looked(keystore)}."
+            )
+        elif entry.kind == "cyclic":
+            message = f"{settings}{where} refers to itself through variables: {entry.text}."
+        elif entry.kind == "type":
+            message = f"{settings}{where} splices {names}, which is a list or mapping, into text: type mismatch."
+        else:
+            message = f"The value of {names} used by {settings}{where} cannot be parsed: {entry.text}."
+        report_names = ", ".join(entry.names) or "the variable"
+        if kibana_only:
+            message = message.replace("The Beat refuses to start", "'<beat> setup' fails") + (
+                " (setup.kibana is only read by '<beat> setup' and when dashboards are loaded.)"
+            )
+        reader.report.add(
+            "config-unresolved-variable",
+            message,
+            severity=Severity.WARN if kibana_only else None,
+            setting=entry.settings[0],
+            location=entry.locations[0] if entry.locations else None,
+            names=report_names,
+        )
+
+
+def _shadow_findings(reader: Reader) -> None:
+    for name in sorted(reader.resolver.shadowed):
+        users = reader.used_names.get(name)
+        if not users:
+            continue
+        reader.report.add(
+            "keystore-env-shadow",
+            f"{name} is set both in the environment and in the keystore, with different values; "
+            f"the Beat uses the environment's for {', '.join(users)} and ignores the keystore entry.",
+            setting=users[0],
+            names=name,
+        )
+
+
+def _effective(root: Node, environ: Mapping[str, str], keystore: Mapping[str, str]) -> Any:
+    resolver = _make_resolver(root, environ, keystore)
+
+    def leaf(node: Node) -> Any:
+        if node.template is None:
+            return node.value
+        try:
+            value = resolver.context().whole(node.template).value
+        except (VariableError, RecursionError):
+            return node.value
+        if isinstance(value, Node):
+            return to_plain(value, leaf)
+        return value
+
+    return to_plain(root, leaf)

@@ -4,6 +4,368 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from esprobe.findings import FAIL, WARN, Spec  # noqa: F401
+from esprobe.findings import FAIL, WARN, Spec
 
-SPECS: Tuple[Spec, ...] = ()
+SPECS: Tuple[Spec, ...] = (
+    # ---- reading the files ------------------------------------------------------------------
+    Spec(
+        code="config-file-missing",
+        severity=FAIL,
+        title="Config file not found",
+        meaning="A file given with -c does not exist, so the Beat exits before doing anything.",
+        hint="Check the -c path (relative paths are taken from the current directory).",
+        beat_says="Exiting: error loading config file: stat <file>: no such file or directory",
+    ),
+    Spec(
+        code="config-file-unreadable",
+        severity=FAIL,
+        title="Config file cannot be read",
+        meaning="A -c file exists but could not be read (permissions, a directory, not a regular file).",
+        hint="Make {file} readable by the user that runs the Beat (and by esprobe).",
+        beat_says="Exiting: error loading config file: open <file>: permission denied",
+    ),
+    Spec(
+        code="config-yaml-invalid",
+        severity=FAIL,
+        title="Config file is not valid YAML for the Beat",
+        meaning=(
+            "The file does not parse as YAML, its top level is not a mapping, or a key is not a "
+            "string after YAML 1.1 typing (an unquoted yes/no/on/off/y/n or number used as a key)."
+        ),
+        hint="Fix the YAML at {where}; quote keys such as 'on' or 'y' that YAML 1.1 reads as booleans.",
+        beat_says="Exiting: error loading config file: yaml: line N: ...",
+    ),
+    Spec(
+        code="config-duplicate-key",
+        severity=WARN,
+        title="Key written twice in one mapping",
+        meaning=(
+            "The same key appears twice in one YAML mapping. The Beat's YAML parser silently keeps "
+            "the last one, so the first is ignored."
+        ),
+        hint="Delete one of the two '{key}' entries ({first} and {second}).",
+        setting="{name}",
+    ),
+    Spec(
+        code="config-ambiguous-key",
+        severity=FAIL,
+        title="Setting defined both as a dotted key and as nested keys",
+        meaning=(
+            "The same setting is written twice in one file, once with dots (a.b.c: x) and once as "
+            "nested mappings. go-ucfg merges them in random order: sometimes one value wins, "
+            "sometimes the Beat refuses to start with 'duplicate key'."
+        ),
+        hint="Keep exactly one definition of {name} ({first} or {second}).",
+        setting="{name}",
+        beat_says="duplicate key accessing '<setting>'",
+    ),
+    Spec(
+        code="config-file-permissions",
+        severity=WARN,
+        title="Config file fails the Beat's strict permission check",
+        meaning=(
+            "With strict.perms on (the default), the Beat refuses a config file that is not owned "
+            "by its user (or root) or that group/others can write. esprobe may run as another "
+            "user than the Beat, and the Beat may run with --strict.perms=false, so this is a warning."
+        ),
+        hint="{fix}",
+        beat_says='config file ("<file>") can only be writable by the owner but the permissions are "..."',
+    ),
+    Spec(
+        code="config-override-invalid",
+        severity=FAIL,
+        title="An -E override cannot be parsed",
+        meaning="The value of an -E flag is not valid in the Beat's flag syntax, so the Beat rejects its command line.",
+        hint="Fix -E {key}: quote strings containing [ ] {{ }} , : and close every bracket and quote.",
+        setting="{key}",
+    ),
+    # ---- variables ---------------------------------------------------------------------------
+    Spec(
+        code="config-variable-syntax",
+        severity=FAIL,
+        title="Broken ${...} syntax",
+        meaning=(
+            "A value contains '${' without a matching '}' or with an empty name. go-ucfg parses "
+            "every string when it loads the file, so the Beat refuses the whole config even if "
+            "the setting is never used."
+        ),
+        hint="Close the variable at {where}, or write '$$' for a literal '$'.",
+    ),
+    Spec(
+        code="config-unresolved-variable",
+        severity=FAIL,
+        title="A variable used by a setting cannot be resolved",
+        meaning=(
+            "A ${VAR} in a setting the Beat reads is found neither in the config, nor in the "
+            "environment, nor in the keystore. Beats looks in the environment before the keystore."
+        ),
+        hint=(
+            "Define {names} in the Beat's environment (systemd: Environment= in a drop-in) or add "
+            "it to the keystore ('<beat> keystore add NAME'), or give a default: ${{NAME:default}}."
+        ),
+        beat_says="missing field accessing '<setting>'",
+    ),
+    Spec(
+        code="config-value-retyped",
+        severity=WARN,
+        title="A value changes when the Beat reads it",
+        meaning=(
+            "YAML 1.1 or the Beat's variable expansion turns the text into a number or boolean "
+            "(0123 is octal 83, 1e3 is 1000, on is true) or strips it, so the Beat uses a different "
+            "string than the one written. A numeric-looking password then fails to authenticate."
+        ),
+        hint="Put the value in quotes in the YAML file (or in the -E flag); for a variable, quote the text inside the variable's value.",
+        setting="{name}",
+    ),
+    Spec(
+        code="config-wrong-type",
+        severity=FAIL,
+        title="Setting has the wrong type",
+        meaning="A setting holds a list or mapping where the Beat expects text (or text where it expects a boolean).",
+        hint="Give {name} a single {expected} value.",
+        setting="{name}",
+        beat_says="can not convert 'object' into 'string' accessing '<setting>'",
+    ),
+    # ---- outputs -------------------------------------------------------------------------------
+    Spec(
+        code="config-no-output",
+        severity=FAIL,
+        title="No output configured",
+        meaning="No enabled output.* section exists, so the Beat has nowhere to send events.",
+        hint="Configure output.elasticsearch (or output.logstash), or set cloud.id.",
+        setting="output",
+        beat_says="No outputs are defined. Please define one under the output section.",
+    ),
+    Spec(
+        code="config-multiple-outputs",
+        severity=FAIL,
+        title="More than one output enabled",
+        meaning="A Beat sends to exactly one output; with several enabled it refuses to start.",
+        hint="Keep one of {outputs}; disable the others with enabled: false or delete them.",
+        setting="output",
+        beat_says="more than one namespace configured accessing 'output'",
+    ),
+    Spec(
+        code="config-output-unsupported",
+        severity=WARN,
+        title="Output type not probed",
+        meaning="The enabled output is not Elasticsearch or Logstash; esprobe has no checks for it.",
+        hint="Nothing to change for the Beat; esprobe only checks output.elasticsearch, output.logstash, setup.kibana and monitoring.",
+        setting="{name}",
+    ),
+    Spec(
+        code="config-missing-hosts",
+        severity=FAIL,
+        title="hosts is missing",
+        meaning="The section needs a hosts list and has none (or an empty one), so the Beat refuses to start.",
+        hint="Set {name}, e.g. [\"https://es.example.com:9200\"].",
+        setting="{name}",
+        beat_says="missing required field accessing '<setting>'",
+    ),
+    Spec(
+        code="config-invalid-host",
+        severity=FAIL,
+        title="A host entry cannot be parsed",
+        meaning="Go's URL parser rejects the host entry, so the Beat cannot build its client.",
+        hint="Write the entry as scheme://host:port[/path], e.g. https://es.example.com:9200; put IPv6 addresses in [brackets].",
+        setting="{name}",
+    ),
+    Spec(
+        code="config-uppercase-scheme",
+        severity=WARN,
+        title="URL scheme not in lower case",
+        meaning=(
+            "The Beat only recognises lower-case schemes. 'HTTPS://es:9200' is read as host "
+            "'HTTPS' behind an added 'http://', which never reaches the intended server."
+        ),
+        hint="Write the scheme in lower case in {name}.",
+        setting="{name}",
+    ),
+    Spec(
+        code="config-auth-conflict",
+        severity=FAIL,
+        title="api_key together with username/password",
+        meaning=(
+            "The Beat refuses a section that sets api_key and username or password at once. "
+            "cloud.auth, URL userinfo and the Kibana fallback from output.elasticsearch all count."
+        ),
+        hint="{fix}",
+        setting="{name}",
+        beat_says="cannot set both api_key and username/password",
+    ),
+    Spec(
+        code="config-api-key-format",
+        severity=WARN,
+        title="api_key does not look like id:key",
+        meaning=(
+            "The Beat expects the raw 'id:api_key' form and base64-encodes it itself. A value "
+            "without a colon is usually the already-encoded form, which then gets encoded twice "
+            "and is rejected by Elasticsearch."
+        ),
+        hint="Use the 'id' and 'api_key' fields of the create-API-key response joined by ':' (not 'encoded') in {name}.",
+        setting="{name}",
+    ),
+    Spec(
+        code="config-ssl-ignored",
+        severity=WARN,
+        title="ssl settings configured but the URL is http",
+        meaning=(
+            "Only https:// URLs use TLS. An ssl block does not switch the scheme, so these "
+            "connections go out in clear text and the ssl settings are silently unused."
+        ),
+        hint="Write https:// in front of the hosts (or set protocol: https) in {section}.",
+        setting="{name}",
+    ),
+    Spec(
+        code="config-ssl-verification-mode",
+        severity=FAIL,
+        title="Unknown ssl.verification_mode",
+        meaning="verification_mode must be exactly full, strict, certificate or none (lower case); anything else stops the Beat.",
+        hint="Set {name} to full (the default), strict, certificate or none.",
+        setting="{name}",
+        beat_says="unknown verification mode '<value>'",
+    ),
+    Spec(
+        code="config-ssl-invalid-name",
+        severity=FAIL,
+        title="Unknown TLS protocol, cipher suite, curve or renegotiation name",
+        meaning="The Beat only accepts its own exact spellings for these names and refuses to start on anything else.",
+        hint="Use one of: {allowed}.",
+        setting="{name}",
+        beat_says="invalid tls version '<v>' / invalid tls cipher suite '<v>' / invalid tls curve type '<v>'",
+    ),
+    Spec(
+        code="config-ssl-cert-key-pair",
+        severity=FAIL,
+        title="Client certificate without key (or key without certificate)",
+        meaning="ssl.certificate and ssl.key must be given together; the Beat refuses one without the other.",
+        hint="Set both {prefix}.certificate and {prefix}.key, or neither.",
+        setting="{name}",
+        beat_says="key file not configured / certificate file not configured",
+    ),
+    Spec(
+        code="config-ssl-passphrase-unreadable",
+        severity=FAIL,
+        title="key_passphrase_path cannot be read",
+        meaning="The file named by key_passphrase_path cannot be read, so the Beat cannot load its TLS settings.",
+        hint="Make {name} point to a readable file (its content is used verbatim, newline included).",
+        setting="{name}",
+        beat_says="unable to read passphrase_file: open <file>: ...",
+    ),
+    # ---- cloud, kibana, monitoring, logstash ---------------------------------------------------
+    Spec(
+        code="config-cloud-id-invalid",
+        severity=FAIL,
+        title="cloud.id cannot be decoded",
+        meaning="cloud.id must be '<label>:<base64 of host$es_id$kibana_id>' in standard, padded base64.",
+        hint="Copy {name} again from the Elastic Cloud console (Deployment > Cloud ID).",
+        setting="{name}",
+        beat_says="invalid cloud id '<id>': ...",
+    ),
+    Spec(
+        code="config-cloud-auth-invalid",
+        severity=FAIL,
+        title="cloud.auth unusable",
+        meaning="cloud.auth must be 'user:password' and needs cloud.id next to it.",
+        hint="{fix}",
+        setting="{name}",
+        beat_says="cloud.auth setting doesn't contain `:` to split between username and password",
+    ),
+    Spec(
+        code="config-cloud-output-conflict",
+        severity=FAIL,
+        title="cloud.id with another output enabled",
+        meaning="cloud.id turns on output.elasticsearch; with another output enabled the Beat refuses to start.",
+        hint="Remove cloud.id or disable output.{output}.",
+        setting="cloud.id",
+        beat_says="The cloud.id setting enables the Elasticsearch output, but you already have the <name> output enabled in the config",
+    ),
+    Spec(
+        code="config-monitoring-no-reporter",
+        severity=FAIL,
+        title="Monitoring enabled without a place to send it",
+        meaning="monitoring is enabled, but there is no monitoring.elasticsearch section and the output is not Elasticsearch.",
+        hint="Add monitoring.elasticsearch.hosts (and credentials), or set monitoring.enabled: false.",
+        setting="monitoring.elasticsearch",
+        beat_says="No monitoring reporter configured",
+    ),
+    Spec(
+        code="config-legacy-monitoring",
+        severity=WARN,
+        title="xpack.monitoring.* is not read",
+        meaning=(
+            "xpack.monitoring.* was deprecated in 7.0 and is no longer read by 8.x Beats; "
+            "monitoring configured only there is silently off."
+        ),
+        hint="Move the settings to monitoring.* (monitoring.enabled, monitoring.elasticsearch.*).",
+        setting="xpack.monitoring",
+    ),
+    Spec(
+        code="config-logstash-host-invalid",
+        severity=WARN,
+        title="Logstash host entry will not connect",
+        meaning=(
+            "Logstash hosts are plain host:port strings. A scheme such as http:// is taken as part "
+            "of the host name, so name resolution fails and events never leave the Beat."
+        ),
+        hint="Write {name} as host:port, e.g. logstash.example.com:5044.",
+        setting="{name}",
+    ),
+    Spec(
+        code="config-internal-error",
+        severity=FAIL,
+        title="esprobe failed while reading the config",
+        meaning="An unexpected error inside esprobe's config reader (a bug); the targets could not be built.",
+        hint="Report it with the output of 'esprobe bundle'.",
+    ),
+    # ---- keystore --------------------------------------------------------------------------------
+    Spec(
+        code="keystore-unreadable",
+        severity=WARN,
+        title="Keystore cannot be read by esprobe",
+        meaning=(
+            "The keystore exists but esprobe cannot open it (esprobe may run as another user than "
+            "the Beat). Variables that only the keystore defines cannot be checked."
+        ),
+        hint="Run esprobe as the Beat's user (often root), or pass --keystore.",
+        setting="keystore.path",
+    ),
+    Spec(
+        code="keystore-invalid",
+        severity=WARN,
+        title="Keystore is corrupt or in the wrong format",
+        meaning=(
+            "The keystore file has a wrong version prefix, broken base64, is too short, fails "
+            "decryption or holds invalid JSON. esprobe carries on without its values, and any setting "
+            "that needs one of them fails as an unresolved variable (exit 3). Note that the Beat itself "
+            "stops at start-up when it cannot decrypt its keystore."
+        ),
+        hint="Recreate it with '<beat> keystore create --force' and add the secrets again.",
+        setting="keystore.path",
+        beat_says="could not initialize the keystore: ...",
+    ),
+    Spec(
+        code="keystore-permissions",
+        severity=WARN,
+        title="Keystore fails the Beat's strict permission check",
+        meaning=(
+            "With strict.perms on, the keystore must be owned by the Beat's user (or root) and have "
+            "mode exactly 0600, else the Beat refuses to start. esprobe may run as another user, "
+            "and the Beat may run with --strict.perms=false, so this is a warning."
+        ),
+        hint="{fix}",
+        setting="keystore.path",
+        beat_says='file ("<path>") can only be writable and readable by the owner but the permissions are "..."',
+    ),
+    Spec(
+        code="keystore-env-shadow",
+        severity=WARN,
+        title="Environment variable shadows a keystore secret",
+        meaning=(
+            "A variable the config uses is defined both in the environment and in the keystore "
+            "with different values. The Beat's code takes the environment first (its documentation "
+            "says the keystore), so the keystore value is ignored."
+        ),
+        hint="Unset the environment variable {names} or make both values equal.",
+    ),
+)
