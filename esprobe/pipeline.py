@@ -33,20 +33,59 @@ class Step:
     not_applicable: Callable[[Target], Optional[str]] = lambda target: None
 
 
-def _dns(target: Target, ctx: ProbeContext, results: Results) -> StageResult:
-    from esprobe.net.resolver import resolve
-    from esprobe.stages.dns import judge_dns
+def _route(target: Target, ctx: ProbeContext):  # type: ignore[no-untyped-def]
+    """The proxy the Beat's requests take, if esprobe can follow them there (pure and cheap)."""
+    from esprobe.proxy import choose_proxy
 
-    return judge_dns(target, resolve(target.host, ctx), resolv_conf=ctx.resolv_conf)
+    route, why = choose_proxy(target, ctx.environ)
+    return (route if route is not None and route.supported else None), route, why
+
+
+def _dns(target: Target, ctx: ProbeContext, results: Results) -> StageResult:
+    import dataclasses
+
+    from esprobe import findings
+    from esprobe.net.resolver import resolve
+    from esprobe.stages.dns import judge_dns, judge_proxied_dns, route_details
+
+    route, chosen, why = _route(target, ctx)
+    if route is not None:
+        return judge_proxied_dns(target, route, resolve(route.host, ctx), resolv_conf=ctx.resolv_conf)
+    result = judge_dns(target, resolve(target.host, ctx), resolv_conf=ctx.resolv_conf)
+    if not target.is_http:
+        return result
+    details = dict(result.details)
+    details["route"] = route_details(None, why)
+    if chosen is not None:  # a proxy esprobe cannot speak: say so, and probe directly
+        note = findings.make(
+            "proxy-unsupported",
+            f"The Beat would go through the {chosen.scheme} proxy {chosen.display} ({chosen.source}); esprobe "
+            "probes the target directly instead.",
+            proxy_setting=chosen.source if chosen.source != "proxy_url" else "proxy_url")
+        result = dataclasses.replace(result, findings=result.findings + (note,))
+        if result.status.severity < note.status.severity:
+            result = dataclasses.replace(result, status=note.status)
+    return dataclasses.replace(result, details=details)
 
 
 def _tcp(target: Target, ctx: ProbeContext, results: Results) -> StageResult:
+    import dataclasses
+
     from esprobe.net.connect import connect_all
-    from esprobe.stages.tcp import judge_tcp
+    from esprobe.stages.tcp import judge_proxied_tcp, judge_tcp
 
     dns = results[Stage.DNS].observation
     addresses = [a.address for a in dns.addresses]
-    return judge_tcp(target, connect_all(addresses, target.port, ctx.step_timeout()))
+    route, _, _ = _route(target, ctx)
+    if route is None:
+        return judge_tcp(target, connect_all(addresses, target.port, ctx.step_timeout()))
+    from esprobe.net.proxy import open_tunnel
+
+    observation = dataclasses.replace(connect_all(addresses, route.port, ctx.step_timeout()), proxy=route)
+    if observation.sock is not None and target.scheme == "https":
+        tunnel = open_tunnel(observation.sock, route, target.host, target.port, ctx.step_timeout())
+        observation = dataclasses.replace(observation, tunnel=tunnel)
+    return judge_proxied_tcp(target, route, observation)
 
 
 def _no_tls(target: Target) -> Optional[str]:

@@ -90,3 +90,92 @@ def never_speaks(conn: socket.socket) -> None:
     with contextlib.suppress(OSError):
         while conn.recv(4096):
             pass
+
+
+class ConnectProxy:
+    """
+    A small HTTP proxy on loopback for the tests: CONNECT tunnels and absolute-form requests, an
+    optional Basic credential it insists on, ports it refuses, and a name map it resolves with
+    (a real proxy resolves the target's name itself; here names map to loopback addresses).
+    """
+
+    def __init__(self, names: dict, *, credentials: "str | None" = None, denied_ports: tuple = ()) -> None:
+        self.names = {k.lower(): v for k, v in names.items()}
+        self.credentials = credentials
+        self.denied_ports = set(denied_ports)
+        self.requests: List[str] = []
+        self._serve = serve(self._handle)
+
+    def __enter__(self) -> "ConnectProxy":
+        self.host, self.port = self._serve.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._serve.__exit__(*exc)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def _handle(self, conn: socket.socket) -> None:
+        import base64
+
+        conn.settimeout(10)
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = conn.recv(1)
+            if not chunk:
+                return
+            head += chunk
+        lines = head.decode("latin-1").split("\r\n")
+        method, target, _ = lines[0].split(" ", 2)
+        self.requests.append(lines[0])
+        headers = {l.split(":", 1)[0].lower(): l.split(":", 1)[1].strip() for l in lines[1:] if ":" in l}
+        if self.credentials is not None:
+            expected = "Basic " + base64.b64encode(self.credentials.encode()).decode()
+            if headers.get("proxy-authorization") != expected:
+                conn.sendall(b'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\n'
+                             b"Content-Length: 0\r\n\r\n")
+                return
+        if method == "CONNECT":
+            host, _, port = target.rpartition(":")
+        else:  # absolute form: http://host:port/path
+            from urllib.parse import urlsplit
+
+            parts = urlsplit(target)
+            host, port = parts.hostname or "", str(parts.port or 80)
+        if int(port) in self.denied_ports:
+            conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+            return
+        address = self.names.get(host.lower().strip("[]"), host)
+        upstream = socket.create_connection((address, int(port)), timeout=5)
+        if method == "CONNECT":
+            conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        else:
+            from urllib.parse import urlsplit
+
+            parts = urlsplit(target)
+            origin_form = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            rest = [l for l in lines[1:] if l and not l.lower().startswith("proxy-authorization")]
+            upstream.sendall((f"{method} {origin_form} HTTP/1.1\r\n" + "\r\n".join(rest) + "\r\n\r\n").encode("latin-1"))
+        _pump(conn, upstream)
+
+
+def _pump(a: socket.socket, b: socket.socket) -> None:
+    """Copy bytes both ways until either side closes."""
+
+    def one_way(src: socket.socket, dst: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        with contextlib.suppress(OSError):
+            dst.shutdown(socket.SHUT_WR)
+
+    other = threading.Thread(target=one_way, args=(b, a), daemon=True)
+    other.start()
+    one_way(a, b)
+    other.join(10)
+    b.close()

@@ -53,13 +53,14 @@ def _collect() -> Dict[str, Spec]:
         hostname,
         http,
         privileges,
+        proxy,
         run,
         tcp,
         tls,
     )
 
     catalogue: Dict[str, Spec] = {}
-    for part in (config, dns, tcp, tls, hostname, http, auth, privileges, run):
+    for part in (config, dns, tcp, proxy, tls, hostname, http, auth, privileges, run):
         for spec in part.SPECS:
             if spec.code in catalogue:
                 raise RuntimeError(f"finding code {spec.code} is defined twice")

@@ -11,6 +11,7 @@ _PARTS = {
     "keystore": "Configuration and keystore",
     "dns": "dns stage",
     "tcp": "tcp stage",
+    "proxy": "The path through a proxy (dns and tcp stages)",
     "tls": "tls stage",
     "hostname": "hostname stage",
     "http": "http stage",

@@ -12,7 +12,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 _UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}
 
@@ -33,12 +33,17 @@ class TcpObservation:
         port: the port dialled.
         sock: the open socket to the first address that accepted, or None. Closed by the runner.
         connected_address: that address, or None.
+        proxy: the `esprobe.proxy.ProxyRoute` when the connection goes to a proxy, else None.
+        tunnel: the `esprobe.net.proxy.TunnelResult` of the CONNECT exchange (https through a
+            proxy), else None.
     """
 
     attempts: Tuple[TcpAttempt, ...]
     port: int
     sock: Optional[socket.socket] = field(default=None, repr=False, compare=False)
     connected_address: Optional[str] = None
+    proxy: Any = None
+    tunnel: Any = None
 
     def close(self) -> None:
         if self.sock is not None:
@@ -103,3 +108,21 @@ def connect_all(addresses: Sequence[str], port: int, timeout: float) -> TcpObser
             else:
                 sock.close()
     return TcpObservation(tuple(attempts), port, kept, kept_address)
+
+
+def reconnect(tcp: TcpObservation, host: str, port: int, timeout: float) -> Optional[socket.socket]:
+    """
+    A new connection along the same path as *tcp* (directly, or through the same proxy and a new
+    CONNECT tunnel to host:port), or None when it cannot be had.
+    """
+    if tcp.connected_address is None:
+        return None
+    _, sock = connect_one(tcp.connected_address, tcp.port, timeout)
+    if sock is None or tcp.tunnel is None:
+        return sock
+    from esprobe.net.proxy import open_tunnel
+
+    if not open_tunnel(sock, tcp.proxy, host, port, timeout).ok:
+        sock.close()
+        return None
+    return sock

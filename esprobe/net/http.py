@@ -211,12 +211,20 @@ class ReusedConnectionAdapter(BaseAdapter):
     TLS identity) or the adapter refuses, so credentials never travel on an unverified connection.
     """
 
-    def __init__(self, stream: Stream, reopen: Optional[Reopen], timeout: float, max_body: int = MAX_BODY) -> None:
+    def __init__(self, stream: Stream, reopen: Optional[Reopen], timeout: float, max_body: int = MAX_BODY,
+                 proxy: Any = None) -> None:
+        """
+        *proxy*: an `esprobe.proxy.ProxyRoute` when *stream* leads to an HTTP proxy rather than
+        the target (plain http through a proxy): requests then go in absolute form, with the
+        proxy's credentials, as Go's transport sends them. (https through a proxy is a CONNECT
+        tunnel, opened by the tcp stage: for this adapter it is a direct connection.)
+        """
         super().__init__()
         self._stream: Optional[Stream] = stream
         self._reopen = reopen
         self._timeout = timeout
         self._max_body = max_body
+        self._proxy = proxy
         self.exchanges = 0
         self.reconnects = 0
 
@@ -232,6 +240,13 @@ class ReusedConnectionAdapter(BaseAdapter):
             host_header += f":{parts.port}"
         headers = [("Host", host_header)]
         headers += [(k, v) for k, v in request.headers.items() if k.lower() not in ("host", "content-length")]
+        if self._proxy is not None:
+            from esprobe.net.proxy import proxy_authorization
+
+            target = f"{parts.scheme}://{host_header}{target}"
+            authorization = proxy_authorization(self._proxy)
+            if authorization:
+                headers.append(("Proxy-Authorization", authorization))
         body = request.body.encode("utf-8") if isinstance(request.body, str) else request.body
         limit = float(timeout) if isinstance(timeout, (int, float)) else self._timeout
         answer = self._exchange(request.method or "GET", target, headers, body, limit)

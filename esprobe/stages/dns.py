@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Dict, List, Optional
 
 from esprobe import findings
@@ -116,3 +117,34 @@ def _where_looked(obs: DnsObservation) -> str:
     if not parts:
         return "nsswitch.conf lists no source that answered"
     return "; ".join(parts)
+
+
+def route_details(route, why: str) -> Dict[str, Any]:  # type: ignore[no-untyped-def]
+    """The contract-free ``route`` detail: which path the Beat's requests take, and why."""
+    if route is None:
+        return {"path": "direct", "why": why}
+    return {"path": "proxy", "proxy": route.display, "source": route.source, "why": why}
+
+
+def judge_proxied_dns(target: Target, route, obs: DnsObservation, *, resolv_conf: str) -> StageResult:  # type: ignore[no-untyped-def]
+    """With a proxy the Beat resolves the proxy's name, not the target's (the proxy does that)."""
+    proxy_target = dataclasses.replace(target, host=route.host, setting=_proxy_setting(target, route))
+    result = judge_dns(proxy_target, obs, resolv_conf=resolv_conf)
+    summary = f"proxy {route.display} ({route.source}): {result.summary}; {target.host} is resolved by the proxy"
+    details = dict(result.details)
+    details["route"] = route_details(route, route.source)
+    return dataclasses.replace(result, summary=summary, details=details)
+
+
+def _proxy_setting(target: Target, route) -> str:  # type: ignore[no-untyped-def]
+    if route.source == "proxy_url":
+        return f"{_PREFIX[target.role.value]}.proxy_url"
+    return route.source  # the environment variable
+
+
+_PREFIX = {
+    "elasticsearch": "output.elasticsearch",
+    "kibana": "setup.kibana",
+    "monitoring": "monitoring.elasticsearch",
+    "logstash": "output.logstash",
+}

@@ -83,3 +83,46 @@ def _proxy_setting(target: Target) -> str:
         Role.LOGSTASH: "output.logstash",
     }[target.role]
     return f"{prefix}.proxy_url"
+
+
+def judge_proxied_tcp(target: Target, route, obs: TcpObservation) -> StageResult:  # type: ignore[no-untyped-def]
+    """The connection to the proxy, then (for https) the CONNECT tunnel to the target."""
+    prefix = _proxy_setting(target).rsplit(".", 1)[0]
+    params = {
+        "proxy_source": "proxy_url" if route.source == "proxy_url" else f"the {route.source} environment variable",
+        "proxy_setting": f"{prefix}.proxy_url" if route.source == "proxy_url" else route.source,
+        "proxy_disable": f"{prefix}.proxy_disable",
+        "authority": f"{target.host}:{target.port}",
+    }
+    details = {
+        "attempts": [{"address": a.address, "outcome": a.outcome, "ms": a.ms} for a in obs.attempts],
+        "route": {"path": "proxy", "proxy": route.display, "source": route.source},
+    }
+    connected = [a for a in obs.attempts if a.outcome == "connected"]
+    if not connected:
+        words = ", ".join(f"{_endpoint(a.address, obs.port)} {_WORDS[a.outcome]}" for a in obs.attempts) or "no address"
+        finding = findings.make("proxy-unreachable", f"The proxy {route.display} ({route.source}): {words}.", **params)
+        return stage_result(Stage.TCP, f"proxy {route.display} unreachable", [finding], details, obs)
+    first = connected[0]
+    summary = f"connected to proxy {route.display} at {_endpoint(first.address, obs.port)}"
+    tunnel = obs.tunnel
+    if tunnel is None:  # plain http: requests go to the proxy in absolute form, no tunnel
+        return stage_result(Stage.TCP, summary + f"; requests to {target.host} go through it", (), details, obs)
+    details["tunnel"] = {"status": tunnel.status, "reason": tunnel.reason, "ms": tunnel.ms}
+    if tunnel.ok:
+        return stage_result(Stage.TCP, summary + f"; CONNECT {target.host}:{target.port} → {tunnel.status}",
+                            (), details, obs)
+    if tunnel.status == 407:
+        wanted = ", ".join(v for k, v in tunnel.headers if k.lower() == "proxy-authenticate") or "credentials"
+        sent = "with" if route.username is not None else "without"
+        finding = findings.make("proxy-auth-required",
+                                f"The proxy {route.display} answered 407 to CONNECT {target.host}:{target.port} "
+                                f"(sent {sent} credentials; it asks for {wanted}).", **params)
+    elif tunnel.status is not None:
+        finding = findings.make("proxy-connect-denied",
+                                f"The proxy {route.display} refused CONNECT {target.host}:{target.port}: "
+                                f"{tunnel.status} {tunnel.reason}.", **params)
+    else:
+        finding = findings.make("proxy-no-answer",
+                                f"The proxy {route.display} gave no HTTP answer to CONNECT ({tunnel.reason}).", **params)
+    return stage_result(Stage.TCP, summary + f"; CONNECT refused ({tunnel.status or tunnel.reason})", [finding], details, obs)

@@ -50,14 +50,15 @@ class TlsProbe:
     Attributes:
         handshake: what the handshake showed (its ``connection`` is live when ``ok``).
         settings: the settings it was made with, to open an identical connection again.
-        address / port: where it goes.
+        tcp / host / port: the path it took and where it goes (to open another one like it).
         client_leaf: the client certificate the server received, or None.
     """
 
     handshake: TlsObservation
     settings: HandshakeSettings
-    address: str
-    port: int
+    tcp: Any = field(repr=False)  # the tcp stage's observation: the path to reconnect along
+    host: str = ""
+    port: int = 0
     client_leaf: Optional[x509.Certificate] = field(default=None, repr=False)
 
     @property
@@ -74,12 +75,12 @@ class TlsProbe:
         Refuses unless the server presents the very same leaf certificate: credentials may only
         travel over a connection whose verification passed.
         """
-        from esprobe.net.connect import connect_one
+        from esprobe.net.connect import reconnect
         from esprobe.net.http import HttpFailure, Stream
 
-        attempt, sock = connect_one(self.address, self.port, timeout)
+        sock = reconnect(self.tcp, self.host, self.port, timeout)
         if sock is None:
-            raise HttpFailure("closed", f"reconnecting to {self.address}:{self.port}: {attempt.outcome}")
+            raise HttpFailure("closed", f"could not reconnect to {self.host}:{self.port}")
         again = handshake(sock, self.settings, timeout)
         if not again.ok or not again.chain or again.chain[0] != self.handshake.chain[0]:
             again.close()
@@ -171,7 +172,7 @@ def handshake_settings(target: Target, identity: Optional[LoadedIdentity]) -> Ha
 
 
 def check_tls(target: Target, ctx: ProbeContext, results: Dict[Stage, StageResult]) -> StageResult:
-    from esprobe.net.connect import connect_one
+    from esprobe.net.connect import reconnect
 
     tls = target.tls
     assert tls is not None
@@ -186,7 +187,7 @@ def check_tls(target: Target, ctx: ProbeContext, results: Dict[Stage, StageResul
         timeout = ctx.step_timeout()
         if timeout <= 0.05:
             return None
-        _, sock = connect_one(tcp.connected_address, tcp.port, timeout)
+        sock = reconnect(tcp, target.host, target.port, timeout)
         if sock is None:
             return None
         return handshake(sock, changed, ctx.step_timeout())
@@ -202,12 +203,12 @@ def check_tls(target: Target, ctx: ProbeContext, results: Dict[Stage, StageResul
     if not observation.chain:
         if not any(f.code == "tls-client-cert-not-sent" for f in problems):
             problems += _handshake_failure(target, tls, settings, observation, identity, retry, params)
-        return _result(target, tls, settings, observation, trust, identity, problems, now, None)
+        return _result(target, tls, settings, observation, trust, identity, problems, now, None, tcp)
 
     presented, parse_problem = _parse_chain(observation.chain)
     if parse_problem:
         problems.append(findings.make("tls-cert-unparsable", parse_problem, **params, subject="the server certificate"))
-        return _result(target, tls, settings, observation, trust, identity, problems, now, None)
+        return _result(target, tls, settings, observation, trust, identity, problems, now, None, tcp)
 
     from esprobe.chainverdict import chain_findings, judge_chain
 
@@ -232,7 +233,7 @@ def check_tls(target: Target, ctx: ProbeContext, results: Dict[Stage, StageResul
     problems += _expiry(presented, identity, now, ctx, tls, target)
     if observation.ok and observation.protocol in ("TLSv1", "TLSv1.0", "TLSv1.1"):
         problems.append(findings.make("tls-old-protocol", f"The server negotiated {observation.protocol}.", **params))
-    return _result(target, tls, settings, observation, trust, identity, problems, now, verdict)
+    return _result(target, tls, settings, observation, trust, identity, problems, now, verdict, tcp)
 
 
 def _params(target: Target, tls: TlsSettings, settings: HandshakeSettings) -> Dict[str, Any]:
@@ -462,7 +463,7 @@ def _trust_kind(tls: TlsSettings, verdict: Any) -> str:
     return "configured-ca" if tls.certificate_authorities else "os-store"
 
 
-def _result(target, tls, settings, observation, trust, identity, problems, now, verdict) -> StageResult:  # type: ignore[no-untyped-def]
+def _result(target, tls, settings, observation, trust, identity, problems, now, verdict, tcp) -> StageResult:  # type: ignore[no-untyped-def]
     chain_facts = []
     for der in observation.chain:
         try:
@@ -491,20 +492,13 @@ def _result(target, tls, settings, observation, trust, identity, problems, now, 
         details["beat_error"] = verdict.beat_error
     keep = observation.ok and not any(f.severity is Severity.FAIL for f in problems)
     if not keep:
+        # Credentials will not travel on it; keep what it showed (the chain) for the bundle.
         observation.close()
+        observation = dataclasses.replace(observation, connection=None)
     result = stage_result(Stage.TLS, _summary(observation, problems, details), problems, details)
-    if keep:
-        probe = TlsProbe(observation, settings, _peer(observation), target.port,
-                         identity.leaf if identity is not None and observation.client_cert_sent else None)
-        result = dataclasses.replace(result, observation=probe)
-    return result
-
-
-def _peer(observation: TlsObservation) -> str:
-    try:
-        return str(observation.connection.getpeername()[0])
-    except Exception:  # a connection without a peer name cannot be reopened; reopen() will say so
-        return ""
+    probe = TlsProbe(observation, settings, tcp, target.host, target.port,
+                     identity.leaf if identity is not None and observation.client_cert_sent else None)
+    return dataclasses.replace(result, observation=probe)
 
 
 def _summary(observation: TlsObservation, problems: Sequence[Finding], details: Dict[str, Any]) -> str:

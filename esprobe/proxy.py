@@ -1,0 +1,158 @@
+"""
+Which proxy, if any, the Beat's HTTP client goes through for a target. Pure.
+
+Beats (elastic-agent-libs httpcommon ProxyFunc, beats-config §1.4): ``proxy_disable: true`` means no
+proxy at all; else ``proxy_url`` is used for every request and the environment is ignored; else
+Go's ``http.ProxyFromEnvironment``: ``HTTPS_PROXY`` for https URLs, ``HTTP_PROXY`` for http ones
+(upper case first, then lower case), ``NO_PROXY`` exceptions, and never for ``localhost`` or a
+loopback IP. Logstash targets use only SOCKS5 proxies from ``proxy_url``, which esprobe does not
+emulate, so they are always direct here.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Mapping, Optional, Tuple
+from urllib.parse import unquote, urlsplit
+
+from esprobe.model import Target
+
+
+@dataclass(frozen=True)
+class ProxyRoute:
+    """
+    The proxy a target's requests go through.
+
+    Attributes:
+        url: the proxy URL as configured (may carry userinfo: never shown unredacted).
+        scheme / host / port: where to connect (``http`` proxies are supported by esprobe).
+        source: ``proxy_url`` or the environment variable that chose it.
+        username / password: proxy credentials from the URL's userinfo, sent as Proxy-Authorization.
+        connect_headers: ``proxy_headers``, sent on the CONNECT request only.
+    """
+
+    url: str = field(repr=False)
+    scheme: str
+    host: str
+    port: int
+    source: str
+    username: Optional[str] = None
+    password: Optional[str] = field(default=None, repr=False)
+    connect_headers: Tuple[Tuple[str, str], ...] = field(default=(), repr=False)
+
+    @property
+    def display(self) -> str:
+        """The proxy as ``scheme://host:port``, without userinfo, for reports."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}"
+
+    @property
+    def supported(self) -> bool:
+        return self.scheme == "http"
+
+
+def _env(environ: Mapping[str, str], *names: str) -> Tuple[Optional[str], Optional[str]]:
+    for name in names:
+        value = environ.get(name)
+        if value:
+            return value, name
+    return None, None
+
+
+def _parse(text: str, source: str, headers: Tuple[Tuple[str, str], ...], default_scheme: bool) -> Optional[ProxyRoute]:
+    raw = text.strip()
+    parts = urlsplit(raw)
+    if default_scheme and parts.scheme not in ("http", "https", "socks5", "socks5h"):
+        # Go's httpproxy retries an environment value without a known scheme as http://value.
+        raw = "http://" + raw
+        parts = urlsplit(raw)
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.hostname:
+        return None
+    scheme = parts.scheme or "http"
+    default_port = {"http": 80, "https": 443, "socks5": 1080, "socks5h": 1080}.get(scheme, 80)
+    return ProxyRoute(
+        url=text,
+        scheme=scheme,
+        host=parts.hostname,
+        port=port or default_port,
+        source=source,
+        username=unquote(parts.username) if parts.username is not None else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+        connect_headers=headers,
+    )
+
+
+def _bypassed(host: str, port: int, no_proxy: str) -> bool:
+    """Go's httpproxy NO_PROXY rules: ``*``, IPs, CIDRs, domains (with or without a leading dot), ports."""
+    host = host.lower().rstrip(".")
+    try:
+        address: Optional[ipaddress._BaseAddress] = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    for entry in (e.strip().lower() for e in no_proxy.split(",")):
+        if not entry:
+            continue
+        if entry == "*":
+            return True
+        if address is not None:
+            try:
+                if address in ipaddress.ip_network(entry, strict=False):
+                    return True
+            except ValueError:
+                pass
+            continue
+        name, _, entry_port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
+        if entry_port and not entry_port.isdigit():
+            name, entry_port = entry, ""
+        if entry_port and int(entry_port) != port:
+            continue
+        if name.startswith("*."):
+            name = name[1:]
+        if name.startswith("."):
+            if host.endswith(name):
+                return True
+        elif host == name or host.endswith("." + name):
+            return True
+    return False
+
+
+def choose_proxy(target: Target, environ: Mapping[str, str]) -> Tuple[Optional[ProxyRoute], str]:
+    """
+    The route the Beat's requests to *target* take: ``(ProxyRoute, why)`` or ``(None, why)``,
+    where *why* says in words how the choice was made (for the report).
+    """
+    if not target.is_http:
+        return None, "Logstash connections go direct (only SOCKS5 proxy_url applies, not emulated)"
+    settings = target.proxy
+    if settings.disable:
+        return None, "proxy_disable is true"
+    if settings.url:
+        route = _parse(settings.url, "proxy_url", settings.headers, default_scheme=False)
+        if route is None:
+            return None, "proxy_url cannot be parsed"
+        return route, "proxy_url"
+    host = target.host.lower()
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if loopback:
+        return None, "Go never proxies requests to localhost or loopback addresses"
+    if target.scheme == "https":
+        value, name = _env(environ, "HTTPS_PROXY", "https_proxy")
+    else:
+        value, name = _env(environ, "HTTP_PROXY", "http_proxy")
+    if value is None or name is None:
+        return None, "no proxy configured"
+    no_proxy, no_proxy_name = _env(environ, "NO_PROXY", "no_proxy")
+    if no_proxy and _bypassed(target.host, target.port, no_proxy):
+        return None, f"{no_proxy_name} excludes {target.host}"
+    route = _parse(value, name, settings.headers, default_scheme=True)
+    if route is None:
+        return None, f"{name} cannot be parsed"
+    return route, name
