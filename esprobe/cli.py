@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from dataclasses import dataclass
 from typing import List, Mapping, Optional, Sequence, TextIO
 
@@ -248,6 +249,10 @@ def main(argv: Optional[Sequence[str]] = None, env: Optional[Environment] = None
     if args.command is None:
         parser.print_usage(env.stderr)
         return EXIT_UNKNOWN
+    if not getattr(args, "debug", False):
+        # Library warnings (a deprecated certificate encoding, say) would land on stderr, which
+        # cron mails; whatever matters about a certificate is a finding instead.
+        warnings.simplefilter("ignore")
     try:
         return _run(args, env)
     except KeyboardInterrupt:

@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import base64
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, List, Optional, Tuple
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
+
+# What cryptography raises for bytes it cannot make sense of (bad DER, unknown key types).
+_UNREADABLE = (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion)
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 _BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.S)
@@ -88,13 +93,16 @@ def _decrypt(block: PemBlock, passphrase: Optional[str]) -> Tuple[Optional[PemBl
         return None, "no passphrase available"
     try:
         key = serialization.load_pem_private_key(block.pem(), password=passphrase.encode("utf-8"))
-    except (ValueError, TypeError) as error:
+    except _UNREADABLE as error:
         if block.legacy_encrypted:
             return None, "failed to decrypt PKCS#1 key: x509: decryption password incorrect"
         return None, f"failed to parse key: {_short(error)}"
     if block.kind == "ENCRYPTED PRIVATE KEY" and not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
         return None, f"unknown key type {type(key).__name__}"
-    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    try:
+        der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    except _UNREADABLE as error:
+        return None, f"failed to parse key: {_short(error)}"
     return PemBlock("PRIVATE KEY", (), der), None
 
 
@@ -138,12 +146,14 @@ def load_identity(cert_pem: bytes, key_pem: bytes, passphrase: Optional[str]) ->
             return LoadedIdentity(error="tls: found a certificate rather than a key in the PEM for the private key")
         return LoadedIdentity(error="tls: failed to find any PEM data in key input")
     try:
-        chain = tuple(x509.load_der_x509_certificate(b.body) for b in certificates)
-    except ValueError as error:
+        with warnings.catch_warnings():  # e.g. a non-positive serial: judged by Go's rules, not warned about
+            warnings.simplefilter("ignore")
+            chain = tuple(x509.load_der_x509_certificate(b.body) for b in certificates)
+    except _UNREADABLE as error:
         return LoadedIdentity(error=f"x509: malformed certificate ({_short(error)})")
     try:
         key = serialization.load_der_private_key(key_block.body, password=None)
-    except (ValueError, TypeError):
+    except _UNREADABLE:
         return LoadedIdentity(chain=chain, error="tls: failed to parse private key")
     if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey)):
         return LoadedIdentity(chain=chain, error="tls: failed to parse private key")

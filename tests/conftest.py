@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 import ssl
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property-based tests: a few seconds in the normal suite; `tox -e fuzz` (HYPOTHESIS_PROFILE=long)
+# runs many more examples.
+settings.register_profile("default", max_examples=100, deadline=None,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.register_profile("long", max_examples=4000, deadline=None,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 _REAL_CONNECT = socket.socket.connect
 _REAL_CONNECT_EX = socket.socket.connect_ex

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -251,8 +252,10 @@ def _parse_chain(chain: Sequence[bytes]) -> Tuple[Tuple[x509.Certificate, ...], 
     parsed: List[x509.Certificate] = []
     for der in chain:
         try:
-            cert = x509.load_der_x509_certificate(der)
-        except ValueError as error:
+            with warnings.catch_warnings():  # cryptography warns about encodings Go judges below
+                warnings.simplefilter("ignore")
+                cert = x509.load_der_x509_certificate(der)
+        except (ValueError, x509.InvalidVersion) as error:
             return (), f"tls: failed to parse certificate from server: x509: {error}"
         problem = go_parse_error(cert)
         if problem:
@@ -467,7 +470,9 @@ def _result(target, tls, settings, observation, trust, identity, problems, now, 
     chain_facts = []
     for der in observation.chain:
         try:
-            chain_facts.append(cert_facts(x509.load_der_x509_certificate(der), now))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                chain_facts.append(cert_facts(x509.load_der_x509_certificate(der), now))
         except Exception:  # an unparsable certificate is reported by its finding; skip its facts
             continue
     client = None

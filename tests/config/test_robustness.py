@@ -17,7 +17,8 @@ from esprobe.redact import Redactor
 
 from tests.config.helpers import all_text, load
 
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# The number of examples comes from the active profile (tests/conftest.py): more under `tox -e fuzz`.
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 _KEYS = st.sampled_from(
     [
