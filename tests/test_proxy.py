@@ -168,3 +168,28 @@ def test_proxy_wanting_credentials(tmp_path: Path, es_server: Any) -> None:
     assert [f.code for f in _stage(refused, Stage.TCP).findings] == ["proxy-auth-required"]
     assert _stage(allowed, Stage.TLS).status is Status.OK
     assert "pxs3cr3t-canary" not in repr(allowed) + repr(refused)
+
+
+def test_plain_http_through_proxy_uses_absolute_form(tmp_path: Path) -> None:
+    """http:// through proxy_url: requests go to the proxy in absolute form and reach Elasticsearch."""
+    from esprobe.model import Credentials
+    from esprobe.sandbox.elasticsearch import FakeElasticsearch
+
+    hosts = tmp_path / "hosts"
+    hosts.write_text("127.0.0.1 proxy.test\n")
+    (tmp_path / "nsswitch.conf").write_text("hosts: files\n")
+    with FakeElasticsearch() as es, ConnectProxy({HOST: "127.0.0.1"}, credentials="px:px-Canary-77") as proxy:
+        es.add_user("writer", "Writer-Canary-91", ["superuser"])
+        target = Target(id="elasticsearch[0]", role=Role.ELASTICSEARCH, url=f"http://{HOST}:{es.port}", scheme="http",
+                        host=HOST, port=es.port, setting="output.elasticsearch.hosts.0",
+                        credentials=Credentials("basic", "writer", "Writer-Canary-91", source="output.elasticsearch"),
+                        proxy=ProxySettings(url=f"http://px:px-Canary-77@proxy.test:{proxy.port}"), index_pattern="metricbeat-*")
+        ctx = ProbeContext(timeout=3, deadline=Deadline(12), hosts_file=str(hosts), hosts_file_overridden=True,
+                           nameservers=(("127.0.0.1", 1),), nsswitch_conf=str(tmp_path / "nsswitch.conf"))
+        report = runner.probe_target(target, ctx)
+    statuses = {s.stage: s.status for s in report.stages}
+    # credentials over http:// are a warning wherever they go; through the proxy they do arrive
+    assert [f.code for f in _stage(report, Stage.HTTP).findings] == ["http-credentials-cleartext"]
+    assert statuses[Stage.AUTH] is Status.OK
+    assert proxy.requests[0] == f"GET http://{HOST}:{es.port}/ HTTP/1.1"
+    assert "through it" in _stage(report, Stage.TCP).summary

@@ -238,7 +238,8 @@ class ReusedConnectionAdapter(BaseAdapter):
         host_header = f"[{host}]" if ":" in host else host
         if parts.port:
             host_header += f":{parts.port}"
-        headers = [("Host", host_header)]
+        configured_host = next((v for k, v in request.headers.items() if k.lower() == "host"), None)
+        headers = [("Host", configured_host or host_header)]
         headers += [(k, v) for k, v in request.headers.items() if k.lower() not in ("host", "content-length")]
         if self._proxy is not None:
             from esprobe.net.proxy import proxy_authorization
@@ -308,7 +309,9 @@ def session_for(base_url: str, adapter: ReusedConnectionAdapter, headers: List[T
     """A Session whose every request to *base_url* goes through *adapter*; nothing else is reachable."""
     session = requests.Session()
     session.trust_env = False  # proxies and netrc are the Beat's business, decided explicitly
-    session.max_redirects = 0
+    # Requests go out with allow_redirects=False and nothing is followed; 0 would make requests raise
+    # TooManyRedirects on any 3xx even then (it prepares the next request for `response.next`).
+    session.max_redirects = 1
     session.headers.clear()
     for name, value in headers:
         session.headers[name] = value

@@ -113,6 +113,7 @@ class TlsObservation:
         peer_bytes: the first bytes the peer sent when it did not speak TLS (for diagnosis).
         handshake_ms: time from ClientHello to a finished handshake.
         connection: the live pyOpenSSL connection when ok, for the HTTP stages; closed by the runner.
+        sock: the socket under that connection (pyOpenSSL has no public getter for it).
     """
 
     ok: bool
@@ -130,6 +131,7 @@ class TlsObservation:
     peer_bytes: bytes = b""
     handshake_ms: float = 0.0
     connection: Any = field(default=None, repr=False, compare=False)
+    sock: Optional[socket.socket] = field(default=None, repr=False, compare=False)
 
     def close(self) -> None:
         if self.connection is not None:
@@ -301,7 +303,7 @@ def handshake(sock: socket.socket, settings: HandshakeSettings, timeout: float) 
             peer = _peek_plaintext(sock) if kind in ("plaintext", "eof", "protocol") else b""
             return _failed(connection, sock, kind, words, states, alert=alert, peer_bytes=peer)
     handshake_ms = (time.monotonic() - started) * 1000
-    observation = _observed(connection, states, settings, handshake_ms)
+    observation = _observed(connection, states, settings, handshake_ms, sock)
     if observation.cert_requested and observation.protocol == "TLSv1.3":
         # TLS 1.3 servers judge the client certificate after the client considers the handshake
         # done: the verdict (an alert, or session tickets) arrives about one round trip later.
@@ -337,7 +339,8 @@ def _await_post_handshake(connection, sock: socket.socket, deadline: float, budg
     return None
 
 
-def _observed(connection, states: List[str], settings: HandshakeSettings, handshake_ms: float) -> TlsObservation:  # type: ignore[no-untyped-def]
+def _observed(connection, states: List[str], settings: HandshakeSettings, handshake_ms: float,  # type: ignore[no-untyped-def]
+              sock: socket.socket) -> TlsObservation:
     from cryptography.hazmat.primitives.serialization import Encoding
 
     chain = connection.get_peer_cert_chain(as_cryptography=True) or []
@@ -354,6 +357,7 @@ def _observed(connection, states: List[str], settings: HandshakeSettings, handsh
         client_cert_sent=requested and settings.identity is not None and settings.send_identity,
         handshake_ms=round(handshake_ms, 3),
         connection=connection,
+        sock=sock,
     )
 
 

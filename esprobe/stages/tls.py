@@ -67,6 +67,11 @@ class TlsProbe:
         return self.handshake.connection
 
     @property
+    def sock(self) -> Any:
+        """The socket under the kept connection (a second handshake may have used a new one)."""
+        return self.handshake.sock
+
+    @property
     def chain(self) -> Tuple[bytes, ...]:
         return self.handshake.chain
 

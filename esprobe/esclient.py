@@ -1,0 +1,214 @@
+"""
+The HTTP client of the http, auth and privileges stages: one per target, over the connection the
+tcp (and tls) stages opened and verified.
+
+Network boundary code. It builds the target's `requests.Session` with `esprobe.net.http`, sends
+the Beat's headers (`esprobe.esapi.request_headers`) and turns every exchange into data: an
+`esapi.Answer`, or a `Failure` saying why there was none. Nothing here raises for a bad peer.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Optional, Sequence, Tuple, Union
+
+import requests
+
+from esprobe import esapi
+from esprobe.context import ProbeContext
+from esprobe.model import Stage, StageResult, Target
+from esprobe.net.http import HttpFailure, ReusedConnectionAdapter, Stream, session_for
+
+
+@dataclass(frozen=True)
+class Failure:
+    """
+    An exchange that produced no answer.
+
+    Attributes:
+        kind: ``timeout`` | ``reset`` | ``eof`` (closed without answering) | ``protocol`` (not HTTP) |
+            ``tls`` | ``closed`` (gone, and not reopened) | ``error`` (esprobe could not send it).
+        detail: the words of the library or the peer.
+        url: what was asked.
+    """
+
+    kind: str
+    detail: str
+    url: str = ""
+
+
+Outcome = Union[esapi.Answer, Failure]
+
+
+class Client:
+    """
+    Sends requests for one target through its Session; never anywhere else.
+
+    Attributes:
+        session: the target's `requests.Session` (mounted on the target's origin only).
+        adapter: the transport adapter (counts exchanges and reconnects).
+        exchanges: how many requests were sent.
+    """
+
+    def __init__(self, session: requests.Session, adapter: ReusedConnectionAdapter, timeout: Callable[[], float]) -> None:
+        self.session = session
+        self.adapter = adapter
+        self._timeout = timeout
+        self.exchanges = 0
+
+    def get(self, url: str, headers: Optional[Mapping[str, str]] = None) -> Outcome:
+        return self._send("GET", url, None, headers)
+
+    def post_json(self, url: str, document: Any, headers: Optional[Mapping[str, str]] = None) -> Outcome:
+        import json
+
+        body = json.dumps(document, separators=(",", ":")).encode("utf-8")
+        extra = {"Content-Type": "application/json"}
+        extra.update(headers or {})
+        return self._send("POST", url, body, extra)
+
+    def _send(self, method: str, url: str, body: Optional[bytes], headers: Optional[Mapping[str, str]]) -> Outcome:
+        self.exchanges += 1
+        try:
+            response = self.session.request(
+                method, url, data=body, headers=dict(headers or {}), allow_redirects=False, timeout=self._timeout()
+            )
+        except HttpFailure as failure:
+            return Failure(failure.kind, failure.detail, url)
+        except UnicodeEncodeError:
+            # http.client sends the head as Latin-1, like Go would refuse such a header value.
+            return Failure("error", "a header value (from the configured headers) is not Latin-1 text", url)
+        except (requests.RequestException, ValueError, OSError) as error:
+            return Failure("error", f"{type(error).__name__}: {error}", url)
+        return esapi.Answer(
+            status=response.status_code,
+            reason=response.reason or "",
+            headers=tuple(getattr(response, "header_lines", ()) or tuple(response.headers.items())),
+            body=response.content or b"",
+            truncated=bool(getattr(response, "truncated", False)),
+            url=url,
+        )
+
+    def close(self) -> None:
+        self.adapter.close()
+        self.session.close()
+
+
+def open_client(target: Target, ctx: ProbeContext, results: Mapping[Stage, StageResult]) -> Tuple[Optional[Client], str]:
+    """
+    A `Client` over the connection of the earlier stages, or (None, why not).
+
+    For ``https`` the connection is the TLS stage's verified one; if it has to be reopened, the TLS
+    stage's ``reopen`` does it and refuses a server that presents another certificate. For
+    ``http`` a closed connection is reopened to the same address.
+    """
+    tcp_result = results.get(Stage.TCP)
+    tcp = getattr(tcp_result, "observation", None)
+    sock = getattr(tcp, "sock", None)
+    if sock is None:
+        return None, "no open connection from the tcp stage"
+    tls_result = results.get(Stage.TLS)
+    tls_connection = None
+    reopen: Optional[Callable[[], Stream]] = None
+    if target.scheme == "https":
+        tls = getattr(tls_result, "observation", None)
+        if tls_result is None or not tls_result.applicable or not tls_result.passed or tls is None:
+            return None, "the TLS stage did not pass, so nothing is sent (credentials never go over an unverified connection)"
+        tls_connection = getattr(tls, "connection", None)
+        if tls_connection is None:
+            return None, "the TLS stage kept no open connection"
+        # The TLS stage may have handshaken again on a new socket (to see what the Beat sees when Go
+        # withholds the client certificate): the connection's own socket is the one to use.
+        own = getattr(tls, "sock", None)
+        if isinstance(own, socket.socket):
+            sock = own
+        tls_reopen = getattr(tls, "reopen", None)
+        if callable(tls_reopen):
+            reopen = lambda: tls_reopen(ctx.step_timeout())  # noqa: E731
+    else:
+        address, port = getattr(tcp, "connected_address", None), getattr(tcp, "port", target.port)
+        if address is not None:
+            reopen = lambda: _plain_reopen(address, port, ctx.step_timeout())  # noqa: E731
+    stream = Stream(sock, tls_connection)
+    # Plain http through a proxy: the socket leads to the proxy, and requests go in absolute form.
+    # (https through a proxy is a tunnel the tcp stage opened: a direct connection from here.)
+    proxy = getattr(tcp, "proxy", None) if getattr(tcp, "tunnel", None) is None else None
+    adapter = ReusedConnectionAdapter(stream, reopen, ctx.step_timeout(), proxy=proxy)
+    session = session_for(esapi.origin(target.url), adapter, esapi.request_headers(target, ctx.beat))
+    return Client(session, adapter, ctx.step_timeout), ""
+
+
+def _plain_reopen(address: str, port: int, timeout: float) -> Stream:
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.settimeout(max(timeout, 0.001))
+        sock.connect((address, port))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except OSError as error:
+        sock.close()
+        raise HttpFailure("closed", f"the server closed the connection and reconnecting failed: {error.strerror or error}") from None
+    return Stream(sock)
+
+
+def speaks_tls(address: str, port: int, host: str, timeout: float) -> bool:
+    """
+    True when *address*:*port* answers a TLS ClientHello with TLS (a handshake or a TLS alert).
+    Used only to explain an ``http://`` target whose server closed without answering; no
+    credentials and no HTTP request are sent on this connection.
+    """
+    from esprobe.net.tls import DEFAULT_PROTOCOLS, HandshakeSettings, cipher_list, handshake
+
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.settimeout(max(timeout, 0.001))
+        sock.connect((address, port))
+    except OSError:
+        sock.close()
+        return False
+    settings = HandshakeSettings(
+        server_name=None if esapi_is_ip(host) else host,
+        min_version=DEFAULT_PROTOCOLS[0],
+        max_version=DEFAULT_PROTOCOLS[-1],
+        cipher_list=cipher_list(()),
+        curves=None,
+    )
+    observation = handshake(sock, settings, max(timeout, 0.001))
+    try:
+        return bool(observation.ok or observation.error_kind == "alert")
+    finally:
+        close = getattr(observation, "close", None)
+        if callable(close):
+            close()
+        try:
+            sock.close()
+        except OSError:
+            pass
+
+
+def esapi_is_ip(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return False
+
+
+def first_cert_pem(data: Optional[bytes]) -> Optional[Any]:
+    """The first certificate of PEM *data* (a client certificate file), or None."""
+    if not data:
+        return None
+    from cryptography import x509
+
+    try:
+        certs = x509.load_pem_x509_certificates(data)
+    except ValueError:
+        return None
+    return certs[0] if certs else None
+
+
+__all__: Sequence[str] = ("Client", "Failure", "Outcome", "open_client", "speaks_tls", "first_cert_pem")

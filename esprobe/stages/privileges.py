@@ -1,0 +1,191 @@
+"""
+Privileges stage: may the Beat's identity do what the Beat does with this target?
+
+Elasticsearch targets: ``POST /_security/user/_has_privileges`` for the writer role of the Beat's
+docs on the Beat's index pattern; monitoring targets: the internal-collection privileges. Which
+privileges are asked, and which of them fail the target when missing, follow the server version
+(`esprobe.esapi.publishing_needs`). Kibana: the space named by ``setup.kibana.space.id`` must exist
+and be visible to the Beat's identity. Every finding names the missing privilege, the change that
+grants it, and the 403 the Beat would log without it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Optional, Sequence
+
+from esprobe import esapi, findings
+from esprobe.context import ProbeContext
+from esprobe.esclient import Failure
+from esprobe.model import Finding, Role, Stage, StageResult, Target, not_applicable, skipped, stage_result
+from esprobe.pipeline import Results
+
+HAS_PRIVILEGES = "/_security/user/_has_privileges"
+
+
+def check_privileges(target: Target, ctx: ProbeContext, results: Results) -> StageResult:
+    http = getattr(results.get(Stage.HTTP), "observation", None)
+    client = getattr(http, "client", None)
+    if client is None:
+        return skipped(Stage.PRIVILEGES, "skipped: the http stage kept no connection")
+    auth = getattr(results.get(Stage.AUTH), "observation", None)
+    if target.role is Role.KIBANA:
+        return _kibana_space(target, http)
+    if auth is not None and not auth.security_enabled:
+        return not_applicable(Stage.PRIVILEGES, "security is disabled on the server, so every request is allowed")
+    identity: Optional[esapi.Identity] = getattr(auth, "identity", None)
+    if target.role is Role.MONITORING:
+        needs = esapi.monitoring_needs()
+    else:
+        needs = esapi.publishing_needs(http.version, ctx.beat, target.index_pattern or f"{ctx.beat}-*")
+    checked = [n.label for n in needs]
+    url = esapi.api_url(target, HAS_PRIVILEGES)
+    outcome = http.client.post_json(url, esapi.has_privileges_body(needs))
+    params = {"prefix": esapi.setting_prefix(target), "setting": _credential_setting(target), "privilege": ""}
+    if isinstance(outcome, Failure):
+        return _unchecked(checked, f"POST {url}: {outcome.kind}: {outcome.detail}", params)
+    if esapi.security_disabled(outcome):
+        return not_applicable(Stage.PRIVILEGES, "security is disabled on the server, so every request is allowed",
+                              {"checked": [], "missing": []})
+    doc, problem = outcome.json()
+    missing = esapi.missing_privileges(needs, doc) if outcome.status == 200 else None
+    if missing is None:
+        error = esapi.parse_es_error(outcome)
+        said = error.reason if error else (problem or outcome.snippet())
+        return _unchecked(checked, f"POST {url} answered {outcome.status_line}: {said}", params)
+    details = {"checked": checked, "missing": [n.label for n in missing]}
+    if http.version is None:
+        details["version_unknown"] = True
+    if not missing:
+        who = f" for {identity.username}" if identity is not None else ""
+        return stage_result(Stage.PRIVILEGES, f"all {len(needs)} privileges present{who}", (), details)
+    problems = [_missing(target, ctx.beat, http.version, identity, need, needs, params) for need in missing]
+    required = [n for n in missing if n.required]
+    if required:
+        summary = "missing " + ", ".join(n.label for n in required)
+        optional = len(missing) - len(required)
+        if optional:
+            summary += f" (+{optional} needed in some configurations)"
+    else:
+        summary = "missing (for some configurations) " + ", ".join(n.label for n in missing)
+    return stage_result(Stage.PRIVILEGES, summary, problems, details)
+
+
+def _credential_setting(target: Target) -> str:
+    prefix = esapi.setting_prefix(target)
+    credentials = target.credentials
+    if credentials.setting:
+        return credentials.setting
+    if credentials.method == "pki":
+        return f"{prefix}.ssl.certificate"
+    return f"{prefix}.api_key" if credentials.method == "api_key" else f"{prefix}.username"
+
+
+def _unchecked(checked: Sequence[str], said: str, params: Dict[str, str]) -> StageResult:
+    return stage_result(Stage.PRIVILEGES, "privileges could not be checked", [findings.make(
+        "privileges-check-failed", said + ".", **params)], {"checked": list(checked), "missing": []})
+
+
+# --- one missing privilege --------------------------------------------------------------------
+
+
+def _missing(target: Target, beat: str, version: Optional[Any], identity: Optional[esapi.Identity],
+             need: esapi.Need, needs: Sequence[esapi.Need], params: Dict[str, str]) -> Finding:
+    where = f" on {need.index}" if need.index else ""
+    subject = _subject(identity, version)
+    quote = _beat_403(need, subject)
+    if target.role is Role.MONITORING:
+        code = "privileges-missing-monitoring"
+        why = "internal collection needs it to send the Beat's monitoring data"
+    elif need.required:
+        code = "privileges-missing-required"
+        why = f"the Beat needs it for {need.request} in every configuration"
+    else:
+        code = "privileges-missing-optional"
+        why = f"the Beat needs it {need.when}"
+    message = (f"{subject} lacks the {need.kind} privilege {need.name}{where}: {why}. Without it Elasticsearch "
+               f"answers 403: {quote}")
+    return findings.make(code, message, hint=_grant_hint(target, beat, identity, need, needs),
+                         **dict(params, privilege=need.label))
+
+
+def _subject(identity: Optional[esapi.Identity], version: Optional[Any]) -> str:
+    """The 403's subject, in Elasticsearch's words for the version (7.x says "roles", 8.x "effective roles")."""
+    if identity is None:
+        return "the Beat's identity"
+    if identity.is_api_key:
+        return f"API key id [{identity.api_key_id or '?'}] of user [{identity.username}]"
+    roles_word = "roles" if version is not None and version[0] < 8 else "effective roles"
+    return f"user [{identity.username}] with {roles_word} [{','.join(identity.roles)}]"
+
+
+def _beat_403(need: esapi.Need, subject: str) -> str:
+    on = f" on indices [<an index matching {need.index}>]" if need.index else ""
+    return (f"action [{need.action}] is unauthorized for {subject}{on}, this action is granted by the {need.kind} "
+            f"privileges [{','.join(need.granted_by)}]")
+
+
+def role_body(needs: Sequence[esapi.Need]) -> Dict[str, Any]:
+    """A role (or API-key role descriptor) granting every privilege in *needs*."""
+    body: Dict[str, Any] = {"cluster": [n.name for n in needs if n.kind == esapi.CLUSTER]}
+    by_index: Dict[str, List[str]] = {}
+    for need in needs:
+        if need.kind == esapi.INDEX and need.index is not None:
+            by_index.setdefault(need.index, []).append(need.name)
+    body["indices"] = [{"names": [name], "privileges": privileges} for name, privileges in by_index.items()]
+    return body
+
+
+def _grant_hint(target: Target, beat: str, identity: Optional[esapi.Identity], need: esapi.Need,
+                needs: Sequence[esapi.Need]) -> str:
+    role = "beats_monitoring" if target.role is Role.MONITORING else f"{beat}_writer"
+    body = json.dumps(role_body(needs), separators=(",", ":"))
+    grant = f"grant {need.kind} privilege `{need.name}`" + (f" on `{need.index}`" if need.index else "")
+    if identity is not None and identity.is_api_key:
+        return (f"An API key holds at most what its owner [{identity.username}] holds: {grant} to the owner, then create "
+                f"a new key for the Beat (POST /_security/api_key with \"role_descriptors\":{{\"{role}\":{body}}}), or "
+                "on 8.4+ update this key's role_descriptors (PUT /_security/api_key/<id>); put the new 'id:api_key' "
+                f"into `{_credential_setting(target)}`.")
+    if identity is not None and identity.is_pki:
+        return (f"{grant[0].upper() + grant[1:]} in a role mapped to the certificate's DN (role_mapping.yml or the role-mapping API), e.g. "
+                f"PUT /_security/role/{role} {body}.")
+    if target.role is Role.MONITORING:
+        return (f"Use the built-in beats_system user, or {grant} in one of the user's roles, e.g. "
+                f"PUT /_security/role/{role} {body}.")
+    roles = f"one of the user's roles ({', '.join(identity.roles)})" if identity and identity.roles else "a role of the user"
+    return f"{grant[0].upper() + grant[1:]} in {roles}, e.g. PUT /_security/role/{role} {body} and assign it to the user."
+
+
+# --- Kibana ---------------------------------------------------------------------------------------
+
+
+def _kibana_space(target: Target, http: Any) -> StageResult:
+    space = target.space_id
+    if not space:
+        return stage_result(Stage.PRIVILEGES, "no setup.kibana.space.id: the default space", (),
+                            {"checked": [], "missing": []})
+    label = f"space:{space}"
+    url = esapi.kibana_space_url(target, space)
+    outcome = http.client.get(url)
+    params = {"prefix": "setup.kibana", "space": space, "setting": "setup.kibana.space.id", "privilege": label}
+    details: Dict[str, Any] = {"checked": [label], "missing": []}
+    if isinstance(outcome, Failure):
+        return stage_result(Stage.PRIVILEGES, "the space could not be checked", [findings.make(
+            "privileges-check-failed", f"GET {url}: {outcome.kind}: {outcome.detail}.", **params)], details)
+    if outcome.status == 200:
+        doc, _ = outcome.json()
+        name = doc.get("name") if isinstance(doc, dict) else None
+        return stage_result(Stage.PRIVILEGES, f"Kibana space '{space}' exists" + (f" ({name})" if name else ""), (),
+                            details)
+    message = esapi.kibana_error_message(outcome) or outcome.snippet()
+    details["missing"] = [label]
+    if outcome.status == 404:
+        return stage_result(Stage.PRIVILEGES, f"Kibana space '{space}' does not exist", [findings.make(
+            "privileges-kibana-space-missing", f"GET {url} answered {outcome.status_line}: {message}.", **params)], details)
+    if outcome.status == 403:
+        return stage_result(Stage.PRIVILEGES, f"no access to Kibana space '{space}'", [findings.make(
+            "privileges-kibana-space-forbidden", f"GET {url} answered {outcome.status_line}: {message}.", **params)],
+            details)
+    details["missing"] = []
+    return stage_result(Stage.PRIVILEGES, "the space could not be checked", [findings.make(
+        "privileges-check-failed", f"GET {url} answered {outcome.status_line}: {message}.", **params)], details)

@@ -1,0 +1,126 @@
+"""The command line end to end, in-process, against the loopback stack: formats, exit codes, --output."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.cli_support import WRITER_PASSWORD, Stack, start_stack
+from tests.peers import never_speaks, serve
+from tests.schema import validate_report
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    yield from start_stack(tmp_path_factory.mktemp("cli"))
+
+
+def test_healthy_stack_is_ok_and_quiet(stack: Stack) -> None:
+    """Every stage passes for Elasticsearch and Kibana: exit 0, nothing on stderr (cron mails stderr)."""
+    result = stack.run("-c", str(stack.healthy_config()), "--format", "json")
+    document = json.loads(result.out)
+    validate_report(document)
+    assert result.err == ""
+    assert (result.code, document["status"]) == (0, "ok"), [
+        (t["id"], s["stage"], s["summary"]) for t in document["targets"] for s in t["stages"] if s["status"] != "ok"]
+    assert [t["id"] for t in document["targets"]] == ["elasticsearch[0]", "kibana"]
+    assert [s["stage"] for s in document["targets"][0]["stages"]] == [
+        "dns", "tcp", "tls", "hostname", "http", "auth", "privileges"]
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "nagios", "prometheus"])
+def test_every_format_gives_the_same_exit_code(stack: Stack, fmt: str) -> None:
+    wrong = stack.healthy_config()
+    result = stack.run("-c", str(wrong), "--format", fmt, environ={"ES_PWD": "not-the-password"})
+    assert result.code == 2
+    assert result.out
+
+
+def test_wrong_password_fails_auth_and_names_the_user(stack: Stack) -> None:
+    result = stack.run("-c", str(stack.healthy_config()), "--format", "json", environ={"ES_PWD": "nope-wrong"})
+    document = json.loads(result.out)
+    validate_report(document)
+    es = document["targets"][0]
+    auth = next(s for s in es["stages"] if s["stage"] == "auth")
+    assert auth["status"] == "fail"
+    assert "beats_writer" in json.dumps(auth)
+
+
+def test_only_limits_the_roles(stack: Stack) -> None:
+    result = stack.run("-c", str(stack.healthy_config()), "--format", "json", "--only", "kibana")
+    assert [t["id"] for t in json.loads(result.out)["targets"]] == ["kibana"]
+
+
+def test_unusable_config_exits_3_naming_the_setting(stack: Stack) -> None:
+    config = stack.config('output.elasticsearch:\n  hosts: ["https://es.test:9200"]\n  api_key: "id:key"\n'
+                          '  username: someone\n', "conflict.yml")
+    result = stack.run("-c", str(config), "--format", "json")
+    document = json.loads(result.out)
+    validate_report(document)
+    assert result.code == 3 and document["status"] == "unknown"
+    assert any(f["setting"] and "output.elasticsearch" in f["setting"] for f in document["findings"])
+
+
+@pytest.mark.parametrize("args", [["--timeout", "0"], ["--format", "xml"], ["--crit-days", "40"], ["--nameserver", "dns.example"]])
+def test_bad_command_line_exits_3(stack: Stack, args: list) -> None:
+    result = stack.run("-c", str(stack.healthy_config()), *args)
+    assert result.code == 3
+
+
+def test_missing_config_file_exits_3_without_traceback(stack: Stack) -> None:
+    result = stack.run("-c", str(stack.directory / "nope.yml"), "--format", "json")
+    assert result.code == 3
+    assert "Traceback" not in result.err + result.out
+    assert json.loads(result.out)["findings"][0]["code"] == "config-file-missing"
+
+
+def test_output_file_is_written_atomically_and_stdout_stays_empty(stack: Stack) -> None:
+    target = stack.directory / "report.json"
+    result = stack.run("-c", str(stack.healthy_config()), "--format", "json", "--output", str(target))
+    assert result.code == 0 and result.out == "" and result.err == ""
+    validate_report(json.loads(target.read_text()))
+    assert [p.name for p in stack.directory.iterdir() if p.name.startswith(".esprobe-")] == []
+
+
+def test_output_to_an_unwritable_place_exits_3(stack: Stack) -> None:
+    result = stack.run("-c", str(stack.healthy_config()), "--output", str(stack.directory / "no" / "such" / "dir.txt"))
+    assert result.code == 3
+    assert "cannot write" in result.err
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(stack: Stack) -> None:
+    config = str(stack.healthy_config())
+    assert "\033[" in stack.run("-c", config, isatty=True).out
+    assert "\033[" not in stack.run("-c", config, isatty=True, environ={"NO_COLOR": "1"}).out
+    assert "\033[" not in stack.run("-c", config, isatty=False).out
+
+
+def test_version_and_help() -> None:
+    import io
+
+    from esprobe.cli import Environment, main
+
+    out = io.StringIO()
+    assert main(["--version"], Environment(out, io.StringIO(), False, {}, ".")) == 0
+
+
+def test_deadline_bounds_the_run_against_silent_peers(stack: Stack) -> None:
+    """Five hosts that accept and never speak, one at a time: the run ends at 4 x --timeout, cut-off targets fail."""
+    with serve(never_speaks) as (_, port):
+        hosts = ", ".join(f'"https://127.0.0.{i}:{port}"' for i in range(1, 2)) + ", " + ", ".join(
+            f'"https://127.0.0.1:{port}/{i}"' for i in range(2, 6))
+        config = stack.config(f"output.elasticsearch.hosts: [{hosts}]\n", "silent.yml")
+        started = time.monotonic()
+        result = stack.run("-c", str(config), "--format", "json", "--timeout", "0.5", "--concurrency", "1")
+        elapsed = time.monotonic() - started
+    document = json.loads(result.out)
+    validate_report(document)
+    assert elapsed < 0.5 * 4 + 1.0
+    assert result.code == 2
+    codes = [f["code"] for t in document["targets"] for s in t["stages"] for f in s["findings"]]
+    assert "tls-handshake-timeout" in codes
+    assert "run-deadline-exceeded" in codes
