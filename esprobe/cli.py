@@ -26,17 +26,27 @@ SUBCOMMANDS = ("check", "bundle", "demo")
 _DESCRIPTION = """\
 Tell why a Beat can or cannot talk securely to Elasticsearch and Kibana. esprobe reads the Beat's
 config the way the Beat does, then checks dns, tcp, tls, hostname, http, auth and privileges for
-every host, and says what to change."""
+every host, and says what to change.
+
+main options of check (the default) and bundle; `esprobe check --help` lists them all:
+  -c PATH                the Beat's config file, as for `metricbeat -c` (repeatable)
+  -E KEY=VALUE           override a setting, with the Beat's -E syntax
+  --format FORMAT        table (default), json, nagios or prometheus
+  --output PATH          write the report to PATH, atomically, instead of stdout
+  --only ROLE ...        elasticsearch, kibana, monitoring and/or logstash
+  --keystore PATH        the Beat's keystore (default: where the Beat keeps it)
+  --timeout SECONDS      bound of each network step (default 5)
+  --warn-days N, --crit-days N   certificate expiry thresholds in days (default 30 and 7)"""
 
 _EPILOG = """\
 examples:
+  esprobe demo                                         see it work, no Elasticsearch needed
   esprobe -c /etc/metricbeat/metricbeat.yml            troubleshoot from a shell
-  esprobe -c metricbeat.yml --format json --only elasticsearch
   esprobe -c metricbeat.yml -E 'output.elasticsearch.hosts=["https://es2:9200"]'
-  esprobe -c metricbeat.yml --format nagios             a Nagios/Icinga check (exit 0/1/2/3)
+  esprobe -c metricbeat.yml --only kibana --format json
+  esprobe -c metricbeat.yml --format nagios            a Nagios/Icinga check
   esprobe -c metricbeat.yml --format prometheus --output /var/lib/node_exporter/esprobe.prom
-  esprobe bundle -c metricbeat.yml                      a redacted zip for a support case
-  esprobe demo                                          see it work, no Elasticsearch needed
+  esprobe bundle -c metricbeat.yml -o case.zip         a redacted archive for a support case
 
 exit codes: 0 ok, 1 warnings, 2 a stage failed, 3 could not judge (bad command line or config)"""
 
@@ -125,13 +135,13 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="probe every target of the config (the default)",
                            epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_check_options(check)
-    bundle = sub.add_parser("bundle", help="run the check and write a redacted support zip",
+    bundle = sub.add_parser("bundle", help="run the check and write a redacted support zip (-o PATH)",
                             epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_check_options(bundle)
     bundle.add_argument("-o", dest="bundle_path", metavar="PATH",
                         help="the zip to write (default esprobe-bundle-<host>-<UTC time>.zip)")
-    demo = sub.add_parser("demo", help="start stand-in Elasticsearch and Kibana on loopback and show esprobe at work")
-    demo.add_argument("--no-color", action="store_true", help="no colour")
+    demo = sub.add_parser("demo", help="see esprobe at work against stand-ins on loopback: no setup needed")
+    demo.add_argument("--no-color", action="store_true", help="no colour (also: NO_COLOR)")
     demo.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     return parser
 
@@ -224,10 +234,14 @@ def _run(args: argparse.Namespace, env: Environment) -> int:
         try:
             path = write_bundle(args.bundle_path, report, loaded, options, redactor, env)
         except BundleError as error:
-            env.stderr.write(f"esprobe: {error}\n")
+            env.stderr.write(f"esprobe: {redactor.redact(str(error))}\n")
             return EXIT_UNKNOWN
-        emit(text, redactor, stream=env.stdout, path=args.output)
         env.stderr.write(f"esprobe: support bundle written to {path}\n")
+        try:
+            emit(text, redactor, stream=env.stdout, path=args.output)
+        except OSError as error:
+            env.stderr.write(f"esprobe: cannot write {args.output}: {error.strerror or error}\n")
+            return EXIT_UNKNOWN
         return report.exit_code
     try:
         emit(text, redactor, stream=env.stdout, path=args.output)

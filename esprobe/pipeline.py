@@ -25,12 +25,15 @@ class Step:
         run: observes (through the network layer) and judges (through ``stages/``).
         needs: stages that must have passed; a stage that does not apply never blocks.
         not_applicable: returns why the stage does not apply to a target, or None when it does.
+        finish: called once the target's other stages are done, to fold in what arrived late
+            (the DNS cross-check), or None.
     """
 
     stage: Stage
     run: StepFn
     needs: Tuple[Stage, ...] = ()
     not_applicable: Callable[[Target], Optional[str]] = lambda target: None
+    finish: Optional[Callable[[Target, ProbeContext, StageResult], StageResult]] = None
 
 
 def _route(target: Target, ctx: ProbeContext):  # type: ignore[no-untyped-def]
@@ -66,6 +69,24 @@ def _dns(target: Target, ctx: ProbeContext, results: Results) -> StageResult:
         if result.status.severity < note.status.severity:
             result = dataclasses.replace(result, status=note.status)
     return dataclasses.replace(result, details=details)
+
+
+def _dns_finish(target: Target, ctx: ProbeContext, result: StageResult) -> StageResult:
+    """Fold the background DNS cross-check into the dns stage's result, keeping its timing."""
+    import dataclasses
+
+    from esprobe.net.resolver import with_crosscheck
+    from esprobe.stages.dns import judge_dns
+
+    observation = result.observation
+    if observation is None or getattr(observation, "crosscheck", None) is None or result.details.get("route", {}).get("path") == "proxy":
+        return result
+    judged = judge_dns(target, with_crosscheck(observation), resolv_conf=ctx.resolv_conf)
+    details = dict(judged.details)
+    if "route" in result.details:
+        details["route"] = result.details["route"]
+    findings = judged.findings + tuple(f for f in result.findings if f.code.startswith("proxy-"))
+    return dataclasses.replace(result, summary=judged.summary, details=details, findings=findings)
 
 
 def _tcp(target: Target, ctx: ProbeContext, results: Results) -> StageResult:
@@ -141,7 +162,7 @@ def _privileges(target: Target, ctx: ProbeContext, results: Results) -> StageRes
 
 
 STEPS: Tuple[Step, ...] = (
-    Step(Stage.DNS, _dns),
+    Step(Stage.DNS, _dns, finish=_dns_finish),
     Step(Stage.TCP, _tcp, needs=(Stage.DNS,)),
     Step(Stage.TLS, _tls, needs=(Stage.TCP,), not_applicable=_no_tls),
     Step(Stage.HOSTNAME, _hostname, needs=(Stage.TLS,), not_applicable=_no_name_check),

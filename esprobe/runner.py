@@ -54,6 +54,15 @@ def _guarded(step: Step, target: Target, ctx: ProbeContext, results: Dict[Stage,
     return dataclasses.replace(result, duration_ms=elapsed)
 
 
+def _finished(step: Step, target: Target, ctx: ProbeContext, result: StageResult) -> StageResult:
+    """A step's finish hook, guarded like the step itself: a failure there keeps the first result."""
+    try:
+        assert step.finish is not None
+        return step.finish(target, ctx, result)
+    except Exception:  # the late part is a nicety; never let it cost the stage's verdict
+        return result
+
+
 def _blocker(step: Step, results: Dict[Stage, StageResult]) -> Optional[Stage]:
     for need in step.needs:
         prior = results.get(need)
@@ -82,9 +91,13 @@ def probe_target(target: Target, ctx: ProbeContext, progress: Optional[_Progress
             with progress.lock:
                 results[step.stage] = result
                 progress.current = None
+        for step in STEPS:
+            if step.finish is not None and step.stage in results:
+                finished = _finished(step, target, ctx, results[step.stage])
+                with progress.lock:
+                    results[step.stage] = finished
     finally:
         _close_observations(results.values())
-        progress.finished.set()
     return TargetReport(target, tuple(results[s.stage] for s in STEPS))
 
 
@@ -140,10 +153,11 @@ def run_probes(targets: Sequence[Target], ctx: ProbeContext, *, concurrency: int
                 index = work.get_nowait()
             except queue.Empty:
                 return
-            if ctx.deadline.expired:
-                progresses[index].finished.set()  # never started: reported as cut off below
-                continue
-            reports[index] = probe_target(targets[index], ctx, progresses[index])
+            try:
+                if not ctx.deadline.expired:  # else never started: reported as cut off below
+                    reports[index] = probe_target(targets[index], ctx, progresses[index])
+            finally:
+                progresses[index].finished.set()
 
     workers = [threading.Thread(target=worker, daemon=True, name=f"esprobe-{i}") for i in range(max(1, min(concurrency, len(targets))))]
     for thread in workers:

@@ -11,7 +11,7 @@ import ipaddress
 import socket
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from esprobe.context import ProbeContext
@@ -67,6 +67,8 @@ class DnsObservation:
         addresses: the addresses the host would use: those of the first source that answered.
         idna_error: why an internationalised name could not be encoded, or None.
         hosts_file: the hosts file read.
+        crosscheck: when the hosts file answered, the DNS lookup still running to compare with it;
+            `with_crosscheck` folds its answer in.
     """
 
     host: str
@@ -77,6 +79,7 @@ class DnsObservation:
     addresses: Tuple[ResolvedAddress, ...]
     idna_error: Optional[str] = None
     hosts_file: str = "/etc/hosts"
+    crosscheck: Optional["Crosscheck"] = field(default=None, repr=False, compare=False)
 
     def answer(self, source: str) -> Optional[SourceAnswer]:
         for answer in self.answers:
@@ -324,13 +327,17 @@ def resolve(host: str, ctx: ProbeContext) -> DnsObservation:
     answers: List[SourceAnswer] = []
     effective: Optional[SourceAnswer] = None
     started = time.monotonic()
+    crosscheck: Optional[Crosscheck] = None
     for kind in kinds:
         if kind == HOSTS_FILE:
             answer = lookup_hosts_file(name, ctx.hosts_file)
         elif kind == DNS:
-            budget = ctx.step_timeout() - (time.monotonic() - started)
             if effective is not None:
-                budget = min(budget, CROSSCHECK_BUDGET)
+                # The host uses the earlier answer; DNS is asked only to say whether it agrees. That
+                # must not hold up the probe: the answer is collected when the target is done.
+                crosscheck = Crosscheck(name, ctx, max(0.05, min(ctx.step_timeout(), CROSSCHECK_BUDGET)))
+                continue
+            budget = ctx.step_timeout() - (time.monotonic() - started)
             answer = lookup_dns(name, ctx, max(0.05, budget))
         else:
             if effective is not None:
@@ -342,7 +349,39 @@ def resolve(host: str, ctx: ProbeContext) -> DnsObservation:
     addresses = ()
     if effective is not None:
         addresses = tuple(ResolvedAddress(a, family_of(a), effective.source) for a in effective.addresses)
-    return DnsObservation(host, name, False, order, tuple(answers), addresses, hosts_file=ctx.hosts_file)
+    return DnsObservation(host, name, False, order, tuple(answers), addresses, hosts_file=ctx.hosts_file,
+                          crosscheck=crosscheck)
+
+
+class Crosscheck:
+    """A DNS lookup running in the background, its answer collected later (`result`)."""
+
+    def __init__(self, name: str, ctx: ProbeContext, budget: float) -> None:
+        self._answer: Optional[SourceAnswer] = None
+        self._budget = budget
+        self._started = time.monotonic()
+        self._thread = threading.Thread(target=self._run, args=(name, ctx, budget), daemon=True)
+        self._thread.start()
+
+    def _run(self, name: str, ctx: ProbeContext, budget: float) -> None:
+        self._answer = lookup_dns(name, ctx, budget)
+
+    def result(self) -> SourceAnswer:
+        """DNS's answer, waiting at most what is left of the budget."""
+        self._thread.join(max(0.0, self._started + self._budget + 0.2 - time.monotonic()))
+        if self._answer is None:
+            return SourceAnswer(DNS, "timeout", detail=f"no answer within {self._budget:g} s")
+        return self._answer
+
+
+def with_crosscheck(observation: DnsObservation) -> DnsObservation:
+    """The observation with the background DNS answer folded in (a no-op without one)."""
+    import dataclasses
+
+    if observation.crosscheck is None:
+        return observation
+    answer = observation.crosscheck.result()
+    return dataclasses.replace(observation, answers=observation.answers + (answer,), crosscheck=None)
 
 
 def parse_nameserver(text: str) -> Tuple[str, int]:

@@ -277,7 +277,7 @@ class LoopbackServer:
         listener = socket.socket(family, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind((self.host, self._requested_port))
-        listener.listen(64)
+        listener.listen(1024)  # bursts of concurrent probes must not overflow the accept queue
         self._listener = listener
         self.port = listener.getsockname()[1]
         self._wake_r, self._wake_w = socket.socketpair()

@@ -1,0 +1,24 @@
+"""Fixtures for the demo, sample_certs and README tests: one sample PKI and one demo site per module."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from esprobe.sandbox import samples
+from esprobe.sandbox.site import DemoSite
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def sample_pki() -> samples.SamplePki:
+    return samples.build_sample_pki()
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[DemoSite]:
+    with DemoSite() as running:
+        yield running

@@ -1,0 +1,79 @@
+"""The first five minutes on paper: README's set-up commands, its links, and `esprobe --help`."""
+
+from __future__ import annotations
+
+import io
+import re
+import shlex
+from typing import List
+
+import pytest
+
+from esprobe.cli import Environment, main
+
+from .conftest import REPO
+
+DEMO_COMMAND = "python3 -m pip install . && esprobe demo"
+TEST_COMMAND = "python3 -m pip install '.[test]' && python3 -m pytest"
+
+
+def _readme() -> str:
+    return (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def _command_lines(text: str) -> List[str]:
+    """The commands of the README's ```sh blocks, comments stripped."""
+    commands = []
+    for block in re.findall(r"```sh\n(.*?)```", text, flags=re.S):
+        for line in block.splitlines():
+            command = line.split("  #", 1)[0].strip()
+            if command:
+                commands.append(command)
+    return commands
+
+
+def _words(command: str) -> List[str]:
+    """A command as the shell splits it, with what differs between README and CI folded away."""
+    return [{"python3": "python"}.get(w, w) for w in shlex.split(command) if w != "-q"]
+
+
+def test_readme_set_up_commands_are_exactly_the_two_of_the_brief() -> None:
+    """The set-up block holds the demo command first and the test command second, verbatim."""
+    setup = _readme().split("## Set-up", 1)[1]
+    assert _command_lines(setup)[:2] == [DEMO_COMMAND, TEST_COMMAND]
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    """.ci/run runs the README's test command (in its venv: `python`, quietly)."""
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    commands = [line.strip() for line in ci.splitlines() if "pytest" in line and not line.lstrip().startswith("#")]
+    assert [_words(c) for c in commands] == [_words(TEST_COMMAND)]
+
+
+def test_readme_links_point_at_files_that_exist() -> None:
+    """Describe only what exists: every relative link of the README resolves in the repository."""
+    links = re.findall(r"\]\(([^)#]+)\)", _readme())
+    relative = [link for link in links if "://" not in link]
+    assert relative, "the README links to its docs"
+    assert [link for link in relative if not (REPO / link).exists()] == []
+
+
+@pytest.mark.parametrize("needle", ["esprobe bundle -c", "--format nagios", "--format prometheus", "--format json",
+                                    "docs/scheduling.md", "docs/findings.md", "report.schema.json",
+                                    "metricbeat test output", "| 3 |"])
+def test_readme_covers_each_job_and_format(needle: str) -> None:
+    assert needle in _readme()
+
+
+def test_help_fits_one_screen_with_examples(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`esprobe --help` on a 100-column terminal: at most 40 lines, none wider, with examples."""
+    monkeypatch.setenv("COLUMNS", "100")
+    env = Environment(io.StringIO(), io.StringIO(), stdout_isatty=False, environ={}, cwd="/")
+    assert main(["--help"], env) == 0
+    text = capsys.readouterr().out
+    lines = text.rstrip("\n").splitlines()
+    assert len(lines) <= 40, f"{len(lines)} lines"
+    assert [line for line in lines if len(line) > 100] == []
+    assert "examples:" in text and "esprobe demo" in text and "exit codes:" in text
+    for option in ("-c PATH", "-E KEY=VALUE", "--format", "--output", "--only"):
+        assert option in text
