@@ -59,6 +59,11 @@ class Redactor:
         with self._lock:
             return tuple(self._secrets)
 
+    def setting_for(self, value: str) -> "str | None":
+        """The setting a registered secret came from (for manifests), or None if unknown."""
+        with self._lock:
+            return self._secrets.get(value)
+
     def redact(self, text: str) -> str:
         """Replace every registered secret in *text* by ``<redacted>``."""
         pattern = self._compiled()
