@@ -136,11 +136,12 @@ def choose_proxy(target: Target, environ: Mapping[str, str]) -> Tuple[Optional[P
         if route is None:
             return None, "proxy_url cannot be parsed"
         return route, "proxy_url"
-    host = target.host.lower()
     try:
-        loopback = ipaddress.ip_address(host).is_loopback
+        loopback = ipaddress.ip_address(target.host).is_loopback
     except ValueError:
-        loopback = host == "localhost"
+        # Go compares with "localhost" exactly, before any lower-casing (net/http/httpproxy
+        # useProxy): a Beat does proxy https://LOCALHOST:9200 from HTTPS_PROXY.
+        loopback = target.host == "localhost"
     if loopback:
         return None, "Go never proxies requests to localhost or loopback addresses"
     if target.scheme == "https":

@@ -38,6 +38,7 @@ def _target(url: str = "https://es.example.com:9200", role: Role = Role.ELASTICS
         ("https://es.example.com:9200", ProxySettings(url="http://cfg:8080", disable=True), {"HTTPS_PROXY": "http://p:1"}, None),
         ("https://es.example.com:9200", ProxySettings(disable=True), {"HTTPS_PROXY": "http://p:1"}, None),
         ("https://localhost:9200", ProxySettings(), {"HTTPS_PROXY": "http://p:1"}, None),
+        ("https://LOCALHOST:9200", ProxySettings(), {"HTTPS_PROXY": "http://p:1"}, "http://p:1"),
         ("https://127.0.0.5:9200", ProxySettings(), {"HTTPS_PROXY": "http://p:1"}, None),
         ("https://[::1]:9200", ProxySettings(), {"HTTPS_PROXY": "http://p:1"}, None),
         ("https://127.0.0.5:9200", ProxySettings(url="http://cfg:8080"), {}, "http://cfg:8080"),

@@ -112,7 +112,7 @@ def judge_proxied_tcp(target: Target, route, obs: TcpObservation) -> StageResult
     if tunnel.ok:
         return stage_result(Stage.TCP, summary + f"; CONNECT {target.host}:{target.port} → {tunnel.status}",
                             (), details, obs)
-    if tunnel.status == 407:
+    if tunnel.status in (407, 401):  # 407 is the rule; some proxies (tinyproxy) answer 401 to bad credentials
         wanted = ", ".join(v for k, v in tunnel.headers if k.lower() == "proxy-authenticate") or "credentials"
         sent = "with" if route.username is not None else "without"
         finding = findings.make("proxy-auth-required",

@@ -229,10 +229,6 @@ def test_basic_auth_proxy_with_credentials_passes(lab: ProxyLab) -> None:
     assert PASSWORD not in verdict.out + verdict.err
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "tinyproxy answers CONNECT with wrong BasicAuth credentials with '401 Unauthorized' (407 is only for no "
-    "credentials); esprobe files that under proxy-connect-denied, whose hint speaks of host/port rules, "
-    "instead of proxy-auth-required (the proxy refuses the credentials sent)"))
 def test_basic_auth_proxy_with_wrong_credentials_is_proxy_auth_required(lab: ProxyLab) -> None:
     """Wrong proxy credentials are reported as a proxy authentication problem."""
     verdict = lab.probe([f"proxy_url: {lab.proxy_url(lab.auth_proxy, PROXY_USER + ':wrong-secret@')}"])
@@ -240,10 +236,6 @@ def test_basic_auth_proxy_with_wrong_credentials_is_proxy_auth_required(lab: Pro
     assert verdict.codes("tcp") == ["proxy-auth-required"], verdict.explain()
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "Go's httpproxy compares the host with \"localhost\" exactly (case-sensitive), so a Beat proxies "
-    "https://LOCALHOST:9200 from HTTPS_PROXY; esprobe's choose_proxy lower-cases the host first and "
-    "reports a direct route ('Go never proxies requests to localhost')"))
 def test_upper_case_localhost_is_proxied_from_the_environment(lab: ProxyLab) -> None:
     """Only the exact name 'localhost' escapes the environment's proxy, as in Go."""
     verdict = lab.probe(environ={"HTTPS_PROXY": lab.proxy_url(lab.open_proxy)}, host="LOCALHOST")
