@@ -122,8 +122,20 @@ def _add_check_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def _parser_class(stdout: TextIO, stderr: TextIO) -> type:
+    """An ArgumentParser whose help and errors go to the given streams, not sys.stdout/stderr."""
+
+    class Parser(argparse.ArgumentParser):
+        def _print_message(self, message: str, file: Optional[TextIO] = None) -> None:
+            if message:
+                (stderr if file is sys.stderr else stdout).write(message)
+
+    return Parser
+
+
+def build_parser(stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) -> argparse.ArgumentParser:
+    parser_class = _parser_class(stdout or sys.stdout, stderr or sys.stderr)
+    parser = parser_class(
         prog="esprobe",
         description=_DESCRIPTION,
         epilog=_EPILOG,
@@ -131,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
         usage="esprobe [check|bundle|demo] [-c PATH] [-E KEY=VALUE] [--format FORMAT] [options]",
     )
     parser.add_argument("--version", action="version", version=f"esprobe {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{check,bundle,demo}")
+    sub = parser.add_subparsers(dest="command", metavar="{check,bundle,demo}", prog="esprobe")
     check = sub.add_parser("check", help="probe every target of the config (the default)",
                            epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_check_options(check)
@@ -158,6 +170,11 @@ def _with_default_command(argv: Sequence[str]) -> List[str]:
     return ["check", *args]
 
 
+def _in_cwd(env: Environment, path: Optional[str]) -> Optional[str]:
+    """A path from the command line, relative to the Environment's working directory."""
+    return os.path.join(env.cwd, path) if path else path
+
+
 def _check_options(args: argparse.Namespace, env: Environment):  # type: ignore[no-untyped-def]
     from esprobe.check import CheckOptions, default_config_paths
     from esprobe.net.resolver import parse_nameserver
@@ -176,9 +193,9 @@ def _check_options(args: argparse.Namespace, env: Environment):  # type: ignore[
     return CheckOptions(
         config_paths=tuple(os.path.join(env.cwd, p) for p in paths),
         overrides=tuple(args.overrides),
-        keystore=args.keystore,
+        keystore=_in_cwd(env, args.keystore),
         timeout=args.timeout,
-        hosts_file=args.hosts_file,
+        hosts_file=_in_cwd(env, args.hosts_file),
         nameservers=tuple(nameservers),
         only=tuple(dict.fromkeys(args.only)),
         warn_days=args.warn_days,
@@ -223,6 +240,9 @@ def _run(args: argparse.Namespace, env: Environment) -> int:
         return run_demo(env, color=_use_color(args, env))
 
     options = _check_options(args, env)
+    for name in ("output", "bundle_path"):
+        if getattr(args, name, None):
+            setattr(args, name, _in_cwd(env, getattr(args, name)))
     redactor = Redactor()
     from esprobe.check import run_check
 
@@ -254,7 +274,7 @@ def _run(args: argparse.Namespace, env: Environment) -> int:
 def main(argv: Optional[Sequence[str]] = None, env: Optional[Environment] = None) -> int:
     """Entry point for ``esprobe`` and ``python -m esprobe``; returns the process exit status."""
     env = env or Environment.from_process()
-    parser = build_parser()
+    parser = build_parser(env.stdout, env.stderr)
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args = parser.parse_args(_with_default_command(argv))

@@ -124,3 +124,19 @@ def test_deadline_bounds_the_run_against_silent_peers(stack: Stack) -> None:
     codes = [f["code"] for t in document["targets"] for s in t["stages"] for f in s["findings"]]
     assert "tls-handshake-timeout" in codes
     assert "run-deadline-exceeded" in codes
+
+
+def test_help_goes_to_the_given_stream_and_imports_nothing_heavy() -> None:
+    """--help and --version write to the Environment's stdout and load none of the network stack."""
+    import subprocess
+    import sys
+
+    code = (
+        "import io, sys; from esprobe.cli import main, Environment; out = io.StringIO(); "
+        "assert main(['--help'], Environment(out, io.StringIO(), False, {}, '.')) == 0; "
+        "assert 'exit codes' in out.getvalue(); "
+        "print(','.join(m for m in ('requests', 'OpenSSL', 'cryptography', 'dns', 'yaml', 'idna', 'tabulate') "
+        "if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == ""

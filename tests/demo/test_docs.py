@@ -70,7 +70,7 @@ def test_help_fits_one_screen_with_examples(capsys: pytest.CaptureFixture[str], 
     monkeypatch.setenv("COLUMNS", "100")
     env = Environment(io.StringIO(), io.StringIO(), stdout_isatty=False, environ={}, cwd="/")
     assert main(["--help"], env) == 0
-    text = capsys.readouterr().out
+    text = env.stdout.getvalue()  # type: ignore[attr-defined]
     lines = text.rstrip("\n").splitlines()
     assert len(lines) <= 40, f"{len(lines)} lines"
     assert [line for line in lines if len(line) > 100] == []

@@ -1,0 +1,98 @@
+"""
+A latency-injecting TCP relay on loopback, for the benchmarks (these kernels have no `tc netem`).
+
+Every chunk of bytes is held back by RTT/2 in each direction before it is passed on, in order, so
+a request/answer exchange costs one RTT. The relay accepts the client's TCP connection itself,
+so the TCP handshake is not delayed: a benchmark counts it separately.
+
+    python benchmarks/relay.py --listen 127.0.0.1:0 --upstream 127.0.0.1:9200 --rtt-ms 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import threading
+from typing import Optional, Tuple
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay: float) -> None:
+    loop = asyncio.get_running_loop()
+    try:
+        while True:
+            data = await reader.read(65536)
+            if not data:
+                break
+            # call_later keeps first-in-first-out order for equal delays (its heap breaks ties by sequence).
+            loop.call_later(delay, writer.write, data)
+    except (ConnectionError, OSError):
+        pass
+    finally:
+        loop.call_later(delay, _close, writer)
+
+
+def _close(writer: asyncio.StreamWriter) -> None:
+    try:
+        if writer.can_write_eof():
+            writer.write_eof()
+    except (OSError, RuntimeError):
+        writer.close()
+
+
+class Relay:
+    """``with Relay(upstream_port, rtt) as relay:`` listens on 127.0.0.1:relay.port in a thread."""
+
+    def __init__(self, upstream: Tuple[str, int], rtt: float, listen: Tuple[str, int] = ("127.0.0.1", 0)) -> None:
+        self.upstream, self.rtt, self.listen = upstream, rtt, listen
+        self.port = 0
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.upstream)
+        except OSError:
+            writer.close()
+            return
+        half = self.rtt / 2
+        await asyncio.gather(_pipe(reader, up_writer, half), _pipe(up_reader, writer, half))
+
+    def _run(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        server = self._loop.run_until_complete(asyncio.start_server(self._handle, *self.listen, backlog=1024))
+        self.port = server.sockets[0].getsockname()[1]
+        self._ready.set()
+        self._loop.run_forever()
+
+    def __enter__(self) -> "Relay":
+        self._thread.start()
+        self._ready.wait(5)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(2)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--listen", default="127.0.0.1:0")
+    parser.add_argument("--upstream", required=True)
+    parser.add_argument("--rtt-ms", type=float, default=100.0)
+    args = parser.parse_args()
+    host, port = args.upstream.rsplit(":", 1)
+    lhost, lport = args.listen.rsplit(":", 1)
+    with Relay((host, int(port)), args.rtt_ms / 1000, (lhost, int(lport))) as relay:
+        print(f"relay 127.0.0.1:{relay.port} -> {args.upstream}, RTT {args.rtt_ms:g} ms", flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""
+The stand-in Elastic stack the benchmarks probe, run in its own process so that its CPU time is
+not charged to esprobe: Elasticsearch and Kibana over TLS, a DNS server, each behind a relay that
+adds the round-trip time under test.
+
+    python benchmarks/stack.py --rtt-ms 100 --dir /tmp/esprobe-bench   # prints one JSON line, then serves
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from relay import Relay  # noqa: E402
+
+from esprobe.sandbox import pki  # noqa: E402
+from esprobe.sandbox.dnsserver import FakeDns, Zone  # noqa: E402
+from esprobe.sandbox.elasticsearch import FakeElasticsearch  # noqa: E402
+from esprobe.sandbox.kibana import FakeKibana  # noqa: E402
+from esprobe.sandbox.server import TlsConfig  # noqa: E402
+
+PASSWORD = "bench-writer-password"
+WRITER_ROLE = {
+    "cluster": ["monitor", "read_ilm", "read_pipeline"],
+    "indices": [{"names": ["metricbeat-*"], "privileges": ["create_doc", "auto_configure", "view_index_metadata"]}],
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rtt-ms", type=float, required=True)
+    parser.add_argument("--dir", required=True)
+    parser.add_argument("--hosts", type=int, default=0, help="also write a config naming this many ES hosts")
+    args = parser.parse_args()
+    directory = Path(args.dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    ca = pki.CertAuthority.root("esprobe bench CA")
+    server = ca.issue("es.bench", dns=["es.bench", "kibana.bench", "*.es.bench"], ips=["127.0.0.1"])
+    (directory / "ca.crt").write_bytes(ca.cert_pem)
+    es = FakeElasticsearch(tls=TlsConfig.from_issued(server))
+    es.add_role("metricbeat_writer", cluster=WRITER_ROLE["cluster"], indices=WRITER_ROLE["indices"])
+    es.add_user("beats_writer", PASSWORD, ["metricbeat_writer", "kibana_admin"])
+    kibana = FakeKibana(es, tls=TlsConfig.from_issued(server))
+    names = {"es.bench": ["127.0.0.1"], "kibana.bench": ["127.0.0.1"]}
+    names.update({f"node{i}.es.bench": ["127.0.0.1"] for i in range(args.hosts)})
+    dns = FakeDns(Zone(a=names))
+    rtt = args.rtt_ms / 1000
+    with dns, es, kibana, Relay(("127.0.0.1", es.port), rtt) as es_relay, Relay(("127.0.0.1", kibana.port), rtt) as kb_relay:
+        ca_file = directory / "ca.crt"
+        config = directory / "metricbeat.yml"
+        config.write_text(
+            f'output.elasticsearch:\n  hosts: ["https://es.bench:{es_relay.port}"]\n  username: beats_writer\n'
+            f'  password: "{PASSWORD}"\n  ssl.certificate_authorities: ["{ca_file}"]\n'
+            f'setup.kibana:\n  host: "https://kibana.bench:{kb_relay.port}"\n  ssl.certificate_authorities: ["{ca_file}"]\n')
+        config.chmod(0o600)
+        many = directory / "many.yml"
+        hosts = ", ".join(f'"https://node{i}.es.bench:{es_relay.port}"' for i in range(args.hosts))
+        many.write_text(
+            f"output.elasticsearch:\n  hosts: [{hosts}]\n  username: beats_writer\n  password: \"{PASSWORD}\"\n"
+            f'  ssl.certificate_authorities: ["{ca_file}"]\n')
+        many.chmod(0o600)
+        print(json.dumps({"config": str(config), "many": str(many), "nameserver": dns.nameserver,
+                          "es_relay": es_relay.port, "kibana_relay": kb_relay.port, "rtt_ms": args.rtt_ms}), flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
