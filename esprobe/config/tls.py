@@ -104,6 +104,23 @@ def _pem(setting: str, value: str, base_dir: str, load: bool, what: str) -> PemS
     return PemSource(setting=setting, path=path, data=data)
 
 
+def _relative_path_note(reader: Reader, setting: str, value: str, base_dir: str) -> None:
+    """
+    elastic-agent-libs opens ssl file settings exactly as written (tlscommon NewPEMReader: os.Open),
+    so a relative path is relative to the Beat's working directory, not to its config directory,
+    where esprobe looks. With a tar install the Beat runs from its home (= config) directory and
+    the two agree; a config under /etc is a deb/rpm install, run by systemd from /: say so there.
+    """
+    if is_inline_pem(value) or os.path.isabs(value) or not os.path.abspath(base_dir).startswith("/etc/"):
+        return
+    reader.report.add(
+        "config-ssl-relative-path",
+        f"{setting} is the relative path {value!r}: esprobe read {_resolve(base_dir, value)}, but the Beat "
+        "opens it relative to its own working directory, which is / when systemd starts it.",
+        setting=setting,
+    )
+
+
 def read_tls(reader: Reader, prefix: str, base_dir: str) -> TlsBlock:
     """
     Read ``<prefix>.*`` (e.g. ``output.elasticsearch.ssl``). Invalid names and a certificate
@@ -129,6 +146,7 @@ def read_tls(reader: Reader, prefix: str, base_dir: str) -> TlsBlock:
     for item in reader.string_list(f"{prefix}.certificate_authorities") or []:
         if item.text.strip():
             cas.append(_pem(item.setting, item.text, base_dir, enabled, "ca"))
+            _relative_path_note(reader, item.setting, item.text, base_dir)
     d = reader.display
 
     cert_text = reader.string(f"{prefix}.certificate")
@@ -155,6 +173,8 @@ def read_tls(reader: Reader, prefix: str, base_dir: str) -> TlsBlock:
     elif cert_text and key_text:
         certificate = _pem(d(f"{prefix}.certificate"), cert_text, base_dir, enabled, "certificate")
         key = _pem(d(f"{prefix}.key"), key_text, base_dir, enabled, "key")
+        _relative_path_note(reader, d(f"{prefix}.certificate"), cert_text, base_dir)
+        _relative_path_note(reader, d(f"{prefix}.key"), key_text, base_dir)
 
     passphrase, passphrase_setting = _passphrase(reader, prefix, base_dir, enabled)
 

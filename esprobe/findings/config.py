@@ -331,6 +331,19 @@ SPECS: Tuple[Spec, ...] = (
         setting="keystore.path",
     ),
     Spec(
+        code="config-ssl-relative-path",
+        severity=WARN,
+        title="Relative path in an ssl setting",
+        meaning=(
+            "The Beat opens ssl file settings exactly as written, so a relative path is relative to the "
+            "directory the Beat runs in (/ when systemd starts it), not to its config directory. esprobe reads "
+            "it relative to path.config, so the two may not see the same file."
+        ),
+        hint="Write an absolute path in `{setting}`.",
+        setting="{setting}",
+        beat_says="open <path>: no such file or directory",
+    ),
+    Spec(
         code="keystore-invalid",
         severity=WARN,
         title="Keystore is corrupt or in the wrong format",

@@ -204,3 +204,27 @@ def test_inherited_ssl_problem_is_reported_once(tmp_path) -> None:
     )
     assert 1 == codes(loaded).count("config-ssl-verification-mode")
     assert "monitoring[0]" in [t.id for t in loaded.targets]
+
+
+def test_relative_ssl_path_under_etc_warns(tmp_path, monkeypatch) -> None:
+    """A deb/rpm config (/etc/<beat>) with a relative ssl path: the Beat, run by systemd from /, would
+    not find the file where esprobe does, so a warning says so; elsewhere (tar) nothing is said."""
+    import esprobe.config.tls as tls_module
+
+    reports = []
+
+    class Report:
+        def add(self, code, message, **kwargs):  # type: ignore[no-untyped-def]
+            reports.append((code, message, kwargs))
+
+    class Reader:
+        report = Report()
+
+    tls_module._relative_path_note(Reader(), "output.elasticsearch.ssl.certificate_authorities.0", "certs/ca.pem",
+                                   "/etc/metricbeat")
+    tls_module._relative_path_note(Reader(), "output.elasticsearch.ssl.certificate_authorities.0", "certs/ca.pem",
+                                   str(tmp_path))
+    tls_module._relative_path_note(Reader(), "output.elasticsearch.ssl.certificate_authorities.0", "/etc/ca.pem",
+                                   "/etc/metricbeat")
+    assert [code for code, _, _ in reports] == ["config-ssl-relative-path"]
+    assert "/etc/metricbeat/certs/ca.pem" in reports[0][1]
