@@ -155,8 +155,9 @@ def _elasticsearch(target: Target, ctx: ProbeContext, results: Results, http: An
                 _details(target, None), AuthObservation(None))
         return _authenticated(target, ctx.beat, results, identity)
     if outcome.status == 401:
-        problems = _rejected(target, ctx.beat, results, outcome, params)
-        return stage_result(Stage.AUTH, _rejected_summary(target), problems, _details(target, None),
+        by = _who_refused(outcome)
+        problems = _rejected(target, ctx.beat, results, outcome, params, by)
+        return stage_result(Stage.AUTH, _rejected_summary(target, by), problems, _details(target, None),
                             AuthObservation(None))
     error = esapi.parse_es_error(outcome)
     reason = error.reason if error else outcome.snippet()
@@ -213,7 +214,22 @@ def _authenticated(target: Target, beat: str, results: Results, identity: esapi.
     return stage_result(Stage.AUTH, summary, problems, details, AuthObservation(identity))
 
 
-def _rejected(target: Target, beat: str, results: Results, answer: esapi.Answer, params: Dict[str, str]) -> List[Finding]:
+def _who_refused(answer: esapi.Answer) -> str:
+    """
+    Elasticsearch, or the front that answered for it. A reverse proxy with its own authentication
+    (nginx auth_basic, say) answers 401 without Elasticsearch's product header or error body; blaming
+    Elasticsearch would send the user to the wrong place, so name the front and its challenge.
+    """
+    if answer.header("X-elastic-product") or esapi.parse_es_error(answer) is not None:
+        return "Elasticsearch"
+    challenges = "; ".join(answer.header_values("WWW-Authenticate"))
+    server = answer.header("Server")
+    front = f"the server in front of Elasticsearch ({server})" if server else "the server in front of Elasticsearch"
+    return f"{front}, with WWW-Authenticate: {challenges}," if challenges else front
+
+
+def _rejected(target: Target, beat: str, results: Results, answer: esapi.Answer, params: Dict[str, str],
+              by: str = "Elasticsearch") -> List[Finding]:
     """The findings for a 401 to the Beat's credentials, by method."""
     error = esapi.parse_es_error(answer)
     reason = error.reason if error else answer.snippet() or answer.status_line
@@ -224,7 +240,7 @@ def _rejected(target: Target, beat: str, results: Results, answer: esapi.Answer,
     if method == "none":
         return [findings.make(
             "auth-no-credentials",
-            f"Elasticsearch requires credentials and the Beat sends none: 401 {quoted}.",
+            f"{by} requires credentials and the Beat sends none: 401 {quoted}.",
             **params,
         )]
     if method == "pki":
@@ -233,11 +249,11 @@ def _rejected(target: Target, beat: str, results: Results, answer: esapi.Answer,
         code = "auth-wrong-password" if reason.startswith("unable to authenticate user") else "auth-rejected"
         return [findings.make(
             code,
-            f"Elasticsearch rejected the {_method_words(target)}: 401 {quoted}.{source}",
+            f"{by} rejected the {_method_words(target)}: 401 {quoted}.{source}",
             hint=_basic_hint(target, params),
             **params,
         )]
-    return [_api_key_rejected(target, reason, additional, quoted, params)]
+    return [_api_key_rejected(target, reason, additional, quoted, params, by)]
 
 
 def _basic_hint(target: Target, params: Dict[str, str]) -> Optional[str]:
@@ -255,11 +271,11 @@ def _basic_hint(target: Target, params: Dict[str, str]) -> Optional[str]:
 
 
 def _api_key_rejected(target: Target, reason: str, additional: Optional[str], quoted: str,
-                      params: Dict[str, str]) -> Finding:
+                      params: Dict[str, str], by: str = "Elasticsearch") -> Finding:
     api_key = target.credentials.api_key
     shape = esapi.api_key_shape(api_key)
     key_id = esapi.api_key_id(api_key)
-    said = f"Elasticsearch rejected the API key: 401 {quoted}."
+    said = f"{by} rejected the API key: 401 {quoted}."
     source = _source_note(target)
     if shape == esapi.API_KEY_ENCODED:
         return findings.make(

@@ -223,10 +223,6 @@ def test_auth_basic_front_with_wrong_password(front: Front) -> None:
     assert "not-the-password" not in verdict.out + verdict.err
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "the auth stage says 'Elasticsearch rejected the user name and password' although the http stage found "
-    "the 401 came from an unidentified server (nginx); it should attribute the refusal to the front and "
-    "quote the realm of its WWW-Authenticate header"))
 def test_auth_basic_front_rejection_is_attributed_to_the_front(front: Front) -> None:
     """The auth stage names the realm of the proxy's Basic challenge instead of blaming Elasticsearch."""
     verdict = front.probe("basic-auth", password="not-the-password")
