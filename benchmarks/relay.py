@@ -18,18 +18,33 @@ from typing import Optional, Tuple
 
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay: float) -> None:
+    """Copy reader to writer, each chunk delivered *delay* seconds after it arrived, in order."""
     loop = asyncio.get_running_loop()
+    queue: "asyncio.Queue[tuple[float, bytes]]" = asyncio.Queue()
+
+    async def deliver() -> None:
+        # One sender per direction: timers alone could fire two chunks due at the same instant
+        # out of order (the timer heap is not stable), and split a ClientHello the wrong way round.
+        while True:
+            due, data = await queue.get()
+            wait = due - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            if not data:
+                _close(writer)
+                return
+            writer.write(data)
+
+    sender = asyncio.ensure_future(deliver())
     try:
         while True:
             data = await reader.read(65536)
+            queue.put_nowait((loop.time() + delay, data))
             if not data:
                 break
-            # call_later keeps first-in-first-out order for equal delays (its heap breaks ties by sequence).
-            loop.call_later(delay, writer.write, data)
     except (ConnectionError, OSError):
-        pass
-    finally:
-        loop.call_later(delay, _close, writer)
+        queue.put_nowait((loop.time() + delay, b""))
+    await sender
 
 
 def _close(writer: asyncio.StreamWriter) -> None:

@@ -134,19 +134,26 @@ class TlsObservation:
     sock: Optional[socket.socket] = field(default=None, repr=False, compare=False)
 
     def close(self) -> None:
-        if self.connection is not None:
-            try:
-                self.connection.shutdown()
-            except Exception:  # a peer that already left makes shutdown fail; nothing to do
-                pass
-            try:
-                self.connection.sock_shutdown(socket.SHUT_RDWR)
-            except Exception:
-                pass
-            try:
-                self.connection.close()
-            except Exception:
-                pass
+        if self.connection is None:
+            return
+        if self.sock is not None and self.sock.fileno() < 0:
+            # The socket is closed already (the http stage may close it when the server says
+            # "Connection: close"). OpenSSL still holds the old descriptor NUMBER, which another
+            # thread may have been given for a new connection by now: a close_notify written
+            # there would land in a stranger's stream. Nothing to do but let go.
+            return
+        try:
+            self.connection.shutdown()
+        except Exception:  # a peer that already left makes shutdown fail; nothing to do
+            pass
+        try:
+            self.connection.sock_shutdown(socket.SHUT_RDWR)
+        except Exception:
+            pass
+        try:
+            self.connection.close()
+        except Exception:
+            pass
 
 
 def protocol_range(names: Sequence[str]) -> Tuple[str, str]:
