@@ -98,6 +98,8 @@ def probe_target(target: Target, ctx: ProbeContext, progress: Optional[_Progress
                     results[step.stage] = finished
     finally:
         _close_observations(results.values())
+        for stage, result in list(results.items()):
+            results[stage] = _detached(result)
     return TargetReport(target, tuple(results[s.stage] for s in STEPS))
 
 
@@ -110,6 +112,21 @@ def _close_observations(results: Sequence[StageResult]) -> None:
                 close()
             except Exception:  # closing is best effort; a broken peer must not fail the report
                 pass
+
+
+def _detached(result: StageResult) -> StageResult:
+    """
+    What the report keeps of an observation once the target is done: a light copy without
+    connections, sessions and buffers (`detach()`), so that a run over hundreds of targets does not
+    hold hundreds of TLS contexts and HTTP clients until it ends.
+    """
+    detach = getattr(result.observation, "detach", None)
+    if not callable(detach):
+        return result
+    try:
+        return dataclasses.replace(result, observation=detach())
+    except Exception:  # keeping the full observation is always correct, only heavier
+        return result
 
 
 def _cut_off(progress: _Progress, ctx: ProbeContext) -> TargetReport:

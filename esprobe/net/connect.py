@@ -52,6 +52,12 @@ class TcpObservation:
             except OSError:
                 pass
 
+    def detach(self) -> "TcpObservation":
+        """What the report keeps: everything but the (closed) socket."""
+        import dataclasses
+
+        return dataclasses.replace(self, sock=None)
+
 
 def connect_one(address: str, port: int, timeout: float) -> Tuple[TcpAttempt, Optional[socket.socket]]:
     """Connect to one address; the socket (or None) with the attempt's outcome."""

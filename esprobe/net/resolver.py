@@ -161,103 +161,26 @@ def lookup_hosts_file(name: str, path: str) -> SourceAnswer:
     return SourceAnswer(HOSTS_FILE, "answered", tuple(addresses))
 
 
-def _make_resolver(ctx: ProbeContext, lifetime: float):  # type: ignore[no-untyped-def]
-    import dns.resolver
-
-    if ctx.nameservers:
-        resolver = dns.resolver.Resolver(configure=False)
-        resolver.nameservers = [address for address, _ in ctx.nameservers]
-        ports = {port for _, port in ctx.nameservers}
-        # dnspython keeps one port for all servers unless told per server.
-        resolver.port = ports.pop() if len(ports) == 1 else 53
-        resolver.nameserver_ports = {address: port for address, port in ctx.nameservers}
-    else:
-        resolver = dns.resolver.Resolver(filename=ctx.resolv_conf)
-    resolver.lifetime = lifetime
-    resolver.timeout = lifetime
-    resolver.retry_servfail = False
-    return resolver
-
-
-def _nameserver_labels(ctx: ProbeContext, resolver) -> Tuple[str, ...]:  # type: ignore[no-untyped-def]
-    if ctx.nameservers:
-        return tuple(f"[{a}]:{p}" if ":" in a else f"{a}:{p}" for a, p in ctx.nameservers)
-    return tuple(str(ns) for ns in resolver.nameservers)
-
-
-@dataclass(frozen=True)
-class _RecordAnswer:
-    outcome: str
-    addresses: Tuple[str, ...] = ()
-    detail: Optional[str] = None
-    chain: Tuple[str, ...] = ()
-
-
-def _query(resolver, name: str, rdtype: str) -> _RecordAnswer:  # type: ignore[no-untyped-def]
-    import dns.exception
-    import dns.rcode
-    import dns.resolver
-
-    try:
-        answer = resolver.resolve(name, rdtype, search=True, raise_on_no_answer=False)
-    except dns.resolver.NXDOMAIN as error:
-        return _RecordAnswer("nxdomain", detail=str(error))
-    except dns.resolver.NoNameservers as error:
-        text = str(error)
-        outcome = "refused" if "REFUSED" in text else "servfail"
-        return _RecordAnswer(outcome, detail=text)
-    except dns.exception.Timeout as error:
-        return _RecordAnswer("timeout", detail=str(error))
-    except dns.resolver.NoResolverConfiguration as error:
-        return _RecordAnswer("no-nameservers", detail=str(error) or "no nameservers configured")
-    except (dns.exception.DNSException, OSError, ValueError) as error:
-        return _RecordAnswer("error", detail=f"{type(error).__name__}: {error}")
-    chain = _cname_chain(answer)
-    if answer.rrset is None:
-        return _RecordAnswer("no-data", chain=chain)
-    return _RecordAnswer("answered", tuple(str(r.address) for r in answer.rrset), chain=chain)
-
-
-def _cname_chain(answer) -> Tuple[str, ...]:  # type: ignore[no-untyped-def]
-    import dns.rdatatype
-
-    chain: List[str] = []
-    for rrset in answer.response.answer:
-        if rrset.rdtype == dns.rdatatype.CNAME:
-            if not chain:
-                chain.append(rrset.name.to_text(omit_final_dot=True))
-            chain.extend(r.target.to_text(omit_final_dot=True) for r in rrset)
-    return tuple(chain)
-
-
 def lookup_dns(name: str, ctx: ProbeContext, lifetime: float) -> SourceAnswer:
-    """A and AAAA in parallel (one round trip), merged into one answer."""
+    """A and AAAA together (one round trip, no thread), merged into one answer."""
+    from esprobe.net.dnsquery import ask, config_from, label
+
     try:
-        resolver = _make_resolver(ctx, lifetime)
-    except Exception as error:  # dnspython raises several types for an unreadable resolv.conf
+        config = config_from(ctx.nameservers, ctx.resolv_conf)
+    except Exception as error:  # dnspython raises several types for an unusable resolv.conf
         return SourceAnswer(DNS, "no-nameservers", detail=f"{ctx.resolv_conf}: {error}")
-    servers = _nameserver_labels(ctx, resolver)
-    if not resolver.nameservers:
+    if not config.servers:
         return SourceAnswer(DNS, "no-nameservers", detail=f"no nameserver in {ctx.resolv_conf}")
-
-    results: Dict[str, _RecordAnswer] = {}
-
-    def run(rdtype: str) -> None:
-        results[rdtype] = _query(resolver, name, rdtype)
-
-    worker = threading.Thread(target=run, args=("AAAA",), daemon=True)
-    worker.start()
-    run("A")
-    worker.join(lifetime + 0.5)
-    a = results["A"]
-    aaaa = results.get("AAAA", _RecordAnswer("timeout", detail="no answer"))
+    servers = tuple(label(s) for s in config.servers)
+    answers = ask(name, config, lifetime)
+    a, aaaa = answers["A"], answers["AAAA"]
     addresses = a.addresses + aaaa.addresses
     chain = a.chain or aaaa.chain
     if addresses:
         notes = [f"{t}: {r.outcome}" for t, r in (("A", a), ("AAAA", aaaa)) if r.outcome not in ("answered", "no-data")]
         return SourceAnswer(DNS, "answered", addresses, "; ".join(notes) or None, chain, servers)
     # Neither gave an address: report the more telling of the two outcomes.
-    for outcome in ("nxdomain", "servfail", "refused", "timeout", "no-nameservers", "error"):
+    for outcome in ("nxdomain", "servfail", "refused", "timeout", "unreachable", "no-nameservers", "error"):
         for record in (a, aaaa):
             if record.outcome == outcome:
                 return SourceAnswer(DNS, outcome, (), record.detail, chain, servers)

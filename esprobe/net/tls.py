@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import select
 import socket
+import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 # The Beat's protocol names (beats-tls §4) -> OpenSSL's version constants, filled lazily.
 PROTOCOL_ORDER = ("TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
@@ -194,7 +195,27 @@ def _version_constant(name: str) -> int:
     }[name]
 
 
-def _context(settings: HandshakeSettings, on_state: Callable[[str], None]):  # type: ignore[no-untyped-def]
+_CONTEXTS: Dict[Tuple[Any, ...], Any] = {}
+_CONTEXTS_LOCK = threading.Lock()
+
+
+def _context(settings: HandshakeSettings):  # type: ignore[no-untyped-def]
+    """
+    The SSL context for *settings*, shared by every handshake with the same settings: a run over
+    many hosts of one cluster builds it once (SNI and the state callback are per connection).
+    """
+    key = (settings.min_version, settings.max_version, settings.cipher_list, settings.curves,
+           settings.identity if settings.send_identity else None)
+    with _CONTEXTS_LOCK:
+        ctx = _CONTEXTS.get(key)
+        if ctx is None:
+            if len(_CONTEXTS) >= 32:  # bounded: settings come from one config
+                _CONTEXTS.clear()
+            ctx = _CONTEXTS[key] = _new_context(settings)
+        return ctx
+
+
+def _new_context(settings: HandshakeSettings):  # type: ignore[no-untyped-def]
     from OpenSSL import SSL, crypto
 
     ctx = SSL.Context(SSL.TLS_CLIENT_METHOD)
@@ -210,15 +231,19 @@ def _context(settings: HandshakeSettings, on_state: Callable[[str], None]):  # t
         for extra in settings.identity.chain[1:]:
             ctx.add_extra_chain_cert(crypto.X509.from_cryptography(extra))
         ctx.use_privatekey(crypto.PKey.from_cryptography_key(settings.identity.key))
+    return ctx
 
-    def info(connection, where, ret):  # type: ignore[no-untyped-def]
+
+def _watch_states(connection, on_state: Callable[[str], None]) -> None:  # type: ignore[no-untyped-def]
+    """Record the handshake's states (a CertificateRequest shows as one) on this connection only."""
+
+    def info(conn, where, ret):  # type: ignore[no-untyped-def]
         try:
-            on_state(connection.get_state_string().decode("ascii", "replace"))
+            on_state(conn.get_state_string().decode("ascii", "replace"))
         except Exception:  # a callback must never raise into OpenSSL
             pass
 
-    ctx.set_info_callback(info)
-    return ctx
+    connection.set_info_callback(info)
 
 
 def _set_curves(ctx, curves: str) -> None:  # type: ignore[no-untyped-def]
@@ -286,10 +311,11 @@ def handshake(sock: socket.socket, settings: HandshakeSettings, timeout: float) 
     states: List[str] = []
     deadline = time.monotonic() + timeout
     try:
-        ctx = _context(settings, states.append)
+        ctx = _context(settings)
     except Exception as error:  # a key or curve OpenSSL refuses: a settings problem, told as data
         return TlsObservation(False, "settings", f"{type(error).__name__}: {error}")
     connection = SSL.Connection(ctx, sock)
+    _watch_states(connection, states.append)
     sock.setblocking(False)
     if settings.server_name:
         connection.set_tlsext_host_name(settings.server_name.encode("ascii", "replace"))

@@ -41,10 +41,23 @@ def _key(name: str) -> str:
 
 
 class _Answerer:
-    def __init__(self, zone: Zone) -> None:
+    def __init__(self, zone: Zone, truncate_udp_over: int = 0) -> None:
         self.zone = zone
+        self.truncate_udp_over = truncate_udp_over
         self.queries: List[Tuple[str, str]] = []
         self.lock = threading.Lock()
+
+    def answer_udp(self, wire: bytes) -> Optional[bytes]:
+        """Over UDP, an answer larger than the limit is cut to its header with TC set, as servers do."""
+        reply = self.answer(wire)
+        if reply is not None and self.truncate_udp_over and len(reply) > self.truncate_udp_over:
+            import dns.message
+
+            message = dns.message.from_wire(reply)
+            message.answer = []
+            message.flags |= 0x0200
+            return message.to_wire()
+        return reply
 
     def answer(self, wire: bytes) -> Optional[bytes]:
         import dns.message
@@ -70,10 +83,10 @@ class _Answerer:
         response.flags |= 0x0080  # RA: pretend to recurse, as a site resolver does
         if name in zone.servfail:
             response.set_rcode(dns.rcode.SERVFAIL)
-            return response.to_wire()
+            return response.to_wire(max_size=65535)
         if name in zone.refused:
             response.set_rcode(dns.rcode.REFUSED)
-            return response.to_wire()
+            return response.to_wire(max_size=65535)
         current, hops = name, 0
         owner = question.name
         while current in zone.cname and hops < 8:
@@ -87,7 +100,7 @@ class _Answerer:
             response.answer.append(dns.rrset.from_text_list(owner, 60, "IN", rdtype, table[current]))
         elif not known:
             response.set_rcode(dns.rcode.NXDOMAIN)
-        return response.to_wire()
+        return response.to_wire(max_size=65535)
 
 
 class FakeDns:
@@ -96,14 +109,14 @@ class FakeDns:
     ``server.nameserver`` is the ``ADDR:PORT`` text for ``--nameserver``.
     """
 
-    def __init__(self, zone: Zone, host: str = "127.0.0.1") -> None:
-        self.answerer = _Answerer(zone)
+    def __init__(self, zone: Zone, host: str = "127.0.0.1", truncate_udp_over: int = 0) -> None:
+        self.answerer = _Answerer(zone, truncate_udp_over)
         answerer = self.answerer
 
         class Udp(socketserver.BaseRequestHandler):
             def handle(self) -> None:
                 data, sock = self.request
-                reply = answerer.answer(data)
+                reply = answerer.answer_udp(data)
                 if reply is not None:
                     sock.sendto(reply, self.client_address)
 
@@ -136,9 +149,17 @@ class FakeDns:
             daemon_threads = True
             allow_reuse_address = True
 
-        self._udp = UdpServer((host, 0), Udp)
-        port = self._udp.server_address[1]
-        self._tcp = TcpServer((host, port), Tcp)
+        # UDP and TCP on the same port: take a free UDP port, and try again if TCP has it in use.
+        for attempt in range(20):
+            self._udp = UdpServer((host, 0), Udp)
+            port = self._udp.server_address[1]
+            try:
+                self._tcp = TcpServer((host, port), Tcp)
+                break
+            except OSError:
+                self._udp.server_close()
+                if attempt == 19:
+                    raise
         self.host, self.port = host, port
         self._threads: List[threading.Thread] = []
 

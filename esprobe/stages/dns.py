@@ -16,6 +16,7 @@ _DNS_FAILURES = {
     "servfail": "dns-servfail",
     "refused": "dns-refused",
     "timeout": "dns-timeout",
+    "unreachable": "dns-timeout",  # ICMP port unreachable: nothing answers DNS there
     "no-nameservers": "dns-no-nameservers",
     "error": "dns-no-nameservers",
 }
@@ -100,6 +101,7 @@ def _why_unresolved(target: Target, obs: DnsObservation, params: Dict[str, str])
             "servfail": f"{servers} answered SERVFAIL for {obs.query_name}",
             "refused": f"{servers} refused to resolve {obs.query_name} (REFUSED)",
             "timeout": f"no answer from {servers} for {obs.query_name} within the timeout",
+            "unreachable": f"{servers} did not take the query for {obs.query_name} ({dns.detail})",
             "no-nameservers": f"there is no nameserver to ask about {obs.query_name} ({dns.detail})",
             "error": f"the DNS query for {obs.query_name} failed: {dns.detail}",
         }[dns.outcome]

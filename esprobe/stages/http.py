@@ -50,6 +50,10 @@ class HttpObservation:
     def close(self) -> None:
         self.client.close()
 
+    def detach(self) -> None:
+        """Nothing of it is needed once the target is done (the client and answers are heavy)."""
+        return None
+
 
 def _params(target: Target, url: str) -> Dict[str, str]:
     prefix = esapi.setting_prefix(target)

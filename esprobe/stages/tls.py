@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import functools
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -56,7 +57,7 @@ class TlsProbe:
     """
 
     handshake: TlsObservation
-    settings: HandshakeSettings
+    settings: Optional[HandshakeSettings]  # None once detached
     tcp: Any = field(repr=False)  # the tcp stage's observation: the path to reconnect along
     host: str = ""
     port: int = 0
@@ -84,8 +85,8 @@ class TlsProbe:
         from esprobe.net.connect import reconnect
         from esprobe.net.http import HttpFailure, Stream
 
-        sock = reconnect(self.tcp, self.host, self.port, timeout)
-        if sock is None:
+        sock = reconnect(self.tcp, self.host, self.port, timeout) if self.settings is not None else None
+        if sock is None or self.settings is None:
             raise HttpFailure("closed", f"could not reconnect to {self.host}:{self.port}")
         again = handshake(sock, self.settings, timeout)
         if not again.ok or not again.chain or again.chain[0] != self.handshake.chain[0]:
@@ -96,6 +97,11 @@ class TlsProbe:
 
     def close(self) -> None:
         self.handshake.close()
+
+    def detach(self) -> "TlsProbe":
+        """What the report (and the support bundle) keeps: what the handshake showed, no connection."""
+        handshake = dataclasses.replace(self.handshake, connection=None, sock=None)
+        return dataclasses.replace(self, handshake=handshake, settings=None, tcp=None)
 
 
 # --- trust material -----------------------------------------------------------------------------
@@ -110,8 +116,16 @@ class Trust:
     problems: Tuple[Finding, ...] = ()
 
 
+@functools.lru_cache(maxsize=64)
+def _parsed_cas(data: bytes) -> Tuple[x509.Certificate, ...]:
+    """A CA file's certificates, parsed once per run however many targets name it."""
+    from esprobe.truststore import go_append_certs_from_pem
+
+    return tuple(go_append_certs_from_pem(data))
+
+
 def _load_trust(tls: TlsSettings, ctx: ProbeContext) -> Trust:
-    from esprobe.truststore import go_append_certs_from_pem, load_system_roots
+    from esprobe.truststore import load_system_roots
 
     if not tls.certificate_authorities:
         system = load_system_roots(ctx.environ)
@@ -125,7 +139,7 @@ def _load_trust(tls: TlsSettings, ctx: ProbeContext) -> Trust:
                 f"The Beat cannot read {source.label}: {source.error or 'unreadable'}.",
                 prefix=tls.prefix, setting=source.setting))
             continue
-        found = go_append_certs_from_pem(source.data)
+        found = _parsed_cas(source.data)
         if not found:
             problems.append(findings.make(
                 "tls-ca-not-certificate",

@@ -134,7 +134,7 @@ def test_hosts_file_answer_does_not_wait_for_dns(tmp_path: Path) -> None:
     assert result.status is Status.OK
     assert time.monotonic() - started < 2.0
     dns_answer = [a for a in result.details["answers"] if a["source"] == "dns"][0]
-    assert dns_answer["outcome"] == "timeout"
+    assert dns_answer["outcome"] == "unreachable"  # nothing listens on port 1: ICMP says so at once
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "::1", "[::1]"])
@@ -190,3 +190,58 @@ def test_parse_nameserver(text: str, expected: tuple) -> None:
 def test_parse_nameserver_rejects(text: str) -> None:
     with pytest.raises(ValueError):
         parse_nameserver(text)
+
+
+# --- the stub resolver's own rules -------------------------------------------------------------------
+
+from esprobe.net.dnsquery import ResolverConfig, ask, candidate_names  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("name", "search", "ndots", "expected"),
+    [
+        ("es01", (), 1, ["es01."]),
+        ("es01", ("corp.test", "lab.test"), 1, ["es01.corp.test.", "es01.lab.test.", "es01."]),
+        ("es01.dc1", ("corp.test",), 1, ["es01.dc1.", "es01.dc1.corp.test."]),
+        ("es01.dc1", ("corp.test",), 2, ["es01.dc1.corp.test.", "es01.dc1."]),
+        ("es01.corp.test.", ("corp.test",), 1, ["es01.corp.test."]),
+    ],
+)
+def test_candidate_names_follow_search_and_ndots(name: str, search: tuple, ndots: int, expected: list) -> None:
+    assert candidate_names(name, ResolverConfig((("127.0.0.1", 53),), search, ndots)) == expected
+
+
+def test_search_domain_completes_a_short_name(dns_server: FakeDns) -> None:
+    """'es1' with search example.test finds es1.example.test; the first candidate's NXDOMAIN is not the verdict."""
+    from esprobe.net.resolver import parse_nameserver
+
+    config = ResolverConfig((parse_nameserver(dns_server.nameserver),), ("nowhere.test", "example.test"), 1)
+    answers = ask("es1", config, 2.0)
+    assert answers["A"].addresses == ("127.0.0.11",)
+
+
+def test_second_nameserver_answers_when_the_first_is_silent(dns_server: FakeDns) -> None:
+    """A first server that never answers costs its share of the time; the second one answers."""
+    import socket as _socket
+    import time
+
+    from esprobe.net.resolver import parse_nameserver
+
+    silent = _socket.socket(_socket.AF_INET, _socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", 0))
+    try:
+        config = ResolverConfig((("127.0.0.1", silent.getsockname()[1]), parse_nameserver(dns_server.nameserver)))
+        started = time.monotonic()
+        answers = ask("es1.example.test", config, 1.0)
+        assert answers["A"].addresses == ("127.0.0.11",)
+        assert time.monotonic() - started < 1.0
+    finally:
+        silent.close()
+
+
+def test_truncated_answer_is_asked_again_over_tcp(tmp_path: Path) -> None:
+    """A UDP answer with the TC bit set is followed by the same question over TCP."""
+    zone = Zone(a={"big.example.test": [f"127.0.1.{i}" for i in range(1, 120)]})
+    with FakeDns(zone, truncate_udp_over=512) as server:
+        result = _probe("big.example.test", _ctx(tmp_path, server))
+    assert len(result.details["addresses"]) == 119
