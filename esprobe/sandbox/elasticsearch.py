@@ -42,11 +42,11 @@ from esprobe.sandbox.privileges import (
     unknown_index_privilege_message,
 )
 from esprobe.sandbox.server import (
+    StandIn,
     LoopbackServer,
     PeerInfo,
     Request,
     Response,
-    ServerStats,
     TlsConfig,
 )
 
@@ -302,7 +302,7 @@ _OPENSEARCH_ROUTES: Mapping[str, Tuple[str, ...]] = {
 }
 
 
-class FakeElasticsearch:
+class FakeElasticsearch(StandIn):
     """
     A stand-in Elasticsearch cluster of one node, served over real TLS (or plain HTTP).
 
@@ -375,41 +375,6 @@ class FakeElasticsearch:
 
     def __repr__(self) -> str:
         return f"FakeElasticsearch(flavour={self.flavour!r}, security={self.security}, url={self.url!r})"
-
-    # -- lifecycle ----------------------------------------------------------------------------
-
-    def start(self) -> FakeElasticsearch:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> FakeElasticsearch:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        return self._server.url
-
-    @property
-    def host(self) -> str:
-        return self._server.host
-
-    @property
-    def port(self) -> int:
-        return self._server.port
-
-    @property
-    def server(self) -> LoopbackServer:
-        return self._server
-
-    @property
-    def stats(self) -> ServerStats:
-        return self._server.stats
 
     @property
     def requests(self) -> Tuple[RequestRecord, ...]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from esprobe.sandbox.elasticsearch import Authentication, AuthFailure, FakeElasticsearch
-from esprobe.sandbox.server import LoopbackServer, Request, Response, ServerStats, TlsConfig
+from esprobe.sandbox.server import LoopbackServer, Request, Response, StandIn, TlsConfig
 
 LEVELS = ("available", "degraded", "unavailable", "critical")
 
@@ -88,7 +88,7 @@ class KibanaRequestRecord:
     header_names: Tuple[str, ...] = field(default=())
 
 
-class FakeKibana:
+class FakeKibana(StandIn):
     """
     A stand-in Kibana over TLS or plain HTTP.
 
@@ -146,41 +146,10 @@ class FakeKibana:
     def __repr__(self) -> str:
         return f"FakeKibana(version={self.version!r}, url={self.url!r})"
 
-    # -- lifecycle --------------------------------------------------------------------------
-
-    def start(self) -> FakeKibana:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> FakeKibana:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     @property
     def url(self) -> str:
         """The URL a Beat would configure as ``setup.kibana.host`` (with the base path)."""
         return self._server.url + self.base_path
-
-    @property
-    def port(self) -> int:
-        return self._server.port
-
-    @property
-    def host(self) -> str:
-        return self._server.host
-
-    @property
-    def server(self) -> LoopbackServer:
-        return self._server
-
-    @property
-    def stats(self) -> ServerStats:
-        return self._server.stats
 
     @property
     def requests(self) -> Tuple[KibanaRequestRecord, ...]:

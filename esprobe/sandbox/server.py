@@ -782,3 +782,45 @@ class _HttpHandler(BaseHTTPRequestHandler):
         return data
 
     do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _dispatch
+
+
+class StandIn:
+    """
+    What the stand-in Elasticsearch and Kibana share: a `LoopbackServer` and its life cycle.
+    Subclasses set ``self._server`` in their constructor.
+    """
+
+    _server: LoopbackServer
+
+    def start(self):  # type: ignore[no-untyped-def]
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        return self._server.url
+
+    @property
+    def host(self) -> str:
+        return self._server.host
+
+    @property
+    def port(self) -> int:
+        return self._server.port
+
+    @property
+    def server(self) -> LoopbackServer:
+        return self._server
+
+    @property
+    def stats(self) -> ServerStats:
+        return self._server.stats

@@ -388,7 +388,6 @@ def _kibana(target: Target, ctx: ProbeContext, results: Results, http: Any) -> S
     params = _params(target)
     answer: Optional[esapi.Answer] = getattr(http, "answer", None)
     status_code = answer.status if answer is not None else None
-    source = _source_note(target)
     method = target.credentials.method
     if status_code == 401:
         return stage_result(Stage.AUTH, _rejected_summary(target, "Kibana"),
