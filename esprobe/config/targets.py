@@ -11,7 +11,7 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 from urllib.parse import unquote, urlsplit
 
 from esprobe.config import urls
@@ -201,20 +201,24 @@ def _b64_text(value: str) -> Optional[str]:
 
 
 def read_proxy(reader: Reader, section: str) -> ProxySettings:
-    url = reader.string(f"{section}.proxy_url")
+    """proxy_url / proxy_disable / proxy_headers under *section* ("" for a view of the section itself)."""
+
+    def key(name: str) -> str:
+        return f"{section}.{name}" if section else name
+
+    url = reader.string(key("proxy_url"))
     if url:
         try:
             password = urlsplit(url).password
         except ValueError:
             password = None
         if password:
-            reader.redactor.add(password, reader.display(f"{section}.proxy_url"))
-            reader.redactor.add(unquote(password), reader.display(f"{section}.proxy_url"))
-    headers = _headers(reader, f"{section}.proxy_headers")
+            reader.redactor.add(password, reader.display(key("proxy_url")))
+            reader.redactor.add(unquote(password), reader.display(key("proxy_url")))
     return ProxySettings(
         url=url or None,
-        disable=reader.boolean(f"{section}.proxy_disable", False),
-        headers=tuple(headers),
+        disable=reader.boolean(key("proxy_disable"), False),
+        headers=tuple(_headers(reader, key("proxy_headers"))),
     )
 
 
@@ -356,6 +360,17 @@ def elasticsearch_targets(reader: Reader, base_dir: str, cloud: CloudState, patt
     headers = _headers(reader, f"{ES}.headers")
     reader.string_map(f"{ES}.parameters")
     proxy = read_proxy(reader, ES)
+    return _http_targets(reader, items, Role.ELASTICSEARCH, protocol, path, auth, block, headers, proxy, ES,
+                         index_pattern=pattern)
+
+
+def _http_targets(reader: Reader, items: Sequence[Any], role: Role, protocol: str, path: str, auth: "_Auth",
+                  block: Any, headers: Sequence[Tuple[str, str]], proxy: ProxySettings, section: str,
+                  index_pattern: Optional[str] = None) -> List[Target]:
+    """
+    One target per distinct host URL of an Elasticsearch-like section (the output, or the monitoring
+    reporter read through a view with *section* ""), built with MakeURL, URL userinfo applied.
+    """
     targets: List[Target] = []
     seen: set = set()
     plain_http: List[str] = []
@@ -381,8 +396,8 @@ def elasticsearch_targets(reader: Reader, base_dir: str, cloud: CloudState, patt
         seen.add(key)
         targets.append(
             Target(
-                id=f"elasticsearch[{len(targets)}]",
-                role=Role.ELASTICSEARCH,
+                id=f"{role.value}[{len(targets)}]",
+                role=role,
                 url=built.url,
                 scheme=built.scheme,
                 host=built.host,
@@ -393,12 +408,12 @@ def elasticsearch_targets(reader: Reader, base_dir: str, cloud: CloudState, patt
                 headers=tuple(headers),
                 proxy=proxy,
                 setting=item.setting,
-                index_pattern=pattern,
+                index_pattern=index_pattern,
                 query=built.query,
             )
         )
     if block.enabled and plain_http:
-        _ssl_ignored(reader, ES, plain_http)
+        _ssl_ignored(reader, section, plain_http)
     return targets
 
 
@@ -629,65 +644,10 @@ def monitoring_targets(reader: Reader, base_dir: str, es_active: bool, cloud: Cl
     source = _monitoring_source(reader, view, own, inherited, cloud, api_key, username, password)
     block = read_tls(view, "ssl", base_dir)
     headers = _headers(view, "headers")
-    proxy = _monitoring_proxy(view)
-    targets: List[Target] = []
-    seen: set = set()
-    plain: List[str] = []
-    for item in items:
-        try:
-            built = urls.make_url(protocol, "", item.text, 9200)  # the reporter has no path setting
-        except urls.URLError as err:
-            _invalid_host(reader, item, str(err))
-            continue
-        _warn_scheme(reader, item, built)
-        if built.scheme not in ("http", "https"):
-            _invalid_host(reader, item, f"the scheme '{built.scheme}' is not http or https", Severity.WARN)
-            continue
-        auth = _Auth(username, password, api_key, source[0], source[1])
-        auth = _apply_userinfo(reader, item, built, auth)
-        tls = _tls_for(built.scheme, block)
-        if built.scheme != "https":
-            plain.append(built.url)
-        key = (built.url, auth.username, auth.password, auth.api_key)
-        if key in seen:
-            continue
-        seen.add(key)
-        targets.append(
-            Target(
-                id=f"monitoring[{len(targets)}]",
-                role=Role.MONITORING,
-                url=built.url,
-                scheme=built.scheme,
-                host=built.host,
-                port=built.port,
-                path=built.path,
-                tls=tls,
-                credentials=_credentials(auth, tls),
-                headers=tuple(headers),
-                proxy=proxy,
-                setting=item.setting,
-                query=built.query,
-            )
-        )
-    if block.enabled and plain:
-        _ssl_ignored(view, "", plain)
-    return targets
-
-
-def _monitoring_proxy(view: Reader) -> ProxySettings:
-    url = view.string("proxy_url")
-    if url:
-        try:
-            password = urlsplit(url).password
-        except ValueError:
-            password = None
-        if password:
-            view.redactor.add(password, view.display("proxy_url"))
-    return ProxySettings(
-        url=url or None,
-        disable=view.boolean("proxy_disable", False),
-        headers=tuple(_headers(view, "proxy_headers")),
-    )
+    proxy = read_proxy(view, "")
+    auth = _Auth(username, password, api_key, source[0], source[1])
+    # The reporter has no `path` setting: output.elasticsearch.path is not applied to monitoring.
+    return _http_targets(view, items, Role.MONITORING, protocol, "", auth, block, headers, proxy, "")
 
 
 def _monitoring_source(
