@@ -206,12 +206,18 @@ class Answer:
         """(document, None), or (None, why it is not JSON)."""
         if not self.body.strip():
             return None, "the body is empty"
+        if self.truncated:
+            # A cut document cannot be whole JSON; parsing 1 MiB of a hostile one would cost seconds and
+            # many times its size in memory (1 MiB of "[0," builds a list of half a million items).
+            return None, "the body is longer than 1 MiB and was cut off"
         try:
             return json.loads(self.body.decode("utf-8")), None
         except UnicodeDecodeError:
             return None, "the body is not UTF-8 text"
         except ValueError as error:
             return None, f"the body is not valid JSON ({error})"
+        except RecursionError:  # "[[[[...": the parser recurses once per level and gives up
+            return None, "the body is not valid JSON (it nests too deeply to read)"
 
     def snippet(self, limit: int = 160) -> str:
         """The start of the body on one line, for messages (the Beat quotes 250 runes)."""

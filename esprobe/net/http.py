@@ -53,6 +53,7 @@ class Stream:
         self.sock = sock
         self.tls = tls_connection
         self.deadline = time.monotonic() + 5.0
+        self.received = 0  # bytes read since the current exchange began (see `exchange`)
         sock.setblocking(False)
 
     def _wait(self, readable: bool) -> None:
@@ -87,8 +88,11 @@ class Stream:
                 if self.tls is not None:
                     data = self.tls.recv(len(buffer))
                     buffer[: len(data)] = data
+                    self.received += len(data)
                     return len(data)
-                return self.sock.recv_into(buffer)
+                count = self.sock.recv_into(buffer)
+                self.received += count
+                return count
             except (BlockingIOError, InterruptedError):
                 self._wait(readable=True)
             except Exception as error:
@@ -157,6 +161,8 @@ def exchange(
     from OpenSSL import SSL
 
     stream.deadline = time.monotonic() + timeout
+    stream.received = 0
+    phase = "send"  # -> "head" -> "body": where a timeout struck, for the message
     lines = [f"{method} {target} HTTP/1.1"]
     lines += [f"{name}: {value}" for name, value in headers]
     if body is not None:
@@ -164,8 +170,10 @@ def exchange(
     payload = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body or b"")
     try:
         stream.sendall(payload)
+        phase = "head"
         response = http.client.HTTPResponse(stream, method=method)  # type: ignore[arg-type]
         response.begin()
+        phase = "body"
         content = response.read(max_body + 1) if method != "HEAD" else b""
         truncated = len(content) > max_body
         return RawAnswer(
@@ -177,7 +185,7 @@ def exchange(
             will_close=response.will_close or truncated,
         )
     except socket.timeout:
-        raise HttpFailure("timeout", f"no complete answer within {timeout:g} s") from None
+        raise HttpFailure("timeout", _timeout_words(phase, stream.received, timeout)) from None
     except http.client.RemoteDisconnected:
         raise HttpFailure("eof", "the server closed the connection without answering") from None
     except http.client.IncompleteRead as error:
@@ -190,6 +198,18 @@ def exchange(
         raise HttpFailure("tls", _ssl_words(error)) from None
     except OSError as error:
         raise HttpFailure("reset", error.strerror or str(error)) from None
+
+
+def _timeout_words(phase: str, received: int, timeout: float) -> str:
+    """What a timed-out exchange had got: silence and a peer dripping bytes call for different fixes."""
+    if phase == "send":
+        return f"the server did not take the request within {timeout:g} s"
+    if received == 0:
+        return f"no answer within {timeout:g} s"
+    part = "status line and headers were" if phase == "head" else "body was"
+    count = "1 byte" if received == 1 else f"{received} bytes"
+    return (f"the answer's {part} still incomplete after {timeout:g} s ({count} had arrived): the server sends "
+            "too slowly or stalls mid-answer")
 
 
 def _ssl_words(error: BaseException) -> str:

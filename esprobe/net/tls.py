@@ -100,7 +100,8 @@ class TlsObservation:
     Attributes:
         ok: the handshake completed (and no alert followed it).
         error_kind: when not ok: ``timeout`` | ``reset`` | ``eof`` | ``alert`` | ``plaintext``
-            (the peer answered in plain text) | ``protocol`` | ``error``.
+            (the peer answered in plain text) | ``oversized`` (a handshake message beyond the
+            client's limit) | ``protocol`` | ``error``.
         error: the OpenSSL/OS words, for the report.
         alert: the alert name when the peer sent one (``certificate required``, ``handshake failure``...).
         after_handshake: True when the failure arrived only after the handshake completed (TLS 1.3
@@ -112,6 +113,9 @@ class TlsObservation:
         acceptable_ca_names: the same names as readable text (RFC 4514 order).
         client_cert_sent: esprobe presented a client certificate in this handshake.
         peer_bytes: the first bytes the peer sent when it did not speak TLS (for diagnosis).
+        peer_bytes_skipped: how many of the peer's bytes come before ``peer_bytes``: 0, or 5 when
+            OpenSSL had already consumed them as a would-be record header (the peer answered in
+            the same instant as the ClientHello left, before esprobe could peek).
         handshake_ms: time from ClientHello to a finished handshake.
         connection: the live pyOpenSSL connection when ok, for the HTTP stages; closed by the runner.
         sock: the socket under that connection (pyOpenSSL has no public getter for it).
@@ -130,6 +134,7 @@ class TlsObservation:
     acceptable_ca_names: Tuple[str, ...] = ()
     client_cert_sent: bool = False
     peer_bytes: bytes = b""
+    peer_bytes_skipped: int = 0
     handshake_ms: float = 0.0
     connection: Any = field(default=None, repr=False, compare=False)
     sock: Optional[socket.socket] = field(default=None, repr=False, compare=False)
@@ -271,6 +276,19 @@ def _peek_plaintext(sock: socket.socket) -> bytes:
         return b""
 
 
+def _peek_first(sock: socket.socket) -> Tuple[bytes, Optional[OSError]]:
+    """
+    The peer's first bytes, left in the socket for OpenSSL, or the socket's error: a pending reset is
+    reported (and cleared) by the first recv, peek or not, so it must not be swallowed here.
+    """
+    try:
+        return sock.recv(64, socket.MSG_PEEK | socket.MSG_DONTWAIT), None
+    except (BlockingIOError, InterruptedError):
+        return b"", None
+    except OSError as error:
+        return b"", error
+
+
 def _classify(error: BaseException) -> Tuple[str, str, Optional[str]]:
     """(kind, words, alert) for an OpenSSL or OS error during or right after the handshake."""
     from OpenSSL import SSL
@@ -290,6 +308,10 @@ def _classify(error: BaseException) -> Tuple[str, str, Optional[str]]:
         lowered = text.lower()
         if "wrong version number" in lowered or "record layer failure" in lowered or "packet length too long" in lowered:
             return "plaintext", text, None
+        if "excessive message size" in lowered:
+            # A handshake message over OpenSSL's limit (100 KiB for the certificate message): a
+            # hostile or absurd certificate chain. Its own kind, so the finding can say so.
+            return "oversized", text, None
         for marker in ("alert ", "alert_"):
             if marker in lowered:
                 alert = lowered.split(marker, 1)[1].replace("_", " ").strip()
@@ -321,20 +343,32 @@ def handshake(sock: socket.socket, settings: HandshakeSettings, timeout: float) 
         connection.set_tlsext_host_name(settings.server_name.encode("ascii", "replace"))
     connection.set_connect_state()
     started = time.monotonic()
+    # The peer's first bytes, peeked before OpenSSL consumes them: when the peer does not speak TLS,
+    # OpenSSL eats its first five bytes as a record header, and the report should show what it said
+    # ("SSH-2.0-...", not ".0-..."). Peeked until something arrives; a server may talk first.
+    first_bytes, peek_error = _peek_first(sock)
     while True:
+        if peek_error is not None:  # the peek took the socket's pending error (a reset): it is the verdict
+            kind, words, alert = _classify(peek_error)
+            return _failed(connection, sock, kind, words, states, alert=alert)
         try:
             connection.do_handshake()
             break
         except SSL.WantReadError:
             if not _wait(sock, True, deadline):
                 return _failed(connection, sock, "timeout", f"no handshake within {timeout:g} s", states)
+            if not first_bytes:
+                first_bytes, peek_error = _peek_first(sock)
         except SSL.WantWriteError:
             if not _wait(sock, False, deadline):
                 return _failed(connection, sock, "timeout", f"no handshake within {timeout:g} s", states)
         except Exception as error:  # SSL.Error and OSError: the peer's doing, reported as data
             kind, words, alert = _classify(error)
-            peer = _peek_plaintext(sock) if kind in ("plaintext", "eof", "protocol") else b""
-            return _failed(connection, sock, kind, words, states, alert=alert, peer_bytes=peer)
+            peer, skipped = first_bytes, 0
+            if not peer and kind in ("plaintext", "eof", "protocol"):
+                peer, skipped = _peek_plaintext(sock), (5 if kind == "plaintext" else 0)
+            return _failed(connection, sock, kind, words, states, alert=alert, peer_bytes=peer,
+                           peer_bytes_skipped=skipped if peer else 0)
     handshake_ms = (time.monotonic() - started) * 1000
     observation = _observed(connection, states, settings, handshake_ms, sock)
     if observation.cert_requested and observation.protocol == "TLSv1.3":
@@ -405,7 +439,7 @@ def _name_text(name) -> str:  # type: ignore[no-untyped-def]
     return ",".join(parts)
 
 
-def _failed(connection, sock, kind, words, states, *, alert=None, peer_bytes=b""):  # type: ignore[no-untyped-def]
+def _failed(connection, sock, kind, words, states, *, alert=None, peer_bytes=b"", peer_bytes_skipped=0):  # type: ignore[no-untyped-def]
     """A failed handshake, with whatever it had already shown (in TLS 1.2 the server's chain and
     CertificateRequest arrive before a client-certificate failure)."""
     from cryptography.hazmat.primitives.serialization import Encoding
@@ -424,7 +458,8 @@ def _failed(connection, sock, kind, words, states, *, alert=None, peer_bytes=b""
         pass
     return TlsObservation(False, kind, words, alert=alert, chain=chain, cert_requested=requested,
                           acceptable_cas=tuple(n.der() for n in cas),
-                          acceptable_ca_names=tuple(_name_text(n) for n in cas), peer_bytes=peer_bytes)
+                          acceptable_ca_names=tuple(_name_text(n) for n in cas), peer_bytes=peer_bytes,
+                          peer_bytes_skipped=peer_bytes_skipped)
 
 
 def _iana_cipher(connection) -> Optional[str]:  # type: ignore[no-untyped-def]

@@ -191,7 +191,7 @@ def _tls_port(target: Target, ctx: ProbeContext, results: Results) -> bool:
 
 def _failure_summary(failure: Failure) -> str:
     words = {
-        "timeout": "no answer in time",
+        "timeout": "no complete answer in time",
         "eof": "the server closed the connection without answering",
         "reset": "the server reset the connection",
         "protocol": "the answer is not HTTP",
@@ -221,7 +221,8 @@ def _elasticsearch_verdict(answer: esapi.Answer, identity: esapi.ServerIdentity,
     url = params["url"]
     if answer.truncated:
         return (f"{answer.status_line}: answer larger than 1 MiB", [findings.make(
-            "http-answer-truncated", f"GET {url} answered {answer.status_line} with more than 1 MiB{_who(answer)}.", **params)], details)
+            "http-answer-truncated", f"GET {url} answered {answer.status_line} with more than 1 MiB{_announced_size(answer)}{_who(answer)}; "
+            "esprobe read the first 1 MiB and stopped.", **params)], details)
     if identity.product == esapi.OPENSEARCH:
         version = f" {identity.version}" if identity.version else ""
         return (f"OpenSearch{version}, not Elasticsearch", [findings.make(
@@ -304,6 +305,16 @@ def _replace(identity: esapi.ServerIdentity, **changes: Any) -> esapi.ServerIden
     return dataclasses.replace(identity, **changes)
 
 
+def _announced_size(answer: esapi.Answer) -> str:
+    """What the server announced about an over-long body: a flood and a huge document read differently."""
+    length = (answer.header("Content-Length") or "").strip()
+    if length.isdigit():
+        return f" (Content-Length: {length} bytes)"
+    if "chunked" in (answer.header("Transfer-Encoding") or "").lower():
+        return " (chunked, with no end in the first 1 MiB)"
+    return ""
+
+
 def _who(answer: esapi.Answer) -> str:
     server = answer.header("Server")
     return f" (Server: {server})" if server else ""
@@ -373,7 +384,8 @@ def _kibana_verdict(target: Target, answer: esapi.Answer, status: esapi.KibanaSt
         return (f"Kibana answered {answer.status_line}; the auth stage judges the credentials", [], details)
     if answer.truncated:
         return ("answer larger than 1 MiB", [findings.make(
-            "http-answer-truncated", f"GET {url} answered {answer.status_line} with more than 1 MiB.", **params)], details)
+            "http-answer-truncated", f"GET {url} answered {answer.status_line} with more than 1 MiB{_announced_size(answer)}; "
+            "esprobe read the first 1 MiB and stopped.", **params)], details)
     if answer.status == 503:
         return (f"Kibana is {status.health or 'unavailable'} (503)", [findings.make(
             "http-kibana-unavailable",

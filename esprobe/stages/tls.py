@@ -394,7 +394,8 @@ def _failure_words(observation: Optional[TlsObservation]) -> str:
         return "no answer"
     if observation.alert:
         return _ALERT_WORDS.get(observation.alert, f"remote error: tls: {observation.alert}")
-    return {"eof": "EOF", "reset": "read: connection reset by peer", "timeout": "i/o timeout"}.get(
+    return {"eof": "EOF", "reset": "read: connection reset by peer", "timeout": "i/o timeout",
+            "oversized": "tls: handshake message of length <n> bytes exceeds maximum of 262144 bytes"}.get(
         observation.error_kind or "", observation.error or "handshake failed")
 
 
@@ -410,10 +411,22 @@ def _handshake_failure(target, tls, settings, observation, identity, retry, para
                               f"{target.host}:{target.port} accepted the connection but no TLS handshake completed: "
                               f"{observation.error}.", **params)]
     if kind == "plaintext":
-        shown = _plaintext_sample(observation.peer_bytes)
+        shown = _plaintext_sample(observation.peer_bytes, observation.peer_bytes_skipped)
         return [findings.make("tls-plaintext-peer",
                               f'The Beat would log "tls: first record does not look like a TLS handshake": the server '
-                              f"answered in plain text{shown}.", **params)]
+                              f"answered {shown}.", **params)]
+    if kind == "oversized":
+        # OpenSSL gives no length; Go's limit for the certificate message is 256 KiB (OpenSSL's 100 KiB,
+        # and pyOpenSSL cannot raise it), so a chain between the two would pass in the Beat.
+        return [findings.make(
+            "tls-handshake-failure",
+            f"The server sent a TLS handshake message larger than a client accepts (OpenSSL: {observation.error}), "
+            "typically a certificate chain padded with far too many or far too large certificates. The Beat refuses "
+            "a certificate message over 262144 bytes: \"tls: handshake message of length <n> bytes exceeds maximum "
+            "of 262144 bytes\"; esprobe's limit is 102400 bytes.",
+            hint=f"Make the server behind {params['url']} send only its own certificate and its intermediates "
+                 "(Elasticsearch: `xpack.security.http.ssl.certificate`), not a bundle of CA certificates.",
+            **params)]
     wants_cert = observation.cert_requested or alert in ("certificate required",)
     if wants_cert and not sent and (alert in _CLIENT_CERT_ALERTS or alert == "handshake failure" or kind in ("eof", "reset")):
         if tls.certificate is not None or tls.key is not None:
@@ -463,15 +476,25 @@ def _protocol_mismatch(settings, observation, retry, params, beat) -> Finding:  
         server_versions=server_versions, **params)
 
 
-def _plaintext_sample(data: bytes) -> str:
+def _plaintext_sample(data: bytes, skipped: int = 0) -> str:
+    """
+    How the peer answered, for the message: "in plain text: '...'" or "with binary data ...".
+    *skipped*: bytes OpenSSL consumed before *data* could be seen (shown as "…" when not restorable).
+    """
     if not data:
-        return ""
-    text = data[:60].decode("latin-1")
+        return "in plain text"
+    sample = data[:60]
+    # Random or binary bytes are not "plain text": show them as hex so nobody hunts for a text server.
+    readable = sum(1 for byte in sample if 32 <= byte < 127 or byte in (9, 10, 13))
+    if readable < 0.8 * len(sample):
+        which = f"bytes after the first {skipped}" if skipped else "first bytes"
+        return f"with binary data that is not TLS ({which}: {sample[:16].hex(' ')})"
+    text = sample.decode("latin-1")
     printable = "".join(ch if 32 <= ord(ch) < 127 else " " for ch in text).strip()
-    # OpenSSL has already consumed the first five bytes as a would-be record header ("HTTP/").
-    if printable[:3].replace(".", "").isdigit():
-        printable = "HTTP/" + printable
-    return f": {printable!r}" if printable else ""
+    if skipped:
+        # OpenSSL has consumed five bytes as a would-be record header: "HTTP/" can be told back.
+        printable = ("HTTP/" if printable[:3].replace(".", "").isdigit() else "…") + printable
+    return f"in plain text: {printable!r}" if printable else "in plain text"
 
 
 # --- the result ---------------------------------------------------------------------------------

@@ -1,0 +1,146 @@
+"""
+The hostile-peer harness: a healthy loopback stack (FakeDns, FakeElasticsearch) plus one name,
+``hostile.test``, for whatever misbehaving server a test starts; and one way to run esprobe's
+command line in-process against both at once, measuring time, memory and stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import time
+import tracemalloc
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, List, Optional
+
+import pytest
+
+from esprobe.sandbox import pki
+from esprobe.sandbox.dnsserver import FakeDns, Zone
+from esprobe.sandbox.elasticsearch import FakeElasticsearch
+from esprobe.sandbox.kibana import FakeKibana
+from esprobe.sandbox.server import TlsConfig
+from tests.cli_support import WRITER_PASSWORD, WRITER_ROLE, Stack
+from tests.hostile import peers
+
+HOSTILE = "hostile.test"
+TIMEOUT = 1.0  # --timeout for every run here
+# A stage bounded by --timeout may overrun it by this much (scheduling, closing, judging).
+SLACK = 0.5
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The healthy stand-in target (es.test) and the resolver that also knows hostile.test."""
+    directory = tmp_path_factory.mktemp("hostile")
+    ca = pki.CertAuthority.root("esprobe hostile-peer test CA")
+    server = ca.issue("es.test", dns=["es.test", "kibana.test"], ips=["127.0.0.1"])
+    ca_file = directory / "ca.crt"
+    ca_file.write_bytes(ca.cert_pem)
+    es = FakeElasticsearch(tls=TlsConfig.from_issued(server))
+    es.add_role("metricbeat_writer", cluster=WRITER_ROLE["cluster"], indices=WRITER_ROLE["indices"])
+    es.add_user("beats_writer", WRITER_PASSWORD, ["metricbeat_writer"])
+    kibana = FakeKibana(es, tls=TlsConfig.from_issued(server))
+    dns = FakeDns(Zone(a={"es.test": ["127.0.0.1"], "kibana.test": ["127.0.0.1"], HOSTILE: ["127.0.0.1"]}))
+    with dns, es, kibana:
+        yield Stack(directory, dns, es, kibana, ca, ca_file)
+
+
+@pytest.fixture(scope="module")
+def hostile_cert(stack: Stack) -> pki.Issued:
+    """A certificate the Beat's configured CA vouches for: the handshake passes, the mischief comes after."""
+    return stack.ca.issue(HOSTILE, dns=[HOSTILE], ips=["127.0.0.1"])
+
+
+@pytest.fixture(scope="module")
+def tls_context(hostile_cert: pki.Issued) -> ssl.SSLContext:
+    return peers.server_context(hostile_cert)
+
+
+@dataclass
+class Run:
+    """One in-process run of `esprobe --format json` and what it cost."""
+
+    code: int
+    document: Dict[str, Any]
+    out: str
+    err: str
+    elapsed: float
+    peak_bytes: Optional[int]  # tracemalloc's peak while the probes ran, when measured
+
+    def target(self, host: str) -> Dict[str, Any]:
+        return next(t for t in self.document["targets"] if t["host"] == host)
+
+    @property
+    def hostile(self) -> Dict[str, Any]:
+        return self.target(HOSTILE)
+
+    @property
+    def healthy(self) -> Dict[str, Any]:
+        return self.target("es.test")
+
+    def stage(self, name: str, host: str = HOSTILE) -> Dict[str, Any]:
+        return next(s for s in self.target(host)["stages"] if s["stage"] == name)
+
+    def codes(self, name: str, host: str = HOSTILE) -> List[str]:
+        return [f["code"] for f in self.stage(name, host)["findings"]]
+
+    def message(self, name: str, code: str, host: str = HOSTILE) -> str:
+        return next(f["message"] for f in self.stage(name, host)["findings"] if f["code"] == code)
+
+    def seconds(self, host: str = HOSTILE) -> float:
+        """Time the target's stages took, from the report."""
+        return sum(s["duration_ms"] for s in self.target(host)["stages"]) / 1000
+
+
+def hostile_config(stack: Stack, port: int, scheme: str = "https", name: str = "hostile.yml") -> Path:
+    """The healthy Elasticsearch first, the hostile peer second, one output, shared credentials."""
+    return stack.config(
+        "output.elasticsearch:\n"
+        f'  hosts: ["https://es.test:{stack.es.port}", "{scheme}://{HOSTILE}:{port}"]\n'
+        "  username: beats_writer\n"
+        '  password: "${ES_PWD}"\n'
+        f'  ssl.certificate_authorities: ["{stack.ca_file}"]\n',
+        name,
+    )
+
+
+RunAgainst = Callable[..., Run]
+
+
+@pytest.fixture
+def run_against(stack: Stack) -> RunAgainst:
+    """
+    ``run_against(port, scheme="https", memory=False) -> Run``: esprobe's CLI in-process against
+    the healthy target and the hostile peer on *port*. With *memory*, the probing phase runs
+    under tracemalloc (wrapped around the real `run_probes`: config loading, which reserves
+    its own bounded read buffer, stays out of the figure).
+    """
+
+    def run(port: int, scheme: str = "https", memory: bool = False) -> Run:
+        import esprobe.runner
+
+        peak: Dict[str, int] = {}
+        real = esprobe.runner.run_probes
+
+        def measured(*args: Any, **kwargs: Any) -> Any:
+            tracemalloc.start()
+            try:
+                return real(*args, **kwargs)
+            finally:
+                peak["bytes"] = tracemalloc.get_traced_memory()[1]
+                tracemalloc.stop()
+
+        config = hostile_config(stack, port, scheme)
+        if memory:
+            esprobe.runner.run_probes = measured  # check.py looks it up at call time
+        try:
+            started = time.monotonic()
+            result = stack.run("-c", str(config), "--format", "json", "--timeout", f"{TIMEOUT:g}")
+            elapsed = time.monotonic() - started
+        finally:
+            esprobe.runner.run_probes = real
+        return Run(result.code, json.loads(result.out), result.out, result.err, elapsed, peak.get("bytes"))
+
+    return run
