@@ -110,6 +110,27 @@ class Stream:
     def makefile(self, mode: str = "rb", *args: Any, **kwargs: Any) -> io.BufferedReader:
         return io.BufferedReader(_RawReader(self), buffer_size=8192)
 
+    def closed_while_idle(self) -> bool:
+        """
+        Whether the peer closed (or spoke on) this connection while nothing was asked. Go's transport
+        watches its idle connections and drops one the server closed before reusing it; some servers
+        and proxies close after each answer without saying "Connection: close".
+        """
+        try:
+            readable = select.select([self.sock], [], [], 0)[0]
+        except (OSError, ValueError):
+            return True
+        if not readable:
+            return False
+        if self.tls is not None:
+            return True  # a TLS peer that speaks unasked is closing (close_notify) or misbehaving
+        try:
+            return self.sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+        except (BlockingIOError, InterruptedError):
+            return False
+        except OSError:
+            return True
+
     def close(self) -> None:
         try:
             self.sock.close()
@@ -275,6 +296,9 @@ class ReusedConnectionAdapter(BaseAdapter):
 
     def _exchange(self, method: str, target: str, headers: List[Tuple[str, str]], body: Optional[bytes], timeout: float) -> RawAnswer:
         if self._stream is None:
+            self._stream = self._reopened()
+        elif self.exchanges and self._reopen is not None and self._stream.closed_while_idle():
+            self._stream.close()
             self._stream = self._reopened()
         try:
             answer = exchange(self._stream, method, target, headers, body, timeout, self._max_body)

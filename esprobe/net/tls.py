@@ -56,6 +56,33 @@ BEATS_CIPHERS = {
     "TLS-CHACHA20-POLY1305-SHA256": None,
 }
 
+# OpenSSL's suite names -> the IANA names Go and the Beat's logs print (TLS 1.2 and older; TLS 1.3
+# suites have the same name in both).
+OPENSSL_TO_IANA = {
+    "ECDHE-ECDSA-AES128-SHA": "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+    "ECDHE-ECDSA-AES128-SHA256": "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+    "ECDHE-ECDSA-AES128-GCM-SHA256": "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+    "ECDHE-ECDSA-AES256-SHA": "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+    "ECDHE-ECDSA-AES256-GCM-SHA384": "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    "ECDHE-ECDSA-CHACHA20-POLY1305": "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+    "ECDHE-ECDSA-RC4-SHA": "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA",
+    "ECDHE-RSA-DES-CBC3-SHA": "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA",
+    "ECDHE-RSA-AES128-SHA": "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+    "ECDHE-RSA-AES128-SHA256": "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+    "ECDHE-RSA-AES128-GCM-SHA256": "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+    "ECDHE-RSA-AES256-SHA": "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+    "ECDHE-RSA-AES256-GCM-SHA384": "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+    "ECDHE-RSA-CHACHA20-POLY1305": "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+    "ECDHE-RSA-RC4-SHA": "TLS_ECDHE_RSA_WITH_RC4_128_SHA",
+    "RC4-SHA": "TLS_RSA_WITH_RC4_128_SHA",
+    "DES-CBC3-SHA": "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+    "AES128-SHA": "TLS_RSA_WITH_AES_128_CBC_SHA",
+    "AES128-SHA256": "TLS_RSA_WITH_AES_128_CBC_SHA256",
+    "AES128-GCM-SHA256": "TLS_RSA_WITH_AES_128_GCM_SHA256",
+    "AES256-SHA": "TLS_RSA_WITH_AES_256_CBC_SHA",
+    "AES256-GCM-SHA384": "TLS_RSA_WITH_AES_256_GCM_SHA384",
+}
+
 # What Go (1.22+) offers for TLS 1.0-1.2 when `cipher_suites` is empty: ECDHE with AEAD first, then
 # ECDHE CBC-SHA; no RSA key exchange, no 3DES, no CBC-SHA256, no RC4.
 GO_DEFAULT_CIPHERS = (
@@ -463,17 +490,6 @@ def _failed(connection, sock, kind, words, states, *, alert=None, peer_bytes=b""
 
 
 def _iana_cipher(connection) -> Optional[str]:  # type: ignore[no-untyped-def]
-    """The cipher's standard (IANA) name, as Go and the Beat's logs print it."""
-    from OpenSSL._util import ffi as _ffi
-    from OpenSSL._util import lib as _lib
-
+    """The cipher's standard (IANA) name, as Go and the Beat's logs print it (TLS 1.3 names already are)."""
     name = connection.get_cipher_name()
-    try:
-        current = _lib.SSL_get_current_cipher(connection._ssl)
-        if current != _ffi.NULL and hasattr(_lib, "SSL_CIPHER_standard_name"):
-            standard = _lib.SSL_CIPHER_standard_name(current)
-            if standard != _ffi.NULL:
-                return _ffi.string(standard).decode("ascii")
-    except Exception:  # the OpenSSL name is good enough when the standard one is unavailable
-        pass
-    return name
+    return OPENSSL_TO_IANA.get(name, name)

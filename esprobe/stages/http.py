@@ -96,6 +96,12 @@ def check_http(target: Target, ctx: ProbeContext, results: Results) -> StageResu
                    "url": url}
         summary = f"{outcome.status_line}: redirected to {_safe_location(location or '(no Location)')}, not followed"
         return stage_result(Stage.HTTP, summary, problems, details, HttpObservation(client, outcome))
+    front = _front_refused_client_certificate(target, results, outcome, url)
+    if front is not None:
+        details = {"status_code": outcome.status, "product": esapi.identify(outcome).product, "version": None,
+                   "url": url}
+        return stage_result(Stage.HTTP, f"{outcome.status_line}: the TLS front wants a client certificate",
+                            [*problems, front], details, HttpObservation(client, outcome))
     if target.role is Role.KIBANA:
         judged = _judge_kibana(target, outcome, params)
     else:
@@ -104,6 +110,38 @@ def check_http(target: Target, ctx: ProbeContext, results: Results) -> StageResu
     judged.details.setdefault("url", url)
     observation = HttpObservation(client, outcome, judged.identity, judged.kibana)
     return stage_result(Stage.HTTP, judged.summary, problems, judged.details, observation)
+
+
+# nginx (and what is built on it) does not fail the handshake for ssl_verify_client: it asks for the
+# certificate, lets the handshake finish, and answers the request with one of these 400 pages.
+_NGINX_NO_CERTIFICATE = "No required SSL certificate was sent"
+_NGINX_BAD_CERTIFICATE = "The SSL certificate error"
+
+
+def _front_refused_client_certificate(target: Target, results: Results, answer: esapi.Answer, url: str) -> Optional[Finding]:
+    """The finding when a TLS front answers 400 for a missing or refused client certificate, else None."""
+    if answer.status != 400 or target.tls is None:
+        return None
+    body = answer.text
+    tls = getattr(results.get(Stage.TLS), "observation", None)
+    sent = bool(getattr(getattr(tls, "handshake", None), "client_cert_sent", False))
+    prefix = target.tls.prefix
+    if _NGINX_NO_CERTIFICATE in body:
+        why = ("the configured certificate was withheld (see the tls stage)" if target.tls.certificate is not None
+               else "none is configured")
+        return findings.make(
+            "tls-client-cert-required",
+            f"GET {url} answered {answer.status_line} '{_NGINX_NO_CERTIFICATE}': the TLS front (nginx) asked for a client "
+            f"certificate during the handshake and got none, because {why}. It does not fail the handshake; it refuses "
+            "every request instead.",
+            prefix=prefix)
+    if _NGINX_BAD_CERTIFICATE in body and sent:
+        return findings.make(
+            "tls-client-cert-rejected",
+            f"GET {url} answered {answer.status_line} '{_NGINX_BAD_CERTIFICATE}': the TLS front (nginx) did not accept the "
+            "client certificate (its ssl_client_certificate CAs do not include the issuer, or it is expired).",
+            prefix=prefix)
+    return None
 
 
 @dataclass(frozen=True)

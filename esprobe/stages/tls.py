@@ -9,7 +9,6 @@ from observations by pure functions in this module and in chainverdict/clientcer
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
 import functools
 import warnings
 from dataclasses import dataclass, field
@@ -443,15 +442,24 @@ def _handshake_failure(target, tls, settings, observation, identity, retry, para
     if alert == "protocol version" or (kind == "protocol" and "version" in (observation.error or "").lower()):
         return [_protocol_mismatch(settings, observation, retry, params, beat)]
     if alert in ("handshake failure", "insufficient security") or (kind == "protocol" and "cipher" in (observation.error or "").lower()):
-        widened = retry(dataclasses.replace(settings, cipher_list=cipher_list([]), min_version="TLSv1.0", max_version="TLSv1.3"))
+        # Offer (almost) everything on a new connection: if the server then agrees, the suites were the
+        # problem, and the suite it picks says which one to allow.
+        widened = retry(dataclasses.replace(settings, cipher_list="ALL:@SECLEVEL=0", min_version=settings.min_version,
+                                            max_version=settings.max_version))
         if widened is not None and widened.ok:
             cipher = widened.cipher or "a suite"
             widened.close()
+            beat_name = _beats_cipher_name(cipher)
             if tls.cipher_suites:
-                return [findings.make("tls-no-shared-cipher",
-                                      f'The Beat would log "{beat}": none of the configured cipher suites '
-                                      f"({', '.join(tls.cipher_suites)}) is acceptable to the server.",
-                                      cipher=cipher, **params)]
+                offered = f"none of the configured cipher suites ({', '.join(tls.cipher_suites)})"
+            else:
+                offered = ("none of Go's default suites (ECDHE only; Go 1.22 dropped RSA key exchange and 3DES from its "
+                           "defaults)")
+            said = f"the server accepts {cipher}" + (f" (`{beat_name}` in the Beat's names)" if beat_name else
+                                                      ", which the Beat cannot offer")
+            return [findings.make("tls-no-shared-cipher",
+                                  f'The Beat would log "{beat}": {offered} is acceptable to the server; offered '
+                                  f"everything, {said}.", cipher=beat_name or cipher, **params)]
         return [findings.make("tls-handshake-failure", f'The Beat would log "{beat}" ({observation.error}).', **params)]
     if alert == "unrecognized name":
         return [findings.make("tls-sni-rejected",
@@ -463,17 +471,43 @@ def _handshake_failure(target, tls, settings, observation, identity, retry, para
     return [findings.make("tls-handshake-failure", f'The Beat would log "{beat}" ({observation.error}).', **params)]
 
 
+_GO_VERSION_CODES = {"TLSv1": "301", "TLSv1.0": "301", "TLSv1.1": "302", "TLSv1.2": "303", "TLSv1.3": "304"}
+
+
 def _protocol_mismatch(settings, observation, retry, params, beat) -> Finding:  # type: ignore[no-untyped-def]
     server_versions = "unknown"
     widened = retry(dataclasses.replace(settings, min_version="TLSv1.0", max_version="TLSv1.3"))
     if widened is not None and widened.ok:
         server_versions = widened.protocol or "unknown"
         widened.close()
+        from esprobe.net.tls import PROTOCOL_ALIASES, PROTOCOL_ORDER
+
+        version = PROTOCOL_ALIASES.get(server_versions, server_versions)
+        if version in PROTOCOL_ORDER and PROTOCOL_ORDER.index(version) < PROTOCOL_ORDER.index(settings.min_version):
+            # A server below the Beat's minimum answers with its own version, and Go itself aborts
+            # (no alert from the server): these are the words in the Beat's log.
+            beat = f"tls: server selected unsupported protocol version {_GO_VERSION_CODES[version]}"
     return findings.make(
         "tls-protocol-mismatch",
         f'The Beat would log "{beat}": it offers {settings.min_version} to {settings.max_version}, and the server '
         f"settles on {server_versions} when offered everything.",
         server_versions=server_versions, **params)
+
+
+def _beats_cipher_name(cipher: str) -> Optional[str]:
+    """The Beat's name for a suite OpenSSL negotiated (given by its OpenSSL or IANA name), if it has one."""
+    from esprobe.net.tls import BEATS_CIPHERS
+
+    for beats_name, openssl_name in BEATS_CIPHERS.items():
+        if openssl_name and cipher in (openssl_name, _iana(openssl_name)):
+            return beats_name
+    return None
+
+
+def _iana(openssl_name: str) -> str:
+    from esprobe.net.tls import OPENSSL_TO_IANA
+
+    return OPENSSL_TO_IANA.get(openssl_name, openssl_name)
 
 
 def _plaintext_sample(data: bytes, skipped: int = 0) -> str:

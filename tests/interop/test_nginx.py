@@ -161,10 +161,6 @@ def test_verify_on_without_client_certificate_fails_at_http(front: Front) -> Non
     assert "No required SSL certificate was sent" in verdict.messages("http")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "nginx answers a missing client certificate at the HTTP level (400 'No required SSL certificate was "
-    "sent') after a handshake in which it asked for one; esprobe reports only the generic "
-    "http-unexpected-status (hint: check hosts/path) instead of tls-client-cert-required"))
 def test_verify_on_without_client_certificate_says_a_client_certificate_is_required(front: Front) -> None:
     """The 400 of nginx's ssl_verify_client on is explained as the missing client certificate it is."""
     verdict = front.probe("verify-on")

@@ -149,11 +149,6 @@ def test_http_proxy_environment_variable_for_an_http_target(lab: ProxyLab) -> No
     assert f"GET http://{TARGET}:{lab.plain_es.port}/ HTTP/1.1" in lab.open_proxy.log(since=mark)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "tinyproxy closes the client connection after every plain-http request without sending 'Connection: "
-    "close'; esprobe reuses that connection and retries on a fresh one only for GET/HEAD, so its POST "
-    "_has_privileges meets EOF and privileges-check-failed is reported. Go's transport watches its idle "
-    "connections and drops one the server closed before reusing it, so the Beat is not affected"))
 def test_privileges_are_checked_through_a_proxy_that_closes_after_each_request(lab: ProxyLab) -> None:
     """Through tinyproxy for an http:// target, the privilege check (a POST) is answered like the rest."""
     verdict = lab.probe(environ={"HTTP_PROXY": lab.proxy_url(lab.open_proxy)}, scheme="http")
