@@ -312,8 +312,17 @@ def read_text(path: str, limit: int = MAX_FILE_BYTES) -> bytes:
         raise IsADirectoryError(21, "Is a directory", path)
     if not stat.S_ISREG(st.st_mode):
         raise OSError(0, "not a regular file", path)
+    chunks: List[bytes] = []
+    size = 0
     with open(path, "rb") as fh:
-        data = fh.read(limit + 1)
+        # In pieces: read(limit) would reserve the whole limit up front for a file of a few kB.
+        while size <= limit:
+            chunk = fh.read(min(1 << 16, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    data = b"".join(chunks)
     if len(data) > limit:
         raise OSError(0, f"larger than {limit} bytes", path)
     return data
