@@ -47,7 +47,8 @@ def preload() -> None:
     inside their stages, and their timings would not show the network.
     """
     import cryptography.x509  # noqa: F401
-    import dns.resolver  # noqa: F401
+    import dns.message  # noqa: F401
+    import dns.query  # noqa: F401
     import OpenSSL.SSL  # noqa: F401
     import requests  # noqa: F401
 

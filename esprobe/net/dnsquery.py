@@ -191,8 +191,6 @@ _RESOLV_CACHE: Dict[str, Tuple[float, ResolverConfig]] = {}
 def _from_resolv_conf(path: str) -> ResolverConfig:
     import os
 
-    import dns.resolver
-
     try:
         stamp = os.stat(path).st_mtime
     except OSError:
@@ -200,9 +198,40 @@ def _from_resolv_conf(path: str) -> ResolverConfig:
     cached = _RESOLV_CACHE.get(path)
     if cached is not None and cached[0] == stamp:
         return cached[1]
-    resolver = dns.resolver.Resolver(filename=path)  # raises for an unusable file: the caller says so
-    servers = tuple((str(ns), 53) for ns in resolver.nameservers)
-    search = tuple(n.to_text(omit_final_dot=True) for n in resolver.search)
-    config = ResolverConfig(servers, search, int(getattr(resolver, "ndots", None) or 1))
+    config = parse_resolv_conf(path)
     _RESOLV_CACHE[path] = (stamp, config)
     return config
+
+
+def parse_resolv_conf(path: str) -> ResolverConfig:
+    """
+    nameserver, search / domain and options ndots, as the stub resolver reads them (the last
+    search or domain line wins; at most three nameservers, as glibc uses). Raises OSError.
+    """
+    import ipaddress
+
+    servers: List[Tuple[str, int]] = []
+    search: Tuple[str, ...] = ()
+    ndots = 1
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            words = line.split("#", 1)[0].split(";", 1)[0].split()
+            if len(words) < 2:
+                continue
+            keyword, values = words[0], words[1:]
+            if keyword == "nameserver":
+                try:
+                    address = str(ipaddress.ip_address(values[0].split("%", 1)[0]))
+                except ValueError:
+                    continue
+                if len(servers) < 3:
+                    servers.append((address, 53))
+            elif keyword == "search":
+                search = tuple(values)
+            elif keyword == "domain":
+                search = (values[0],)
+            elif keyword == "options":
+                for option in values:
+                    if option.startswith("ndots:") and option[6:].isdigit():
+                        ndots = min(int(option[6:]), 15)
+    return ResolverConfig(tuple(servers), search, ndots)

@@ -245,3 +245,17 @@ def test_truncated_answer_is_asked_again_over_tcp(tmp_path: Path) -> None:
     with FakeDns(zone, truncate_udp_over=512) as server:
         result = _probe("big.example.test", _ctx(tmp_path, server))
     assert len(result.details["addresses"]) == 119
+
+
+def test_resolv_conf_parsing(tmp_path: Path) -> None:
+    """nameserver lines (three at most), the last search/domain line, options ndots; junk ignored."""
+    from esprobe.net.dnsquery import parse_resolv_conf
+
+    path = tmp_path / "resolv.conf"
+    path.write_text("# a comment\nnameserver 127.0.0.53\nnameserver bogus\nnameserver ::1\ndomain old.test\n"
+                    "search corp.test lab.test ; trailing\noptions edns0 ndots:2 timeout:1\nnameserver 127.0.0.2\n"
+                    "nameserver 127.0.0.3\n")
+    config = parse_resolv_conf(str(path))
+    assert config.servers == (("127.0.0.53", 53), ("::1", 53), ("127.0.0.2", 53))
+    assert config.search == ("corp.test", "lab.test")
+    assert config.ndots == 2
