@@ -10,7 +10,6 @@ builds for a report: the Authorization header exists only in `request_headers`' 
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import platform
 import re
@@ -19,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import quote, urlsplit
 
-from esprobe import __version__
+from esprobe import __version__, apikey
 from esprobe.model import Credentials, Role, Target
 
 # The Beat sends `Elastic-<beat>/<version> (<GOOS>; <GOARCH>; <commit>; <build time>)`. esprobe
@@ -502,41 +501,12 @@ def parse_identity(doc: Any) -> Optional[Identity]:
 
 # --- api_key shape --------------------------------------------------------------------------------
 
-API_KEY_OK = "ok"
-API_KEY_ENCODED = "encoded"  # base64 of id:key: the Beat encodes it a second time
-API_KEY_NO_COLON = "no-colon"
-
-
-def api_key_shape(api_key: Optional[str]) -> str:
-    """Whether *api_key* is the raw ``id:key`` the Beat expects, or a common mistake."""
-    if not api_key or ":" in api_key:
-        return API_KEY_OK
-    decoded = _b64_text(api_key.strip())
-    if decoded is not None and re.fullmatch(r"[^:\s]+:[^:\s]+", decoded):
-        return API_KEY_ENCODED
-    return API_KEY_NO_COLON
-
-
-def api_key_id(api_key: Optional[str]) -> Optional[str]:
-    """The key id (not secret), from ``id:key`` or its encoded form."""
-    if not api_key:
-        return None
-    if ":" in api_key:
-        return api_key.split(":", 1)[0] or None
-    decoded = _b64_text(api_key.strip())
-    if decoded and ":" in decoded:
-        return decoded.split(":", 1)[0] or None
-    return None
-
-
-def _b64_text(value: str) -> Optional[str]:
-    padded = value + "=" * (-len(value) % 4)
-    for decoder in (base64.b64decode, base64.urlsafe_b64decode):
-        try:
-            return decoder(padded).decode("utf-8")
-        except (binascii.Error, ValueError, UnicodeDecodeError):
-            continue
-    return None
+# The shape of an api_key lives in esprobe.apikey (the config reader needs it too).
+API_KEY_OK = apikey.OK
+API_KEY_ENCODED = apikey.ENCODED
+API_KEY_NO_COLON = apikey.NO_COLON
+api_key_shape = apikey.shape
+api_key_id = apikey.key_id
 
 
 # --- privileges ---------------------------------------------------------------------------------

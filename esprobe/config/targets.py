@@ -7,13 +7,12 @@ per-field credential fallback, the monitoring reporter's inheritance, and Logsta
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from dataclasses import dataclass
 from typing import Any, List, Optional, Sequence, Tuple
 from urllib.parse import unquote, urlsplit
 
+from esprobe import apikey
 from esprobe.config import urls
 from esprobe.config.settings import ERROR, Item, Reader
 from esprobe.config.tls import TlsBlock, read_tls
@@ -174,8 +173,8 @@ def check_api_key(reader: Reader, setting: str, api_key: str, location: Optional
     if ":" in api_key:
         reader.redactor.add(api_key.split(":", 1)[1], setting)
         return
-    decoded = _b64_text(api_key)
-    if decoded is not None and re.fullmatch(r"[^:\s]+:[^:\s]+", decoded):
+    if apikey.shape(api_key) == apikey.ENCODED:
+        decoded = apikey.decoded(api_key.strip()) or ""
         reader.redactor.add(decoded, setting)
         reader.redactor.add(decoded.split(":", 1)[1], setting)
         message = (
@@ -188,16 +187,6 @@ def check_api_key(reader: Reader, setting: str, api_key: str, location: Optional
             "so Elasticsearch will most likely reject it."
         )
     reader.report.add("config-api-key-format", message, setting=setting, location=location)
-
-
-def _b64_text(value: str) -> Optional[str]:
-    padded = value + "=" * (-len(value) % 4)
-    for decoder in (base64.b64decode, base64.urlsafe_b64decode):
-        try:
-            return decoder(padded).decode("utf-8")
-        except (binascii.Error, ValueError, UnicodeDecodeError):
-            continue
-    return None
 
 
 def read_proxy(reader: Reader, section: str) -> ProxySettings:
