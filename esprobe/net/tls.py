@@ -170,10 +170,10 @@ class TlsObservation:
         if self.connection is None:
             return
         if self.sock is not None and self.sock.fileno() < 0:
-            # The socket is closed already (the http stage may close it when the server says
-            # "Connection: close"). OpenSSL still holds the old descriptor NUMBER, which another
-            # thread may have been given for a new connection by now: a close_notify written
-            # there would land in a stranger's stream. Nothing to do but let go.
+            # The socket is closed already: the http stage's client closes it when the target is
+            # done (or when the server says "Connection: close"). OpenSSL still holds the old
+            # descriptor NUMBER, which another thread may have been given for a new connection by
+            # now: a close_notify written there would land in a stranger's stream. Let go.
             return
         try:
             self.connection.shutdown()
