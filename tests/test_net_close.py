@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 
 from esprobe.net.tls import HandshakeSettings, cipher_list, handshake
 from esprobe.sandbox import pki
@@ -18,6 +19,7 @@ def test_close_after_the_socket_was_closed_writes_nothing_anywhere() -> None:
     """
     leaf = pki.CertAuthority.root().issue(dns=["localhost"])
     received = []
+    done = threading.Event()
 
     def record(conn: socket.socket) -> None:
         conn.settimeout(1)
@@ -25,6 +27,7 @@ def test_close_after_the_socket_was_closed_writes_nothing_anywhere() -> None:
             received.append(conn.recv(100))
         except OSError:
             received.append(b"")
+        done.set()
 
     with LoopbackServer(lambda r: Response.json(200, {}), tls=TlsConfig.from_issued(leaf)) as server, \
             serve(record) as (host, port):
@@ -37,4 +40,5 @@ def test_close_after_the_socket_was_closed_writes_nothing_anywhere() -> None:
         assert stranger.fileno() == old_fd
         observation.close()
         stranger.close()
+        assert done.wait(3)  # the stranger's peer has read what arrived (or the orderly close)
     assert received == [b""]  # the stranger's peer saw an orderly close and not one byte of TLS
