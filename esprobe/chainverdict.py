@@ -458,15 +458,7 @@ def _judge_beats_callback(presented: Tuple[x509.Certificate, ...], roots: Tuple[
     if result.error is not None:
         return _failure_verdict(result.error, result.error.text, presented, effective_roots, effective_system,
                                 common)
-    pin_failure = _check_pins(pins, result.chains, common, PIN_MISMATCH_TEXT)
-    if pin_failure is not None:
-        return pin_failure
-    weak = _weak_leaf_key(presented[0], common)
-    if weak is not None:
-        return weak
-    anchor = result.chains[0][-1]
-    return ChainVerdict(ok=True, kind=OK, chains=result.chains, anchor=anchor,
-                        trust=_trust(anchor, matched, effective_system), **common)  # type: ignore[arg-type]
+    return _verified(presented, result.chains, pins, common, _trust(result.chains[0][-1], matched, effective_system))
 
 
 def _judge_strict(presented: Tuple[x509.Certificate, ...], roots: Tuple[x509.Certificate, ...],
@@ -514,15 +506,20 @@ def _judge_strict(presented: Tuple[x509.Certificate, ...], roots: Tuple[x509.Cer
         _expected, error = go_hex_decode(fingerprint)
         if error is not None:
             return _fingerprint_format_verdict(fingerprint, error, "", all_notes, ca_fingerprints, base)
-    pin_failure = _check_pins(pins, result.chains, common, PIN_MISMATCH_TEXT)
+    return _verified(presented, result.chains, pins, common, _trust(result.chains[0][-1], None, roots_are_system))
+
+
+def _verified(presented: Tuple[x509.Certificate, ...], chains: Tuple[Tuple[x509.Certificate, ...], ...],
+              pins: Tuple[str, ...], common: dict, trust: str) -> ChainVerdict:
+    """After Go's verification passed, in any mode: the pins, then a key too weak for Go's handshake."""
+    pin_failure = _check_pins(pins, chains, common, PIN_MISMATCH_TEXT)
     if pin_failure is not None:
         return pin_failure
     weak = _weak_leaf_key(presented[0], common)
     if weak is not None:
         return weak
-    anchor = result.chains[0][-1]
-    return ChainVerdict(ok=True, kind=OK, chains=result.chains, anchor=anchor,
-                        trust=_trust(anchor, None, roots_are_system), **common)  # type: ignore[arg-type]
+    return ChainVerdict(ok=True, kind=OK, chains=chains, anchor=chains[0][-1], trust=trust,
+                        **common)  # type: ignore[arg-type]
 
 
 def _replace(verdict: ChainVerdict, **changes: object) -> ChainVerdict:
