@@ -225,33 +225,27 @@ def _merge_checked(old: Node, new: Node, path: str, conflicts: List[Conflict]) -
     # Both sides come from one YAML mapping: any leaf present on both is ambiguous.
     if old.is_dict:
         for k, v in new.value.items():
-            sub = f"{path}.{k}"
             mine = old.value.get(k)
-            if mine is None or mine.value is None:
-                old.value[k] = v
-            elif v.value is None:
-                continue
-            elif mine.is_container and v.is_container and mine.is_dict == v.is_dict:
-                _merge_checked(mine, v, sub, conflicts)
-            else:
-                conflicts.append(Conflict(sub, mine.location, v.location))
-                old.value[k] = v
+            old.value[k] = v if mine is None else _merged_slot(mine, v, f"{path}.{k}", conflicts)
         return
     for i, v in enumerate(new.value):
-        sub = f"{path}.{i}"
         if i >= len(old.value):
             old.value.append(v)
-            continue
-        mine = old.value[i]
-        if mine.value is None:
-            old.value[i] = v
-        elif v.value is None:
-            continue
-        elif mine.is_container and v.is_container and mine.is_dict == v.is_dict:
-            _merge_checked(mine, v, sub, conflicts)
         else:
-            conflicts.append(Conflict(sub, mine.location, v.location))
-            old.value[i] = v
+            old.value[i] = _merged_slot(old.value[i], v, f"{path}.{i}", conflicts)
+
+
+def _merged_slot(mine: Node, v: Node, sub: str, conflicts: List[Conflict]) -> Node:
+    """One key or index present on both sides: what it holds after the merge (a conflict is noted)."""
+    if mine.value is None:
+        return v
+    if v.value is None:
+        return mine
+    if mine.is_container and v.is_container and mine.is_dict == v.is_dict:
+        _merge_checked(mine, v, sub, conflicts)
+        return mine
+    conflicts.append(Conflict(sub, mine.location, v.location))
+    return v
 
 
 def merge(old: Optional[Node], new: Node) -> Node:
