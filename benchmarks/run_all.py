@@ -116,7 +116,7 @@ def bench_startup(runs: int = 25) -> Dict[str, Any]:
     result = {name: round(statistics.median(values) * 1000, 1) for name, values in medians.items()}
     base = result["python -c pass"]
     heavy = subprocess.run(
-        [PYTHON, "-c", "import sys, io; from esprobe.cli import main, Environment; "
+        [PYTHON, "-c", "import sys, io; from esprobe.cli import main; from esprobe.environment import Environment; "
          "main(['--help'], Environment(io.StringIO(), io.StringIO(), False, {}, '.')); "
          "print(','.join(m for m in ('requests', 'OpenSSL', 'cryptography', 'dns', 'yaml', 'idna', 'tabulate') "
          "if m in sys.modules))"],

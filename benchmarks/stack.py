@@ -19,11 +19,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from relay import Relay  # noqa: E402
 
-from esprobe.sandbox import pki  # noqa: E402
-from esprobe.sandbox.dnsserver import FakeDns, Zone  # noqa: E402
-from esprobe.sandbox.elasticsearch import FakeElasticsearch  # noqa: E402
-from esprobe.sandbox.kibana import FakeKibana  # noqa: E402
-from esprobe.sandbox.server import TlsConfig  # noqa: E402
+from esprobe.demo.standins import pki  # noqa: E402
+from esprobe.demo.standins.dns import FakeDns, Zone  # noqa: E402
+from esprobe.demo.standins.elasticsearch import FakeElasticsearch  # noqa: E402
+from esprobe.demo.standins.kibana import FakeKibana  # noqa: E402
+from esprobe.demo.standins.server import TlsConfig  # noqa: E402
 
 PASSWORD = "bench-writer-password"
 WRITER_ROLE = {

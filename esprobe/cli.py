@@ -14,9 +14,9 @@ import warnings
 from typing import List, Mapping, Optional, Sequence, TextIO
 
 from esprobe import __version__
+from esprobe.environment import Environment
+from esprobe.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_UNKNOWN
 
-EXIT_OK, EXIT_WARN, EXIT_FAIL, EXIT_UNKNOWN = 0, 1, 2, 3
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, the shell convention
 
 ROLES = ("elasticsearch", "kibana", "monitoring", "logstash")
 FORMATS = ("table", "json", "nagios", "prometheus")
@@ -48,25 +48,6 @@ examples:
   esprobe bundle -c metricbeat.yml -o case.zip         a redacted archive for a support case
 
 exit codes: 0 ok, 1 warnings, 2 a stage failed, 3 could not judge (bad command line or config)"""
-
-
-class Environment:
-    """
-    The process's streams and environment, built once in `main` (never at import time). A plain
-    class rather than a dataclass: `dataclasses` costs --help and --version a tenth of their time.
-    """
-
-    def __init__(self, stdout: TextIO, stderr: TextIO, stdout_isatty: bool, environ: Mapping[str, str],
-                 cwd: str) -> None:
-        self.stdout = stdout
-        self.stderr = stderr
-        self.stdout_isatty = stdout_isatty
-        self.environ = environ
-        self.cwd = cwd
-
-    @classmethod
-    def from_process(cls) -> "Environment":
-        return cls(sys.stdout, sys.stderr, sys.stdout.isatty(), dict(os.environ), os.getcwd())
 
 
 class UsageError(Exception):
@@ -179,7 +160,7 @@ def _in_cwd(env: Environment, path: Optional[str]) -> Optional[str]:
 
 
 def _check_options(args: argparse.Namespace, env: Environment):  # type: ignore[no-untyped-def]
-    from esprobe.check import CheckOptions, default_config_paths
+    from esprobe.probe.check import CheckOptions, default_config_paths
     from esprobe.net.resolver import parse_nameserver
 
     nameservers = []
@@ -238,7 +219,7 @@ def _run(args: argparse.Namespace, env: Environment) -> int:
     from esprobe.redact import Redactor
 
     if args.command == "demo":
-        from esprobe.demo import run_demo
+        from esprobe.demo.command import run_demo
 
         return run_demo(env, color=_use_color(args, env))
 
@@ -247,12 +228,12 @@ def _run(args: argparse.Namespace, env: Environment) -> int:
         if getattr(args, name, None):
             setattr(args, name, _in_cwd(env, getattr(args, name)))
     redactor = Redactor()
-    from esprobe.check import run_check
+    from esprobe.probe.check import run_check
 
     report, loaded = run_check(options, redactor)
     text = render(report, args.format, color=_use_color(args, env))
     if args.command == "bundle":
-        from esprobe.bundle import BundleError, write_bundle
+        from esprobe.bundle.write import BundleError, write_bundle
 
         try:
             path = write_bundle(args.bundle_path, report, loaded, options, redactor, env)

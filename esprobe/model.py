@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Tuple
 
+from esprobe.exit_codes import EXIT_FOR_STATUS
+
 
 class Status(str, enum.Enum):
     """Outcome of one stage, one target or the whole run. The ``str`` values are the JSON contract."""
@@ -349,11 +351,4 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        return {
-            Status.OK: 0,
-            Status.SKIPPED: 0,
-            Status.WARN: 1,
-            Status.FAIL: 2,
-            Status.ERROR: 3,
-            Status.UNKNOWN: 3,
-        }[self.status]
+        return EXIT_FOR_STATUS[self.status.value]

@@ -10,7 +10,7 @@ expire). DIR gets the PKI, a hosts file for ``esprobe --hosts-file``, and ``conf
 sample configs with DIR's absolute path in their ``ssl`` settings. ``--committed`` only re-renders
 the committed configs (they expect the files in /etc/metricbeat/certs, the deb/rpm layout).
 
-This is a thin wrapper over ``esprobe.sandbox.samples``, which ``esprobe demo`` uses too.
+This is a thin wrapper over ``esprobe.demo.samples``, which ``esprobe demo`` uses too.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 try:
-    from esprobe.sandbox import samples
+    from esprobe.demo import samples
 except ImportError:  # run from a clone without `pip install .`
     sys.path.insert(0, str(HERE.parent))
-    from esprobe.sandbox import samples
+    from esprobe.demo import samples
 
 
 def _write_configs(directory: Path, cert_dir: str) -> None:

@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterator, List, Mapping, Optional, Sequence
 
-from esprobe.cli import Environment, main
-from esprobe.sandbox import pki
-from esprobe.sandbox.dnsserver import FakeDns, Zone
-from esprobe.sandbox.elasticsearch import FakeElasticsearch
-from esprobe.sandbox.kibana import FakeKibana
-from esprobe.sandbox.server import TlsConfig
+from esprobe.cli import main
+from esprobe.environment import Environment
+from esprobe.demo.standins import pki
+from esprobe.demo.standins.dns import FakeDns, Zone
+from esprobe.demo.standins.elasticsearch import FakeElasticsearch
+from esprobe.demo.standins.kibana import FakeKibana
+from esprobe.demo.standins.server import TlsConfig
 
 WRITER_PASSWORD = "Cli-canary-Writer-5f2d"
 WRITER_ROLE = {

@@ -6,8 +6,8 @@ import socket
 import threading
 
 from esprobe.net.tls import HandshakeSettings, cipher_list, handshake
-from esprobe.sandbox import pki
-from esprobe.sandbox.server import LoopbackServer, Response, TlsConfig
+from esprobe.demo.standins import pki
+from esprobe.demo.standins.server import LoopbackServer, Response, TlsConfig
 from tests.peers import serve
 
 

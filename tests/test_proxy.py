@@ -7,13 +7,13 @@ from typing import Any, Optional
 
 import pytest
 
-from esprobe import runner
+from esprobe.probe import runner
 from esprobe.context import Deadline, ProbeContext
 from esprobe.model import PemSource, ProxySettings, Role, Stage, Status, Target, TlsSettings
-from esprobe.pipeline import STEPS
-from esprobe.proxy import choose_proxy
-from esprobe.sandbox import pki
-from esprobe.sandbox.server import LoopbackServer, Response, TlsConfig
+from esprobe.probe.pipeline import STEPS
+from esprobe.config.proxy import choose_proxy
+from esprobe.demo.standins import pki
+from esprobe.demo.standins.server import LoopbackServer, Response, TlsConfig
 from tests.peers import ConnectProxy, refused_port
 
 
@@ -174,7 +174,7 @@ def test_proxy_wanting_credentials(tmp_path: Path, es_server: Any) -> None:
 def test_plain_http_through_proxy_uses_absolute_form(tmp_path: Path) -> None:
     """http:// through proxy_url: requests go to the proxy in absolute form and reach Elasticsearch."""
     from esprobe.model import Credentials
-    from esprobe.sandbox.elasticsearch import FakeElasticsearch
+    from esprobe.demo.standins.elasticsearch import FakeElasticsearch
 
     hosts = tmp_path / "hosts"
     hosts.write_text("127.0.0.1 proxy.test\n")

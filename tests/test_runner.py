@@ -8,11 +8,11 @@ from typing import List
 
 import pytest
 
-from esprobe import runner
+from esprobe.probe import runner
 from esprobe.context import Deadline, ProbeContext
 from esprobe.findings import make
 from esprobe.model import Role, Stage, Status, Target, stage_result
-from esprobe.pipeline import Step
+from esprobe.probe.pipeline import Step
 
 
 def _target(i: int = 0, scheme: str = "https") -> Target:

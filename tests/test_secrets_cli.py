@@ -15,7 +15,7 @@ from typing import Dict, Iterator, List
 import pytest
 
 from esprobe.config.keystore import write_keystore
-from esprobe.sandbox import pki
+from esprobe.demo.standins import pki
 from tests.cli_support import WRITER_PASSWORD, Stack, start_stack
 from tests.peers import refused_port
 from tests.schema import validate_report

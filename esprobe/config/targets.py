@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, List, Optional, Sequence, Tuple
 from urllib.parse import unquote, urlsplit
 
-from esprobe import apikey
+from esprobe.elastic import api_key as api_keys
 from esprobe.config import urls
 from esprobe.config.settings import ERROR, Item, Reader
 from esprobe.config.tls import TlsBlock, read_tls
@@ -173,8 +173,8 @@ def check_api_key(reader: Reader, setting: str, api_key: str, location: Optional
     if ":" in api_key:
         reader.redactor.add(api_key.split(":", 1)[1], setting)
         return
-    if apikey.shape(api_key) == apikey.ENCODED:
-        decoded = apikey.decoded(api_key.strip()) or ""
+    if api_keys.shape(api_key) == api_keys.ENCODED:
+        decoded = api_keys.decoded(api_key.strip()) or ""
         reader.redactor.add(decoded, setting)
         reader.redactor.add(decoded.split(":", 1)[1], setting)
         message = (

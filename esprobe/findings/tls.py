@@ -8,7 +8,7 @@ from esprobe.findings import FAIL, WARN, Spec
 
 # Hint templates may use: {prefix} (e.g. output.elasticsearch.ssl), {server_cert} (where the
 # server's certificate is configured), {subject} / {issuer} (of the certificate concerned).
-# The certificate-chain entries below come from esprobe/chainverdict.py.
+# The certificate-chain entries below come from esprobe/x509/beats_verdict.py.
 
 _NEVER_NONE = " Do not switch `{prefix}.verification_mode` to none to get past this."
 

@@ -33,8 +33,8 @@ class TcpObservation:
         port: the port dialled.
         sock: the open socket to the first address that accepted, or None. Closed by the runner.
         connected_address: that address, or None.
-        proxy: the `esprobe.proxy.ProxyRoute` when the connection goes to a proxy, else None.
-        tunnel: the `esprobe.net.proxy.TunnelResult` of the CONNECT exchange (https through a
+        proxy: the `esprobe.config.proxy.ProxyRoute` when the connection goes to a proxy, else None.
+        tunnel: the `esprobe.net.tunnel.TunnelResult` of the CONNECT exchange (https through a
             proxy), else None.
     """
 
@@ -126,7 +126,7 @@ def reconnect(tcp: TcpObservation, host: str, port: int, timeout: float) -> Opti
     _, sock = connect_one(tcp.connected_address, tcp.port, timeout)
     if sock is None or tcp.tunnel is None:
         return sock
-    from esprobe.net.proxy import open_tunnel
+    from esprobe.net.tunnel import open_tunnel
 
     if not open_tunnel(sock, tcp.proxy, host, port, timeout).ok:
         sock.close()

@@ -255,7 +255,7 @@ class ReusedConnectionAdapter(BaseAdapter):
     def __init__(self, stream: Stream, reopen: Optional[Reopen], timeout: float, max_body: int = MAX_BODY,
                  proxy: Any = None) -> None:
         """
-        *proxy*: an `esprobe.proxy.ProxyRoute` when *stream* leads to an HTTP proxy rather than
+        *proxy*: an `esprobe.config.proxy.ProxyRoute` when *stream* leads to an HTTP proxy rather than
         the target (plain http through a proxy): requests then go in absolute form, with the
         proxy's credentials, as Go's transport sends them. (https through a proxy is a CONNECT
         tunnel, opened by the tcp stage: for this adapter it is a direct connection.)
@@ -283,7 +283,7 @@ class ReusedConnectionAdapter(BaseAdapter):
         headers = [("Host", configured_host or host_header)]
         headers += [(k, v) for k, v in request.headers.items() if k.lower() not in ("host", "content-length")]
         if self._proxy is not None:
-            from esprobe.net.proxy import proxy_authorization
+            from esprobe.net.tunnel import proxy_authorization
 
             target = f"{parts.scheme}://{host_header}{target}"
             authorization = proxy_authorization(self._proxy)

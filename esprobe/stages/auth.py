@@ -19,12 +19,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
-from esprobe import esapi, findings
+from esprobe import findings
+from esprobe.elastic import api
 from esprobe.context import ProbeContext
-from esprobe.esclient import Failure, first_cert_pem
+from esprobe.net.es_client import Failure, first_cert_pem
 from esprobe.model import Finding, Role, Stage, StageResult, Target, skipped, stage_result
-from esprobe.pipeline import Results
-from esprobe.pkidn import java_dn, pki_username
+from esprobe.probe.pipeline import Results
+from esprobe.elastic.pki_dn import java_dn, pki_username
 
 AUTHENTICATE = "/_security/_authenticate"
 KIBANA_ME = "/internal/security/me"
@@ -39,7 +40,7 @@ class AuthObservation:
         security_enabled: False when the server runs without security (nothing to authorize then).
     """
 
-    identity: Optional[esapi.Identity]
+    identity: Optional[api.Identity]
     security_enabled: bool = True
 
 
@@ -57,7 +58,7 @@ def check_auth(target: Target, ctx: ProbeContext, results: Results) -> StageResu
 
 
 def _params(target: Target) -> Dict[str, str]:
-    prefix = esapi.setting_prefix(target)
+    prefix = api.setting_prefix(target)
     credentials = target.credentials
     setting = credentials.setting or (f"{prefix}.api_key" if credentials.method == "api_key" else f"{prefix}.password")
     return {"prefix": prefix, "setting": setting}
@@ -74,7 +75,7 @@ def _method_words(target: Target) -> str:
     if credentials.method == "basic":
         return f"user name '{credentials.username or ''}' and password"
     if credentials.method == "api_key":
-        key_id = esapi.api_key_id(credentials.api_key)
+        key_id = api.api_key_id(credentials.api_key)
         return f"API key (id {key_id})" if key_id else "API key"
     if credentials.method == "pki":
         return "the client certificate"
@@ -84,7 +85,7 @@ def _method_words(target: Target) -> str:
 def _source_note(target: Target) -> str:
     """Where the credentials came from, when that is part of the explanation."""
     source = target.credentials.source or ""
-    prefix = esapi.setting_prefix(target)
+    prefix = api.setting_prefix(target)
     if source == "URL userinfo":
         return (f" These credentials come from the user:password@ part of `{target.setting}`, which replaces "
                 f"{prefix}.username/password for this host.")
@@ -101,7 +102,7 @@ def _source_note(target: Target) -> str:
     return ""
 
 
-def _details(target: Target, identity: Optional[esapi.Identity], method: Optional[str] = None) -> Dict[str, Any]:
+def _details(target: Target, identity: Optional[api.Identity], method: Optional[str] = None) -> Dict[str, Any]:
     details: Dict[str, Any] = {
         "method": method or target.credentials.method,
         "username": identity.username if identity else None,
@@ -124,7 +125,7 @@ def _details(target: Target, identity: Optional[esapi.Identity], method: Optiona
     return details
 
 
-def _who(identity: esapi.Identity) -> str:
+def _who(identity: api.Identity) -> str:
     if identity.is_api_key:
         name = f" '{identity.api_key_name}'" if identity.api_key_name else ""
         key = f"API key{name} (id {identity.api_key_id})" if identity.api_key_id else "an API key"
@@ -137,18 +138,18 @@ def _who(identity: esapi.Identity) -> str:
 
 
 def _elasticsearch(target: Target, ctx: ProbeContext, results: Results, http: Any) -> StageResult:
-    url = esapi.api_url(target, AUTHENTICATE)
+    url = api.api_url(target, AUTHENTICATE)
     outcome = http.client.get(url)
     params = _params(target)
     if isinstance(outcome, Failure):
         return stage_result(Stage.AUTH, "no answer to the identity check", [findings.make(
             "auth-unexpected-answer", f"GET {url}: {outcome.kind}: {outcome.detail}.", **params)],
             _details(target, None), AuthObservation(None))
-    if esapi.security_disabled(outcome):
+    if api.security_disabled(outcome):
         return _security_disabled(target, outcome, url)
     if outcome.status == 200:
         doc, _ = outcome.json()
-        identity = esapi.parse_identity(doc)
+        identity = api.parse_identity(doc)
         if identity is None:
             return stage_result(Stage.AUTH, "unreadable identity answer", [findings.make(
                 "auth-unexpected-answer", f"GET {url} answered {outcome.status_line}: {outcome.snippet()}.", **params)],
@@ -159,7 +160,7 @@ def _elasticsearch(target: Target, ctx: ProbeContext, results: Results, http: An
         problems = _rejected(target, ctx.beat, results, outcome, params, by)
         return stage_result(Stage.AUTH, _rejected_summary(target, by), problems, _details(target, None),
                             AuthObservation(None))
-    error = esapi.parse_es_error(outcome)
+    error = api.parse_es_error(outcome)
     reason = error.reason if error else outcome.snippet()
     code = "auth-forbidden" if outcome.status == 403 else "auth-unexpected-answer"
     return stage_result(Stage.AUTH, f"{outcome.status_line} to the identity check", [findings.make(
@@ -167,8 +168,8 @@ def _elasticsearch(target: Target, ctx: ProbeContext, results: Results, http: An
         AuthObservation(None))
 
 
-def _security_disabled(target: Target, answer: esapi.Answer, url: str) -> StageResult:
-    error = esapi.parse_es_error(answer)
+def _security_disabled(target: Target, answer: api.Answer, url: str) -> StageResult:
+    error = api.parse_es_error(answer)
     reason = error.reason if error else answer.snippet()
     sent = "" if target.credentials.method == "none" else f" The {_method_words(target)} the Beat sends are not checked."
     finding = findings.make(
@@ -179,7 +180,7 @@ def _security_disabled(target: Target, answer: esapi.Answer, url: str) -> StageR
                         _details(target, None, method="none"), AuthObservation(None, security_enabled=False))
 
 
-def _authenticated(target: Target, beat: str, results: Results, identity: esapi.Identity) -> StageResult:
+def _authenticated(target: Target, beat: str, results: Results, identity: api.Identity) -> StageResult:
     params = _params(target)
     problems: List[Finding] = []
     method = target.credentials.method
@@ -214,13 +215,13 @@ def _authenticated(target: Target, beat: str, results: Results, identity: esapi.
     return stage_result(Stage.AUTH, summary, problems, details, AuthObservation(identity))
 
 
-def _who_refused(answer: esapi.Answer) -> str:
+def _who_refused(answer: api.Answer) -> str:
     """
     Elasticsearch, or the front that answered for it. A reverse proxy with its own authentication
     (nginx auth_basic, say) answers 401 without Elasticsearch's product header or error body; blaming
     Elasticsearch would send the user to the wrong place, so name the front and its challenge.
     """
-    if answer.header("X-elastic-product") or esapi.parse_es_error(answer) is not None:
+    if answer.header("X-elastic-product") or api.parse_es_error(answer) is not None:
         return "Elasticsearch"
     challenges = "; ".join(answer.header_values("WWW-Authenticate"))
     server = answer.header("Server")
@@ -228,10 +229,10 @@ def _who_refused(answer: esapi.Answer) -> str:
     return f"{front}, with WWW-Authenticate: {challenges}," if challenges else front
 
 
-def _rejected(target: Target, beat: str, results: Results, answer: esapi.Answer, params: Dict[str, str],
+def _rejected(target: Target, beat: str, results: Results, answer: api.Answer, params: Dict[str, str],
               by: str = "Elasticsearch") -> List[Finding]:
     """The findings for a 401 to the Beat's credentials, by method."""
-    error = esapi.parse_es_error(answer)
+    error = api.parse_es_error(answer)
     reason = error.reason if error else answer.snippet() or answer.status_line
     additional = error.additional if error else None
     quoted = f"{reason} ({additional})" if additional else reason
@@ -273,11 +274,11 @@ def _basic_hint(target: Target, params: Dict[str, str]) -> Optional[str]:
 def _api_key_rejected(target: Target, reason: str, additional: Optional[str], quoted: str,
                       params: Dict[str, str], by: str = "Elasticsearch") -> Finding:
     api_key = target.credentials.api_key
-    shape = esapi.api_key_shape(api_key)
-    key_id = esapi.api_key_id(api_key)
+    shape = api.api_key_shape(api_key)
+    key_id = api.api_key_id(api_key)
     said = f"{by} rejected the API key: 401 {quoted}."
     source = _source_note(target)
-    if shape == esapi.API_KEY_ENCODED:
+    if shape == api.API_KEY_ENCODED:
         return findings.make(
             "auth-api-key-encoded",
             f"{said} The configured api_key has no ':' and base64-decodes to '{key_id}:…', so it is the `encoded` "
@@ -286,7 +287,7 @@ def _api_key_rejected(target: Target, reason: str, additional: Optional[str], qu
                   "`api_key` value (not `encoded`)."),
             **params,
         )
-    if shape == esapi.API_KEY_NO_COLON:
+    if shape == api.API_KEY_NO_COLON:
         return findings.make(
             "auth-api-key-no-colon",
             f"{said} The configured api_key has no ':', so it cannot be 'id:api_key'.{source}",
@@ -335,7 +336,7 @@ def _role_mapping_lines(beat: str, dn: str) -> str:
             f'{{"roles":["{role}"],"rules":{{"field":{{"dn":"{dn}"}}}},"enabled":true}}')
 
 
-def _pki_no_roles(target: Target, beat: str, results: Results, identity: esapi.Identity, params: Dict[str, str]) -> Finding:
+def _pki_no_roles(target: Target, beat: str, results: Results, identity: api.Identity, params: Dict[str, str]) -> Finding:
     dn = identity.pki_dn or _predicted_pki(target, results)[0] or "<the certificate's DN>"
     return findings.make(
         "auth-pki-no-roles",
@@ -386,16 +387,16 @@ def _attribute(obj: Any, name: str) -> Optional[Any]:
 
 def _kibana(target: Target, ctx: ProbeContext, results: Results, http: Any) -> StageResult:
     params = _params(target)
-    answer: Optional[esapi.Answer] = getattr(http, "answer", None)
+    answer: Optional[api.Answer] = getattr(http, "answer", None)
     status_code = answer.status if answer is not None else None
     method = target.credentials.method
     if status_code == 401:
         return stage_result(Stage.AUTH, _rejected_summary(target, "Kibana"),
                             [_kibana_rejected(target, answer, params)], _details(target, None), AuthObservation(None))
-    me_url = esapi.kibana_base_url(target) + KIBANA_ME
+    me_url = api.kibana_base_url(target) + KIBANA_ME
     outcome = http.client.get(me_url, headers=INTERNAL_ORIGIN)
-    if isinstance(outcome, esapi.Answer) and outcome.status == 200:
-        identity = esapi.parse_identity(outcome.json()[0])
+    if isinstance(outcome, api.Answer) and outcome.status == 200:
+        identity = api.parse_identity(outcome.json()[0])
         if identity is not None:
             details = _details(target, identity)
             summary = f"Kibana accepts the Beat as {_who(identity)}"
@@ -406,7 +407,7 @@ def _kibana(target: Target, ctx: ProbeContext, results: Results, http: Any) -> S
                 problems.append(findings.make(
                     "auth-anonymous", f"Kibana treats the Beat as the anonymous user {identity.username}.", **params))
             return stage_result(Stage.AUTH, summary, problems, details, AuthObservation(identity))
-    if isinstance(outcome, esapi.Answer) and outcome.status == 401:
+    if isinstance(outcome, api.Answer) and outcome.status == 401:
         if method == "none":
             return stage_result(Stage.AUTH, "no credentials for Kibana", [findings.make(
                 "auth-no-credentials",
@@ -416,7 +417,7 @@ def _kibana(target: Target, ctx: ProbeContext, results: Results, http: Any) -> S
             )], _details(target, None), AuthObservation(None))
         return stage_result(Stage.AUTH, _rejected_summary(target, "Kibana"),
                             [_kibana_rejected(target, outcome, params)], _details(target, None), AuthObservation(None))
-    if isinstance(outcome, esapi.Answer) and outcome.status == 404 and status_code == 200:
+    if isinstance(outcome, api.Answer) and outcome.status == 404 and status_code == 200:
         sent = "" if method == "none" else f" The {_method_words(target)} the Beat sends are not checked."
         return stage_result(Stage.AUTH, "Kibana runs without security", [findings.make(
             "auth-security-disabled",
@@ -424,15 +425,15 @@ def _kibana(target: Target, ctx: ProbeContext, results: Results, http: Any) -> S
             f"security is off.{sent}",
         )], _details(target, None, method="none"), AuthObservation(None, security_enabled=False))
     # Kibana accepted the credentials for the status call but would not say who they belong to.
-    said = outcome.status_line if isinstance(outcome, esapi.Answer) else f"{outcome.kind}: {outcome.detail}"
+    said = outcome.status_line if isinstance(outcome, api.Answer) else f"{outcome.kind}: {outcome.detail}"
     summary = (f"Kibana accepts the {_method_words(target)} (it answered the status call; GET {KIBANA_ME}: {said})"
                + (" — copied from output.elasticsearch" if "fallback from" in (target.credentials.source or "") else ""))
     return stage_result(Stage.AUTH, summary, [], _details(target, None), AuthObservation(None))
 
 
-def _kibana_rejected(target: Target, answer: esapi.Answer, params: Dict[str, str]) -> Finding:
+def _kibana_rejected(target: Target, answer: api.Answer, params: Dict[str, str]) -> Finding:
     method = target.credentials.method
-    message = esapi.kibana_error_message(answer) or answer.snippet() or answer.status_line
+    message = api.kibana_error_message(answer) or answer.snippet() or answer.status_line
     reason = _es_reason_in(message) or message
     source = _source_note(target)
     if method == "none":
@@ -443,14 +444,14 @@ def _kibana_rejected(target: Target, answer: esapi.Answer, params: Dict[str, str
             **params,
         )
     if method == "api_key":
-        shape = esapi.api_key_shape(target.credentials.api_key)
-        if shape != esapi.API_KEY_OK:
-            key_id = esapi.api_key_id(target.credentials.api_key)
-            code = "auth-api-key-encoded" if shape == esapi.API_KEY_ENCODED else "auth-api-key-no-colon"
+        shape = api.api_key_shape(target.credentials.api_key)
+        if shape != api.API_KEY_OK:
+            key_id = api.api_key_id(target.credentials.api_key)
+            code = "auth-api-key-encoded" if shape == api.API_KEY_ENCODED else "auth-api-key-no-colon"
             shown = f"base64-decodes to '{key_id}:…' (the `encoded` value)" if key_id else "has no ':'"
             return findings.make(code, f"Kibana rejected the API key: 401 {reason}. The configured api_key {shown}.{source}",
                                  **params)
-        key_id = esapi.api_key_id(target.credentials.api_key)
+        key_id = api.api_key_id(target.credentials.api_key)
         return findings.make(
             "auth-api-key-rejected",
             f"Kibana rejected the API key (id {key_id}): 401 {reason}. Kibana does not pass on why; "

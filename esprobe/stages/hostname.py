@@ -23,7 +23,7 @@ from typing import List, Optional, Tuple
 from cryptography import x509
 
 from esprobe import findings
-from esprobe.gox509 import GoCertificate, go_ip_equal, go_ip_string, go_parse_ip, go_view
+from esprobe.x509.go_verify import GoCertificate, go_ip_equal, go_ip_string, go_parse_ip, go_view
 from esprobe.model import Finding, Severity, Stage, StageResult, Target, skipped, stage_result
 
 # Go 1.24.11+ (the CVE-2025-61729 fix) stops listing names past this many.

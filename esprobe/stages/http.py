@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import urljoin
 
-from esprobe import esapi, findings
+from esprobe import findings
+from esprobe.elastic import api
 from esprobe.context import ProbeContext
-from esprobe.esclient import Client, Failure, Outcome, open_client, speaks_tls
+from esprobe.net.es_client import Client, Failure, Outcome, open_client, speaks_tls
 from esprobe.model import Finding, Role, Stage, StageResult, Target, skipped, stage_result
-from esprobe.pipeline import Results
+from esprobe.probe.pipeline import Results
 
 _REDIRECTS = (301, 302, 303, 307, 308)
 
@@ -37,15 +38,15 @@ class HttpObservation:
     """
 
     client: Client
-    answer: Optional[esapi.Answer] = None
-    identity: esapi.ServerIdentity = field(default_factory=lambda: esapi.ServerIdentity(esapi.UNKNOWN))
-    kibana: Optional[esapi.KibanaStatus] = None
+    answer: Optional[api.Answer] = None
+    identity: api.ServerIdentity = field(default_factory=lambda: api.ServerIdentity(api.UNKNOWN))
+    kibana: Optional[api.KibanaStatus] = None
 
     @property
     def version(self) -> Optional[Tuple[int, int, int]]:
         if self.identity.serverless:
             return None
-        return esapi.parse_version(self.identity.version)
+        return api.parse_version(self.identity.version)
 
     def close(self) -> None:
         self.client.close()
@@ -56,7 +57,7 @@ class HttpObservation:
 
 
 def _params(target: Target, url: str) -> Dict[str, str]:
-    prefix = esapi.setting_prefix(target)
+    prefix = api.setting_prefix(target)
     hosts_setting = target.setting or (f"{prefix}.host" if target.role is Role.KIBANA else f"{prefix}.hosts")
     return {"prefix": prefix, "hosts_setting": hosts_setting, "url": url}
 
@@ -66,7 +67,7 @@ def check_http(target: Target, ctx: ProbeContext, results: Results) -> StageResu
     client, why = open_client(target, ctx, results)
     if client is None:
         return skipped(Stage.HTTP, f"skipped: {why}")
-    url = esapi.kibana_status_url(target) if target.role is Role.KIBANA else target.url
+    url = api.kibana_status_url(target) if target.role is Role.KIBANA else target.url
     params = _params(target, url)
     problems: List[Finding] = []
     if target.scheme == "http" and target.credentials.method in ("basic", "api_key"):
@@ -81,7 +82,7 @@ def check_http(target: Target, ctx: ProbeContext, results: Results) -> StageResu
     problems.extend(redirect_problems)
     if isinstance(outcome, Failure):
         problems.extend(_failure(target, ctx, results, outcome, params))
-        details = {"status_code": None, "product": esapi.UNKNOWN, "version": None, "url": url}
+        details = {"status_code": None, "product": api.UNKNOWN, "version": None, "url": url}
         return stage_result(Stage.HTTP, _failure_summary(outcome), problems, details, HttpObservation(client))
     if outcome.status in _REDIRECTS:
         # Another host (or a second redirect): not followed, and explained unless the Location was missing.
@@ -92,13 +93,13 @@ def check_http(target: Target, ctx: ProbeContext, results: Results) -> StageResu
                 f"GET {url} answered {outcome.status_line} without a Location header: a redirect to nowhere.",
                 **params,
             ))
-        details = {"status_code": outcome.status, "product": esapi.identify(outcome).product, "version": None,
+        details = {"status_code": outcome.status, "product": api.identify(outcome).product, "version": None,
                    "url": url}
         summary = f"{outcome.status_line}: redirected to {_safe_location(location or '(no Location)')}, not followed"
         return stage_result(Stage.HTTP, summary, problems, details, HttpObservation(client, outcome))
     front = _front_refused_client_certificate(target, results, outcome, url)
     if front is not None:
-        details = {"status_code": outcome.status, "product": esapi.identify(outcome).product, "version": None,
+        details = {"status_code": outcome.status, "product": api.identify(outcome).product, "version": None,
                    "url": url}
         return stage_result(Stage.HTTP, f"{outcome.status_line}: the TLS front wants a client certificate",
                             [*problems, front], details, HttpObservation(client, outcome))
@@ -118,7 +119,7 @@ _NGINX_NO_CERTIFICATE = "No required SSL certificate was sent"
 _NGINX_BAD_CERTIFICATE = "The SSL certificate error"
 
 
-def _front_refused_client_certificate(target: Target, results: Results, answer: esapi.Answer, url: str) -> Optional[Finding]:
+def _front_refused_client_certificate(target: Target, results: Results, answer: api.Answer, url: str) -> Optional[Finding]:
     """The finding when a TLS front answers 400 for a missing or refused client certificate, else None."""
     if answer.status != 400 or target.tls is None:
         return None
@@ -151,20 +152,20 @@ class _Judged:
     summary: str
     findings: List[Finding]
     details: Dict[str, Any]
-    identity: esapi.ServerIdentity
-    kibana: Optional[esapi.KibanaStatus] = None
+    identity: api.ServerIdentity
+    kibana: Optional[api.KibanaStatus] = None
 
 
 def _ask_following_once(client: Client, url: str, params: Dict[str, str]) -> Tuple[Outcome, List[Finding]]:
     """GET *url*; a redirect on the same origin is followed once, any other is reported, never followed."""
     outcome = client.get(url)
-    if not isinstance(outcome, esapi.Answer) or outcome.status not in _REDIRECTS:
+    if not isinstance(outcome, api.Answer) or outcome.status not in _REDIRECTS:
         return outcome, []
     location = outcome.header("Location")
     if not location:
         return outcome, []
     destination = urljoin(url, location.strip())
-    if not esapi.same_origin(url, destination):
+    if not api.same_origin(url, destination):
         return outcome, [findings.make(
             "http-redirect-other-host",
             f"GET {url} answered {outcome.status_line} with Location: {_safe_location(destination)}. esprobe did not "
@@ -178,10 +179,10 @@ def _ask_following_once(client: Client, url: str, params: Dict[str, str]) -> Tup
         "esprobe followed it once.",
         **params,
     )
-    if isinstance(followed, esapi.Answer) and followed.status in _REDIRECTS:
+    if isinstance(followed, api.Answer) and followed.status in _REDIRECTS:
         again = followed.header("Location") or "(no Location)"
         return followed, [findings.make(
-            "http-redirect-other-host" if not esapi.same_origin(url, urljoin(destination, again)) else "http-redirect",
+            "http-redirect-other-host" if not api.same_origin(url, urljoin(destination, again)) else "http-redirect",
             f"GET {url} redirects to {_safe_location(destination)}, which redirects again to {_safe_location(again)}; "
             "esprobe follows one redirect only.",
             severity=findings.FAIL,
@@ -242,18 +243,18 @@ def _failure_summary(failure: Failure) -> str:
 # --- Elasticsearch ---------------------------------------------------------------------------
 
 
-def _judge_elasticsearch(answer: esapi.Answer, params: Dict[str, str]) -> _Judged:
-    identity = esapi.identify(answer)
+def _judge_elasticsearch(answer: api.Answer, params: Dict[str, str]) -> _Judged:
+    identity = api.identify(answer)
     doc, json_problem = answer.json()
-    if identity.product == esapi.UNKNOWN and answer.status == 200 and isinstance(doc, dict) \
+    if identity.product == api.UNKNOWN and answer.status == 200 and isinstance(doc, dict) \
             and identity.version and identity.cluster_name is not None:
         # An Elasticsearch older than 7.14 behind something that rewrote the tagline: the document decides.
-        identity = _replace(identity, product=esapi.ELASTICSEARCH, evidence="GET / document")
+        identity = _replace(identity, product=api.ELASTICSEARCH, evidence="GET / document")
     summary, found, details = _elasticsearch_verdict(answer, identity, doc, json_problem, params)
     return _Judged(summary, found, details, identity)
 
 
-def _elasticsearch_verdict(answer: esapi.Answer, identity: esapi.ServerIdentity, doc: Any, json_problem: Optional[str],
+def _elasticsearch_verdict(answer: api.Answer, identity: api.ServerIdentity, doc: Any, json_problem: Optional[str],
                            params: Dict[str, str]) -> Tuple[str, List[Finding], Dict[str, Any]]:
     details = _details(answer, identity)
     url = params["url"]
@@ -261,7 +262,7 @@ def _elasticsearch_verdict(answer: esapi.Answer, identity: esapi.ServerIdentity,
         return (f"{answer.status_line}: answer larger than 1 MiB", [findings.make(
             "http-answer-truncated", f"GET {url} answered {answer.status_line} with more than 1 MiB{_announced_size(answer)}{_who(answer)}; "
             "esprobe read the first 1 MiB and stopped.", **params)], details)
-    if identity.product == esapi.OPENSEARCH:
+    if identity.product == api.OPENSEARCH:
         version = f" {identity.version}" if identity.version else ""
         return (f"OpenSearch{version}, not Elasticsearch", [findings.make(
             "http-opensearch",
@@ -269,14 +270,14 @@ def _elasticsearch_verdict(answer: esapi.Answer, identity: esapi.ServerIdentity,
             "(license, version) fail against it.",
             **params,
         )], details)
-    if identity.product == esapi.KIBANA:
+    if identity.product == api.KIBANA:
         return ("Kibana answers here, not Elasticsearch", [findings.make(
             "http-not-elasticsearch",
             f"GET {url} is answered by Kibana ({identity.evidence}, {answer.status_line}), not Elasticsearch.",
             **params,
         )], details)
     if answer.status in (401, 403):
-        if identity.product == esapi.ELASTICSEARCH:
+        if identity.product == api.ELASTICSEARCH:
             return (f"Elasticsearch answered {answer.status_line}; the auth stage judges the credentials", [], details)
         return (f"{answer.status_line} from an unidentified server", [findings.make(
             "http-unidentified",
@@ -284,14 +285,14 @@ def _elasticsearch_verdict(answer: esapi.Answer, identity: esapi.ServerIdentity,
             **params,
         )], details)
     if answer.status < 200 or answer.status >= 300:
-        what = "Elasticsearch" if identity.product == esapi.ELASTICSEARCH else "the server" + _who(answer)
+        what = "Elasticsearch" if identity.product == api.ELASTICSEARCH else "the server" + _who(answer)
         return (f"{answer.status_line} to GET /", [findings.make(
             "http-unexpected-status",
             f"GET {url}: {what} answered {answer.status_line}: {answer.snippet() or '(empty body)'}. The Beat's "
             "connection check needs a 2xx answer.",
             **params,
         )], details)
-    if identity.product != esapi.ELASTICSEARCH:
+    if identity.product != api.ELASTICSEARCH:
         return ("not Elasticsearch", [findings.make(
             "http-not-elasticsearch", f"GET {url} answered {answer.status_line} with {_describe_body(answer)}.", **params)], details)
     if json_problem is not None or not isinstance(doc, dict):
@@ -303,14 +304,14 @@ def _elasticsearch_verdict(answer: esapi.Answer, identity: esapi.ServerIdentity,
     return _elasticsearch_summary(identity), [], details
 
 
-def _elasticsearch_summary(identity: esapi.ServerIdentity) -> str:
+def _elasticsearch_summary(identity: api.ServerIdentity) -> str:
     if identity.serverless:
         head = "Elasticsearch serverless (build_flavor serverless: the Beat skips its version check)"
     else:
         head = f"Elasticsearch {identity.version or '(no version)'}"
     if identity.cluster_name:
         head += f", cluster {identity.cluster_name}"
-    version = esapi.parse_version(identity.version)
+    version = api.parse_version(identity.version)
     if version is not None and version[0] < 8 and not identity.serverless:
         # The verdict needs the Beat's version, which esprobe cannot know (it only has the config).
         head += ("; note: Beats 8.x/9.x refuse an older Elasticsearch unless output.elasticsearch.allow_older_versions "
@@ -318,7 +319,7 @@ def _elasticsearch_summary(identity: esapi.ServerIdentity) -> str:
     return head
 
 
-def _details(answer: esapi.Answer, identity: esapi.ServerIdentity) -> Dict[str, Any]:
+def _details(answer: api.Answer, identity: api.ServerIdentity) -> Dict[str, Any]:
     details: Dict[str, Any] = {
         "status_code": answer.status,
         "product": identity.product,
@@ -328,7 +329,7 @@ def _details(answer: esapi.Answer, identity: esapi.ServerIdentity) -> Dict[str, 
         value = getattr(identity, key)
         if value is not None:
             details[key] = value
-    if identity.node_name is not None and identity.product in (esapi.ELASTICSEARCH, esapi.OPENSEARCH):
+    if identity.node_name is not None and identity.product in (api.ELASTICSEARCH, api.OPENSEARCH):
         details["node_name"] = identity.node_name
     if identity.serverless:
         details["serverless"] = True
@@ -337,13 +338,13 @@ def _details(answer: esapi.Answer, identity: esapi.ServerIdentity) -> Dict[str, 
     return details
 
 
-def _replace(identity: esapi.ServerIdentity, **changes: Any) -> esapi.ServerIdentity:
+def _replace(identity: api.ServerIdentity, **changes: Any) -> api.ServerIdentity:
     import dataclasses
 
     return dataclasses.replace(identity, **changes)
 
 
-def _announced_size(answer: esapi.Answer) -> str:
+def _announced_size(answer: api.Answer) -> str:
     """What the server announced about an over-long body: a flood and a huge document read differently."""
     length = (answer.header("Content-Length") or "").strip()
     if length.isdigit():
@@ -353,12 +354,12 @@ def _announced_size(answer: esapi.Answer) -> str:
     return ""
 
 
-def _who(answer: esapi.Answer) -> str:
+def _who(answer: api.Answer) -> str:
     server = answer.header("Server")
     return f" (Server: {server})" if server else ""
 
 
-def _describe_body(answer: esapi.Answer) -> str:
+def _describe_body(answer: api.Answer) -> str:
     if answer.looks_like_html:
         match = re.search(rb"<title[^>]*>(.*?)</title>", answer.body[:4096], re.IGNORECASE | re.DOTALL)
         title = " ".join(match.group(1).decode("utf-8", "replace").split()) if match else ""
@@ -377,22 +378,22 @@ def _describe_body(answer: esapi.Answer) -> str:
 # --- Kibana --------------------------------------------------------------------------------------
 
 
-def _judge_kibana(target: Target, answer: esapi.Answer, params: Dict[str, str]) -> _Judged:
-    status = esapi.parse_kibana_status(answer)
-    identity = esapi.identify(answer)
-    kibana_shaped = identity.product == esapi.KIBANA or status.level or status.state or status.boom \
+def _judge_kibana(target: Target, answer: api.Answer, params: Dict[str, str]) -> _Judged:
+    status = api.parse_kibana_status(answer)
+    identity = api.identify(answer)
+    kibana_shaped = identity.product == api.KIBANA or status.level or status.state or status.boom \
         or status.not_ready or status.redacted
-    if identity.product in (esapi.ELASTICSEARCH, esapi.OPENSEARCH) or not kibana_shaped:
+    if identity.product in (api.ELASTICSEARCH, api.OPENSEARCH) or not kibana_shaped:
         summary, found, details = _not_kibana(answer, identity, params)
         return _Judged(summary, found, details, identity)
-    identity = esapi.ServerIdentity(esapi.KIBANA, version=status.version,
+    identity = api.ServerIdentity(api.KIBANA, version=status.version,
                                     evidence=identity.evidence or "/api/status document",
                                     server_header=identity.server_header)
     summary, found, details = _kibana_verdict(target, answer, status, params)
     return _Judged(summary, found, details, identity, status)
 
 
-def _not_kibana(answer: esapi.Answer, identity: esapi.ServerIdentity,
+def _not_kibana(answer: api.Answer, identity: api.ServerIdentity,
                 params: Dict[str, str]) -> Tuple[str, List[Finding], Dict[str, Any]]:
     details = {"status_code": answer.status, "product": identity.product, "version": identity.version}
     who = {"elasticsearch": "Elasticsearch", "opensearch": "OpenSearch"}.get(identity.product)
@@ -401,9 +402,9 @@ def _not_kibana(answer: esapi.Answer, identity: esapi.ServerIdentity,
         "http-not-kibana", f"GET {params['url']} answered {answer.status_line}: {described}.", **params)], details)
 
 
-def _kibana_verdict(target: Target, answer: esapi.Answer, status: esapi.KibanaStatus,
+def _kibana_verdict(target: Target, answer: api.Answer, status: api.KibanaStatus,
                     params: Dict[str, str]) -> Tuple[str, List[Finding], Dict[str, Any]]:
-    details: Dict[str, Any] = {"status_code": answer.status, "product": esapi.KIBANA, "version": status.version}
+    details: Dict[str, Any] = {"status_code": answer.status, "product": api.KIBANA, "version": status.version}
     if status.level:
         details["level"] = status.level
     if status.state:

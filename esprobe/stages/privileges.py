@@ -4,7 +4,7 @@ Privileges stage: may the Beat's identity do what the Beat does with this target
 Elasticsearch targets: ``POST /_security/user/_has_privileges`` for the writer role of the Beat's
 docs on the Beat's index pattern; monitoring targets: the internal-collection privileges. Which
 privileges are asked, and which of them fail the target when missing, follow the server version
-(`esprobe.esapi.publishing_needs`). Kibana: the space named by ``setup.kibana.space.id`` must exist
+(`esprobe.elastic.api.publishing_needs`). Kibana: the space named by ``setup.kibana.space.id`` must exist
 and be visible to the Beat's identity. Every finding names the missing privilege, the change that
 grants it, and the 403 the Beat would log without it.
 """
@@ -14,11 +14,12 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List, Optional, Sequence
 
-from esprobe import esapi, findings
+from esprobe import findings
+from esprobe.elastic import api
 from esprobe.context import ProbeContext
-from esprobe.esclient import Failure
+from esprobe.net.es_client import Failure
 from esprobe.model import Finding, Role, Stage, StageResult, Target, not_applicable, skipped, stage_result
-from esprobe.pipeline import Results
+from esprobe.probe.pipeline import Results
 
 HAS_PRIVILEGES = "/_security/user/_has_privileges"
 
@@ -33,24 +34,24 @@ def check_privileges(target: Target, ctx: ProbeContext, results: Results) -> Sta
         return _kibana_space(target, http)
     if auth is not None and not auth.security_enabled:
         return not_applicable(Stage.PRIVILEGES, "security is disabled on the server, so every request is allowed")
-    identity: Optional[esapi.Identity] = getattr(auth, "identity", None)
+    identity: Optional[api.Identity] = getattr(auth, "identity", None)
     if target.role is Role.MONITORING:
-        needs = esapi.monitoring_needs()
+        needs = api.monitoring_needs()
     else:
-        needs = esapi.publishing_needs(http.version, ctx.beat, target.index_pattern or f"{ctx.beat}-*")
+        needs = api.publishing_needs(http.version, ctx.beat, target.index_pattern or f"{ctx.beat}-*")
     checked = [n.label for n in needs]
-    url = esapi.api_url(target, HAS_PRIVILEGES)
-    outcome = http.client.post_json(url, esapi.has_privileges_body(needs))
-    params = {"prefix": esapi.setting_prefix(target), "setting": _credential_setting(target), "privilege": ""}
+    url = api.api_url(target, HAS_PRIVILEGES)
+    outcome = http.client.post_json(url, api.has_privileges_body(needs))
+    params = {"prefix": api.setting_prefix(target), "setting": _credential_setting(target), "privilege": ""}
     if isinstance(outcome, Failure):
         return _unchecked(checked, f"POST {url}: {outcome.kind}: {outcome.detail}", params)
-    if esapi.security_disabled(outcome):
+    if api.security_disabled(outcome):
         return not_applicable(Stage.PRIVILEGES, "security is disabled on the server, so every request is allowed",
                               {"checked": [], "missing": []})
     doc, problem = outcome.json()
-    missing = esapi.missing_privileges(needs, doc) if outcome.status == 200 else None
+    missing = api.missing_privileges(needs, doc) if outcome.status == 200 else None
     if missing is None:
-        error = esapi.parse_es_error(outcome)
+        error = api.parse_es_error(outcome)
         said = error.reason if error else (problem or outcome.snippet())
         return _unchecked(checked, f"POST {url} answered {outcome.status_line}: {said}", params)
     details = {"checked": checked, "missing": [n.label for n in missing]}
@@ -72,7 +73,7 @@ def check_privileges(target: Target, ctx: ProbeContext, results: Results) -> Sta
 
 
 def _credential_setting(target: Target) -> str:
-    prefix = esapi.setting_prefix(target)
+    prefix = api.setting_prefix(target)
     credentials = target.credentials
     if credentials.setting:
         return credentials.setting
@@ -89,8 +90,8 @@ def _unchecked(checked: Sequence[str], said: str, params: Dict[str, str]) -> Sta
 # --- one missing privilege --------------------------------------------------------------------
 
 
-def _missing(target: Target, beat: str, version: Optional[Any], identity: Optional[esapi.Identity],
-             need: esapi.Need, needs: Sequence[esapi.Need], params: Dict[str, str]) -> Finding:
+def _missing(target: Target, beat: str, version: Optional[Any], identity: Optional[api.Identity],
+             need: api.Need, needs: Sequence[api.Need], params: Dict[str, str]) -> Finding:
     where = f" on {need.index}" if need.index else ""
     subject = _subject(identity, version)
     quote = _beat_403(need, subject)
@@ -109,7 +110,7 @@ def _missing(target: Target, beat: str, version: Optional[Any], identity: Option
                          **dict(params, privilege=need.label))
 
 
-def _subject(identity: Optional[esapi.Identity], version: Optional[Any]) -> str:
+def _subject(identity: Optional[api.Identity], version: Optional[Any]) -> str:
     """The 403's subject, in Elasticsearch's words for the version (7.x says "roles", 8.x "effective roles")."""
     if identity is None:
         return "the Beat's identity"
@@ -119,25 +120,25 @@ def _subject(identity: Optional[esapi.Identity], version: Optional[Any]) -> str:
     return f"user [{identity.username}] with {roles_word} [{','.join(identity.roles)}]"
 
 
-def _beat_403(need: esapi.Need, subject: str) -> str:
+def _beat_403(need: api.Need, subject: str) -> str:
     on = f" on indices [<an index matching {need.index}>]" if need.index else ""
     return (f"action [{need.action}] is unauthorized for {subject}{on}, this action is granted by the {need.kind} "
             f"privileges [{','.join(need.granted_by)}]")
 
 
-def role_body(needs: Sequence[esapi.Need]) -> Dict[str, Any]:
+def role_body(needs: Sequence[api.Need]) -> Dict[str, Any]:
     """A role (or API-key role descriptor) granting every privilege in *needs*."""
-    body: Dict[str, Any] = {"cluster": [n.name for n in needs if n.kind == esapi.CLUSTER]}
+    body: Dict[str, Any] = {"cluster": [n.name for n in needs if n.kind == api.CLUSTER]}
     by_index: Dict[str, List[str]] = {}
     for need in needs:
-        if need.kind == esapi.INDEX and need.index is not None:
+        if need.kind == api.INDEX and need.index is not None:
             by_index.setdefault(need.index, []).append(need.name)
     body["indices"] = [{"names": [name], "privileges": privileges} for name, privileges in by_index.items()]
     return body
 
 
-def _grant_hint(target: Target, beat: str, identity: Optional[esapi.Identity], need: esapi.Need,
-                needs: Sequence[esapi.Need]) -> str:
+def _grant_hint(target: Target, beat: str, identity: Optional[api.Identity], need: api.Need,
+                needs: Sequence[api.Need]) -> str:
     role = "beats_monitoring" if target.role is Role.MONITORING else f"{beat}_writer"
     body = json.dumps(role_body(needs), separators=(",", ":"))
     grant = f"grant {need.kind} privilege `{need.name}`" + (f" on `{need.index}`" if need.index else "")
@@ -165,7 +166,7 @@ def _kibana_space(target: Target, http: Any) -> StageResult:
         return stage_result(Stage.PRIVILEGES, "no setup.kibana.space.id: the default space", (),
                             {"checked": [], "missing": []})
     label = f"space:{space}"
-    url = esapi.kibana_space_url(target, space)
+    url = api.kibana_space_url(target, space)
     outcome = http.client.get(url)
     params = {"prefix": "setup.kibana", "space": space, "setting": "setup.kibana.space.id", "privilege": label}
     details: Dict[str, Any] = {"checked": [label], "missing": []}
@@ -177,7 +178,7 @@ def _kibana_space(target: Target, http: Any) -> StageResult:
         name = doc.get("name") if isinstance(doc, dict) else None
         return stage_result(Stage.PRIVILEGES, f"Kibana space '{space}' exists" + (f" ({name})" if name else ""), (),
                             details)
-    message = esapi.kibana_error_message(outcome) or outcome.snippet()
+    message = api.kibana_error_message(outcome) or outcome.snippet()
     details["missing"] = [label]
     if outcome.status == 404:
         return stage_result(Stage.PRIVILEGES, f"Kibana space '{space}' does not exist", [findings.make(

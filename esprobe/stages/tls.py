@@ -1,6 +1,6 @@
 """
 TLS stage: handshake on the tcp stage's connection with the Beat's settings, then the Beat's verdict
-on the chain (`esprobe.chainverdict`), the client certificate and the expiry thresholds.
+on the chain (`esprobe.x509.beats_verdict`), the client certificate and the expiry thresholds.
 
 `check_tls` is the glue (it calls the network layer); everything after the handshake is judged
 from observations by pure functions in this module and in chainverdict/clientcert.
@@ -17,8 +17,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from cryptography import x509
 
 from esprobe import findings
-from esprobe.certinfo import cert_facts
-from esprobe.clientcert import LoadedIdentity, go_would_send, lacks_client_auth, load_identity
+from esprobe.x509.facts import cert_facts
+from esprobe.x509.client_identity import LoadedIdentity, go_would_send, lacks_client_auth, load_identity
 from esprobe.context import ProbeContext
 from esprobe.model import Finding, Role, Severity, Stage, StageResult, Target, TlsSettings, stage_result
 from esprobe.net.resolver import literal_address, to_query_name
@@ -118,13 +118,13 @@ class Trust:
 @functools.lru_cache(maxsize=64)
 def _parsed_cas(data: bytes) -> Tuple[x509.Certificate, ...]:
     """A CA file's certificates, parsed once per run however many targets name it."""
-    from esprobe.truststore import go_append_certs_from_pem
+    from esprobe.x509.system_roots import go_append_certs_from_pem
 
     return tuple(go_append_certs_from_pem(data))
 
 
 def _load_trust(tls: TlsSettings, ctx: ProbeContext) -> Trust:
-    from esprobe.truststore import load_system_roots
+    from esprobe.x509.system_roots import load_system_roots
 
     if not tls.certificate_authorities:
         system = load_system_roots(ctx.environ)
@@ -229,7 +229,7 @@ def check_tls(target: Target, ctx: ProbeContext, results: Dict[Stage, StageResul
         problems.append(findings.make("tls-cert-unparsable", parse_problem, **params, subject="the server certificate"))
         return _result(target, tls, settings, observation, trust, identity, problems, now, None, tcp)
 
-    from esprobe.chainverdict import chain_findings, judge_chain
+    from esprobe.x509.beats_verdict import chain_findings, judge_chain
 
     verdict = judge_chain(
         presented,
@@ -265,7 +265,7 @@ def _params(target: Target, tls: TlsSettings, settings: HandshakeSettings) -> Di
 
 
 def _parse_chain(chain: Sequence[bytes]) -> Tuple[Tuple[x509.Certificate, ...], Optional[str]]:
-    from esprobe.gox509 import go_parse_error
+    from esprobe.x509.go_verify import go_parse_error
 
     parsed: List[x509.Certificate] = []
     for der in chain:

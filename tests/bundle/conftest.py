@@ -18,13 +18,14 @@ from urllib.parse import quote
 
 import pytest
 
-from esprobe.cli import Environment, main
+from esprobe.cli import main
+from esprobe.environment import Environment
 from esprobe.config.keystore import write_keystore
-from esprobe.sandbox import pki
-from esprobe.sandbox.dnsserver import FakeDns, Zone
-from esprobe.sandbox.elasticsearch import FakeElasticsearch
-from esprobe.sandbox.kibana import FakeKibana
-from esprobe.sandbox.server import TlsConfig
+from esprobe.demo.standins import pki
+from esprobe.demo.standins.dns import FakeDns, Zone
+from esprobe.demo.standins.elasticsearch import FakeElasticsearch
+from esprobe.demo.standins.kibana import FakeKibana
+from esprobe.demo.standins.server import TlsConfig
 
 # Canary secrets: distinct, unusual strings; none may appear anywhere in a bundle.
 CLOUD_AUTH_PW = "Canary-CloudAuth-Pw-77e1"

@@ -267,7 +267,7 @@ def simple(tmp_path: Path, stack: Stack, bundle_pki: Pki) -> Callable[..., List[
         if trusted:
             ca.write_bytes(bundle_pki.ca.cert_pem)
         else:
-            from esprobe.sandbox import pki
+            from esprobe.demo.standins import pki
 
             ca.write_bytes(pki.CertAuthority.root("some other CA").cert_pem)
         config = _simple_config(tmp_path, stack, ca)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as _dt
 from pathlib import Path
 
-from esprobe.bundle_collect import Clock, dns_text, environment_text, proxy_text, safe_name
-from esprobe.bundle_redact import KnownSecrets, redact_text
+from esprobe.bundle.collect import Clock, dns_text, environment_text, proxy_text, safe_name
+from esprobe.bundle.redact import KnownSecrets, redact_text
 from esprobe.config.keystore import KeystoreInfo
 from esprobe.model import ProxySettings, Role, Target
 from esprobe.redact import Redactor

@@ -11,7 +11,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from esprobe.bundle_redact import (
+from esprobe.bundle.redact import (
     API_KEY,
     AUTHORIZATION_HEADER,
     KEY_NAME,

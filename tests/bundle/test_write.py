@@ -14,18 +14,18 @@ from urllib.parse import quote
 
 import pytest
 
-from esprobe import bundle
-from esprobe.bundle import (
+from esprobe.bundle import write as bundle_write
+from esprobe.bundle.write import (
     BundleError,
     default_bundle_name,
     find_leak,
     scan_needles,
     write_zip_atomically,
 )
-from esprobe.bundle_collect import Clock, certificate_blocks, private_key_material
+from esprobe.bundle.collect import Clock, certificate_blocks, private_key_material
 from esprobe.model import PemSource, Role, Target, TlsSettings
 from esprobe.redact import Redactor
-from esprobe.sandbox import pki
+from esprobe.demo.standins import pki
 from tests.bundle.conftest import run_cli
 
 SECRET = "Canary-Scan-Secret-0a9b"
@@ -93,13 +93,13 @@ def test_certificate_blocks_leave_keys_out() -> None:
 
 def test_leak_refuses_to_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """If redaction ever let a secret through, no archive is written and the CLI exits 3 naming the setting."""
-    real_collect = bundle.collect_members
+    real_collect = bundle_write.collect_members
 
     def leaky(*args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
         members, redactions = real_collect(*args, **kwargs)
         return members + [("debug.txt", f"the password is {SECRET}".encode())], redactions
 
-    monkeypatch.setattr(bundle, "collect_members", leaky)
+    monkeypatch.setattr(bundle_write, "collect_members", leaky)
     config = tmp_path / "metricbeat.yml"
     config.write_text(f'output.elasticsearch:\n  hosts: ["http://127.0.0.1:9"]\n  password: "{SECRET}"\n  username: u\n')
     config.chmod(0o600)
@@ -181,7 +181,7 @@ def test_a_failing_section_costs_a_note_not_the_bundle(tmp_path: Path, monkeypat
     def broken(*args: Any, **kwargs: Any) -> str:
         raise RuntimeError("resolver details had an unexpected shape")
 
-    monkeypatch.setattr(bundle, "dns_text", broken)
+    monkeypatch.setattr(bundle_write, "dns_text", broken)
     code, _, err = run_cli(_plain_http_config(tmp_path), {}, tmp_path)
     assert code in (0, 1, 2), err
     with zipfile.ZipFile(tmp_path / "b.zip") as archive:

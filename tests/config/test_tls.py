@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from esprobe.redact import Redactor
-from esprobe.sandbox.pki import CertAuthority
+from esprobe.demo.standins.pki import CertAuthority
 
 from tests.config.helpers import all_text, codes, load, only
 

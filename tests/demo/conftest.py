@@ -7,8 +7,8 @@ from typing import Iterator
 
 import pytest
 
-from esprobe.sandbox import samples
-from esprobe.sandbox.site import DemoSite
+from esprobe.demo import samples
+from esprobe.demo.site import DemoSite
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -11,11 +11,12 @@ from typing import Dict, Optional, Tuple
 
 import pytest
 
-from esprobe.cli import Environment, main
-from esprobe.demo import SCENARIOS, Scenario, command_line, outcome_from_json, run_demo
+from esprobe.cli import main
+from esprobe.environment import Environment
+from esprobe.demo.command import SCENARIOS, Scenario, command_line, outcome_from_json, run_demo
 from esprobe.findings import codes as catalogue_codes
-from esprobe.sandbox import samples
-from esprobe.sandbox.site import DemoSite
+from esprobe.demo import samples
+from esprobe.demo.site import DemoSite
 
 _ANSI = re.compile(r"\x1b\[")
 

@@ -9,7 +9,8 @@ from typing import List
 
 import pytest
 
-from esprobe.cli import Environment, main
+from esprobe.cli import main
+from esprobe.environment import Environment
 
 from .conftest import REPO
 

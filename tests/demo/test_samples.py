@@ -13,10 +13,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from esprobe.chainverdict import judge_chain
+from esprobe.x509.beats_verdict import judge_chain
 from esprobe.config import load_config
 from esprobe.model import Severity
-from esprobe.sandbox import samples
+from esprobe.demo import samples
 from esprobe.stages.hostname import match_full, match_strict
 
 from .conftest import REPO

@@ -14,11 +14,11 @@ import pytest
 
 from esprobe.context import Deadline, ProbeContext
 from esprobe.model import Credentials, PemSource, Role, Stage, StageResult, Target, TargetReport, TlsSettings
-from esprobe.runner import probe_target
-from esprobe.sandbox import pki
-from esprobe.sandbox.elasticsearch import FakeElasticsearch
-from esprobe.sandbox.kibana import FakeKibana
-from esprobe.sandbox.server import TlsConfig
+from esprobe.probe.runner import probe_target
+from esprobe.demo.standins import pki
+from esprobe.demo.standins.elasticsearch import FakeElasticsearch
+from esprobe.demo.standins.kibana import FakeKibana
+from esprobe.demo.standins.server import TlsConfig
 
 # Canary secrets: every one of them must stay out of every rendering (see test_secrets.py).
 WRITER_PW = "Canary-writer-Pw-8c1e"

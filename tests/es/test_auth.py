@@ -8,7 +8,7 @@ from typing import Any, Callable, Dict
 import pytest
 
 from esprobe.model import Credentials, Role, Stage, Status
-from esprobe.sandbox.elasticsearch import FakeElasticsearch
+from esprobe.demo.standins.elasticsearch import FakeElasticsearch
 
 from .conftest import BEATS01_DN_FORM as BEATS01_DN
 from .conftest import NOROLES_PW, WRITER_PW, api_key, basic, codes, probe, stage, target
@@ -215,7 +215,7 @@ def test_api_key_header_is_base64_of_the_raw_key(make_es, certs, ctx) -> None:
 
 def test_pki_certificate_the_beat_withholds(make_es, certs, ctx) -> None:
     """The server's acceptable-CA list does not lead to the certificate's issuer: Go sends none; auth says so."""
-    from esprobe.sandbox import pki
+    from esprobe.demo.standins import pki
 
     foreign = pki.CertAuthority.root("Foreign CA").issue(subject=pki.name("beats01", o="acme"),
                                                           extended_key_usage=[pki.CLIENT_AUTH])

@@ -1,4 +1,4 @@
-"""Pure request building and answer reading (esprobe.esapi): table-driven, no sockets."""
+"""Pure request building and answer reading (esprobe.elastic.api): table-driven, no sockets."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 
-from esprobe import esapi
+from esprobe.elastic import api
 from esprobe.model import Credentials, Role, Target
 
 
@@ -19,13 +19,13 @@ def _target(role: Role = Role.ELASTICSEARCH, credentials: Credentials = Credenti
 
 
 def _headers(target: Target, beat: str = "metricbeat") -> Dict[str, str]:
-    return {name.lower(): value for name, value in esapi.request_headers(target, beat)}
+    return {name.lower(): value for name, value in api.request_headers(target, beat)}
 
 
-def _answer(status: int = 200, body: Any = b"", headers: Tuple[Tuple[str, str], ...] = ()) -> esapi.Answer:
+def _answer(status: int = 200, body: Any = b"", headers: Tuple[Tuple[str, str], ...] = ()) -> api.Answer:
     if not isinstance(body, bytes):
         body = json.dumps(body).encode()
-    return esapi.Answer(status, "OK" if status == 200 else "Error", headers, body)
+    return api.Answer(status, "OK" if status == 200 else "Error", headers, body)
 
 
 # --- what the Beat sends ----------------------------------------------------------------------------
@@ -52,7 +52,7 @@ def test_elasticsearch_default_headers() -> None:
     headers = _headers(_target())
     assert "application/json" == headers["accept"]
     assert "beats" == headers["x-elastic-product-origin"]
-    assert headers["user-agent"].startswith(f"Elastic-metricbeat/{esapi.USER_AGENT_VERSION} (")
+    assert headers["user-agent"].startswith(f"Elastic-metricbeat/{api.USER_AGENT_VERSION} (")
     assert "kbn-xsrf" not in headers and "elastic-api-version" not in headers
 
 
@@ -61,7 +61,7 @@ def test_configured_headers_replace_accept_and_product_origin() -> None:
     headers = _headers(_target(headers=(("accept", "text/plain"), ("X-Elastic-Product-Origin", "custom"),
                                         ("X-Team", "ops"))))
     assert ("text/plain", "custom", "ops") == (headers["accept"], headers["x-elastic-product-origin"], headers["x-team"])
-    names = [name.lower() for name, _ in esapi.request_headers(_target(headers=(("accept", "text/plain"),)), "x")]
+    names = [name.lower() for name, _ in api.request_headers(_target(headers=(("accept", "text/plain"),)), "x")]
     assert 1 == names.count("accept")
 
 
@@ -85,7 +85,7 @@ def test_kibana_headers() -> None:
     ],
 )
 def test_api_url_appends_to_the_path_without_query(url: str, path: str, expected: str) -> None:
-    assert expected == esapi.api_url(_target(url=url), path)
+    assert expected == api.api_url(_target(url=url), path)
 
 
 @pytest.mark.parametrize(
@@ -97,7 +97,7 @@ def test_api_url_appends_to_the_path_without_query(url: str, path: str, expected
     ],
 )
 def test_space_url_is_asked_outside_the_space_prefix(url: str, expected: str) -> None:
-    assert expected == esapi.kibana_space_url(_target(Role.KIBANA, url=url), "dev")
+    assert expected == api.kibana_space_url(_target(Role.KIBANA, url=url), "dev")
 
 
 @pytest.mark.parametrize(
@@ -111,7 +111,7 @@ def test_space_url_is_asked_outside_the_space_prefix(url: str, expected: str) ->
     ],
 )
 def test_same_origin(a: str, b: str, same: bool) -> None:
-    assert same == esapi.same_origin(a, b)
+    assert same == api.same_origin(a, b)
 
 
 # --- api_key shapes -------------------------------------------------------------------------------
@@ -122,15 +122,15 @@ _ENCODED = base64.b64encode(b"VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw").deco
 @pytest.mark.parametrize(
     ("value", "shape", "key_id"),
     [
-        ("VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw", esapi.API_KEY_OK, "VuaCfGcBCdbkQm-e5aOx"),
-        (_ENCODED, esapi.API_KEY_ENCODED, "VuaCfGcBCdbkQm-e5aOx"),
-        (_ENCODED.rstrip("="), esapi.API_KEY_ENCODED, "VuaCfGcBCdbkQm-e5aOx"),
-        ("ui2lp2axTNmsyakw9tvNnw", esapi.API_KEY_NO_COLON, None),
-        ("", esapi.API_KEY_OK, None),
+        ("VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw", api.API_KEY_OK, "VuaCfGcBCdbkQm-e5aOx"),
+        (_ENCODED, api.API_KEY_ENCODED, "VuaCfGcBCdbkQm-e5aOx"),
+        (_ENCODED.rstrip("="), api.API_KEY_ENCODED, "VuaCfGcBCdbkQm-e5aOx"),
+        ("ui2lp2axTNmsyakw9tvNnw", api.API_KEY_NO_COLON, None),
+        ("", api.API_KEY_OK, None),
     ],
 )
 def test_api_key_shape(value: str, shape: str, key_id: Optional[str]) -> None:
-    assert (shape, key_id) == (esapi.api_key_shape(value), esapi.api_key_id(value))
+    assert (shape, key_id) == (api.api_key_shape(value), api.api_key_id(value))
 
 
 # --- identification ---------------------------------------------------------------------------------
@@ -154,14 +154,14 @@ _OS_ROOT = {"name": "n", "cluster_name": "c", "version": {"distribution": "opens
         (_answer(200, {"status": "ok"}), "unknown", None),
     ],
 )
-def test_identify(answer: esapi.Answer, product: str, version: Optional[str]) -> None:
-    identity = esapi.identify(answer)
+def test_identify(answer: api.Answer, product: str, version: Optional[str]) -> None:
+    identity = api.identify(answer)
     assert (product, version) == (identity.product, identity.version)
 
 
 def test_serverless_is_noticed() -> None:
     doc = dict(_ES_ROOT, version={"number": "8.11.0", "build_flavor": "serverless"})
-    assert esapi.identify(_answer(200, doc, (("X-elastic-product", "Elasticsearch"),))).serverless
+    assert api.identify(_answer(200, doc, (("X-elastic-product", "Elasticsearch"),))).serverless
 
 
 @pytest.mark.parametrize(
@@ -175,14 +175,14 @@ def test_serverless_is_noticed() -> None:
         (_answer(503, b"Kibana server is not ready yet"), (None, None, None, False, None)),
     ],
 )
-def test_kibana_status(answer: esapi.Answer, expected: tuple) -> None:
-    status = esapi.parse_kibana_status(answer)
+def test_kibana_status(answer: api.Answer, expected: tuple) -> None:
+    status = api.parse_kibana_status(answer)
     assert expected == (status.version, status.level, status.state, status.redacted, status.health)
 
 
 def test_kibana_not_ready_and_boom() -> None:
-    assert esapi.parse_kibana_status(_answer(503, b"Kibana server is not ready yet")).not_ready
-    boom = esapi.parse_kibana_status(_answer(401, {"statusCode": 401, "error": "Unauthorized", "message": "Unauthorized"}))
+    assert api.parse_kibana_status(_answer(503, b"Kibana server is not ready yet")).not_ready
+    boom = api.parse_kibana_status(_answer(401, {"statusCode": 401, "error": "Unauthorized", "message": "Unauthorized"}))
     assert boom.boom is not None and not boom.redacted
 
 
@@ -202,32 +202,32 @@ def test_kibana_not_ready_and_boom() -> None:
         (_answer(500, b"<html>oops</html>", (("Content-Type", "text/html"),)), False),
     ],
 )
-def test_security_disabled(answer: esapi.Answer, disabled: bool) -> None:
-    assert disabled == esapi.security_disabled(answer)
+def test_security_disabled(answer: api.Answer, disabled: bool) -> None:
+    assert disabled == api.security_disabled(answer)
 
 
 def test_parse_es_error_reads_additional_credentials() -> None:
     cause = {"type": "security_exception", "reason": "unable to authenticate with provided credentials",
              "additional_unsuccessful_credentials": "API key: api key is expired"}
-    error = esapi.parse_es_error(_answer(401, {"error": dict(cause, root_cause=[cause]), "status": 401}))
+    error = api.parse_es_error(_answer(401, {"error": dict(cause, root_cause=[cause]), "status": 401}))
     assert error is not None and "API key: api key is expired" == error.additional
 
 
 def test_parse_identity_api_key_and_pki() -> None:
-    key = esapi.parse_identity({"username": "owner", "roles": [], "authentication_realm": {"name": "_es_api_key",
+    key = api.parse_identity({"username": "owner", "roles": [], "authentication_realm": {"name": "_es_api_key",
                                 "type": "_es_api_key"}, "authentication_type": "api_key",
                                 "api_key": {"id": "k1", "name": "beats"}})
     assert key is not None and key.is_api_key and ("k1", "beats") == (key.api_key_id, key.api_key_name)
-    pki_user = esapi.parse_identity({"username": "beats01", "roles": ["r"], "metadata": {"pki_dn": "CN=beats01"},
+    pki_user = api.parse_identity({"username": "beats01", "roles": ["r"], "metadata": {"pki_dn": "CN=beats01"},
                                      "authentication_realm": {"name": "pki1", "type": "pki"}})
     assert pki_user is not None and pki_user.is_pki and "CN=beats01" == pki_user.pki_dn
-    assert esapi.parse_identity({"error": "x"}) is None
+    assert api.parse_identity({"error": "x"}) is None
 
 
 # --- privileges ---------------------------------------------------------------------------------
 
 
-def _labels(needs: List[esapi.Need], required: Optional[bool] = None) -> List[str]:
+def _labels(needs: List[api.Need], required: Optional[bool] = None) -> List[str]:
     return [n.label for n in needs if required is None or n.required == required]
 
 
@@ -248,21 +248,21 @@ def _labels(needs: List[esapi.Need], required: Optional[bool] = None) -> List[st
 def test_publishing_needs_follow_the_server_version(version: Optional[Tuple[int, int, int]], beat: str,
                                                     required: List[str], optional: List[str]) -> None:
     """monitor and create_doc always fail when missing; the rest depend on the version and the configuration."""
-    needs = esapi.publishing_needs(version, beat, "mb-*")
+    needs = api.publishing_needs(version, beat, "mb-*")
     assert (required, optional) == (_labels(needs, True), _labels(needs, False))
 
 
 def test_monitoring_needs_and_request_body() -> None:
-    needs = esapi.monitoring_needs()
+    needs = api.monitoring_needs()
     assert ["cluster:monitor", "index:.monitoring-beats-*:create_index", "index:.monitoring-beats-*:create_doc"] == _labels(needs)
     assert {"cluster": ["monitor"], "index": [{"names": [".monitoring-beats-*"],
-                                                "privileges": ["create_index", "create_doc"]}]} == esapi.has_privileges_body(needs)
+                                                "privileges": ["create_index", "create_doc"]}]} == api.has_privileges_body(needs)
 
 
 def test_missing_privileges_reads_the_answer() -> None:
-    needs = esapi.publishing_needs((8, 15, 0), "metricbeat", "mb-*")
+    needs = api.publishing_needs((8, 15, 0), "metricbeat", "mb-*")
     doc = {"cluster": {"monitor": True, "read_ilm": False}, "index": {"mb-*": {"create_doc": True}}}
-    missing = esapi.missing_privileges(needs, doc)
+    missing = api.missing_privileges(needs, doc)
     assert missing is not None
     assert ["cluster:read_ilm", "index:mb-*:auto_configure"] == _labels(missing)
-    assert esapi.missing_privileges(needs, ["not", "a", "dict"]) is None
+    assert api.missing_privileges(needs, ["not", "a", "dict"]) is None

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from esprobe.model import Credentials, Role, Stage, Status
-from esprobe.sandbox.kibana import Space
+from esprobe.demo.standins.kibana import Space
 
 from .conftest import WRITER_PW, api_key, basic, codes, probe, stage, target
 

@@ -13,12 +13,12 @@ from cryptography import x509
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from esprobe.clientcert import load_identity, pem_blocks
+from esprobe.x509.client_identity import load_identity, pem_blocks
 from esprobe.config.urls import URLError, decode_cloud_id, logstash_address, make_url
 from esprobe.config.variables import TemplateSyntaxError, parse_template
-from esprobe.sandbox import pki
+from esprobe.demo.standins import pki
 from esprobe.stages.hostname import match_full, match_strict, match_hostnames
-from esprobe.truststore import go_append_certs_from_pem
+from esprobe.x509.system_roots import go_append_certs_from_pem
 
 # --- ${} syntax ------------------------------------------------------------------------------------
 

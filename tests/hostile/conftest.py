@@ -16,11 +16,11 @@ from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import pytest
 
-from esprobe.sandbox import pki
-from esprobe.sandbox.dnsserver import FakeDns, Zone
-from esprobe.sandbox.elasticsearch import FakeElasticsearch
-from esprobe.sandbox.kibana import FakeKibana
-from esprobe.sandbox.server import TlsConfig
+from esprobe.demo.standins import pki
+from esprobe.demo.standins.dns import FakeDns, Zone
+from esprobe.demo.standins.elasticsearch import FakeElasticsearch
+from esprobe.demo.standins.kibana import FakeKibana
+from esprobe.demo.standins.server import TlsConfig
 from tests.cli_support import WRITER_PASSWORD, WRITER_ROLE, Stack
 from tests.hostile import peers
 
@@ -119,10 +119,10 @@ def run_against(stack: Stack) -> RunAgainst:
     """
 
     def run(port: int, scheme: str = "https", memory: bool = False) -> Run:
-        import esprobe.runner
+        import esprobe.probe.runner
 
         peak: Dict[str, int] = {}
-        real = esprobe.runner.run_probes
+        real = esprobe.probe.runner.run_probes
 
         def measured(*args: Any, **kwargs: Any) -> Any:
             tracemalloc.start()
@@ -134,13 +134,13 @@ def run_against(stack: Stack) -> RunAgainst:
 
         config = hostile_config(stack, port, scheme)
         if memory:
-            esprobe.runner.run_probes = measured  # check.py looks it up at call time
+            esprobe.probe.runner.run_probes = measured  # check.py looks it up at call time
         try:
             started = time.monotonic()
             result = stack.run("-c", str(config), "--format", "json", "--timeout", f"{TIMEOUT:g}")
             elapsed = time.monotonic() - started
         finally:
-            esprobe.runner.run_probes = real
+            esprobe.probe.runner.run_probes = real
         return Run(result.code, json.loads(result.out), result.out, result.err, elapsed, peak.get("bytes"))
 
     return run

@@ -3,7 +3,7 @@ Hostile loopback peers: servers that stall, drip, flood, lie or hang up, each a 
 `tests.peers.serve`.
 
 The TLS ones complete a real handshake (stdlib `ssl` on the server side, certificates from
-`esprobe.sandbox.pki`) and misbehave only afterwards, so the stage under test is the HTTP one;
+`esprobe.demo.standins.pki`) and misbehave only afterwards, so the stage under test is the HTTP one;
 the others misbehave during the handshake itself. Every handler counts what it sent in a
 `Tally`, so tests can tell that esprobe stopped reading, rather than the peer stopping writing.
 """
@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Optional
 
-from esprobe.sandbox import pki
+from esprobe.demo.standins import pki
 
 Handler = Callable[[socket.socket], None]
 Respond = Callable[[ssl.SSLSocket, "Tally"], None]

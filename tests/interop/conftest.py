@@ -13,7 +13,7 @@ from typing import Iterator
 
 import pytest
 
-from esprobe.sandbox.dnsserver import FakeDns, Zone
+from esprobe.demo.standins.dns import FakeDns, Zone
 from tests.interop.servers import ServerProcess, Servers
 
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from esprobe.cli import Environment, main
+from esprobe.cli import main
+from esprobe.environment import Environment
 from tests.schema import validate_report
 
 STAGES = ("dns", "tcp", "tls", "hostname", "http", "auth", "privileges")

@@ -11,9 +11,9 @@ from typing import Iterator
 
 import pytest
 
-from esprobe.sandbox import pki
-from esprobe.sandbox.elasticsearch import FakeElasticsearch
-from esprobe.sandbox.server import TlsConfig
+from esprobe.demo.standins import pki
+from esprobe.demo.standins.elasticsearch import FakeElasticsearch
+from esprobe.demo.standins.server import TlsConfig
 from tests.cli_support import WRITER_ROLE
 from tests.interop.probe import Verdict, es_config, run_esprobe
 from tests.interop.servers import ServerProcess, Servers

@@ -16,9 +16,9 @@ from typing import Dict, Iterator, Optional, Sequence, Tuple
 
 import pytest
 
-from esprobe.sandbox import pki
-from esprobe.sandbox.dnsserver import FakeDns
-from esprobe.sandbox.elasticsearch import FakeElasticsearch
+from esprobe.demo.standins import pki
+from esprobe.demo.standins.dns import FakeDns
+from esprobe.demo.standins.elasticsearch import FakeElasticsearch
 from tests.cli_support import WRITER_ROLE
 from tests.interop.probe import Verdict, es_config, run_esprobe
 from tests.interop.servers import ServerProcess, Servers, free_port, nginx_server_block

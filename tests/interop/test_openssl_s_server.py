@@ -13,8 +13,8 @@ from typing import Iterator, Sequence, Tuple
 
 import pytest
 
-from esprobe.sandbox import pki
-from esprobe.sandbox.dnsserver import FakeDns
+from esprobe.demo.standins import pki
+from esprobe.demo.standins.dns import FakeDns
 from tests.interop.probe import Verdict, es_config, run_esprobe
 from tests.interop.servers import Servers
 

@@ -10,8 +10,8 @@ from typing import Iterator, Optional, Tuple
 import pytest
 import requests
 
-from esprobe.sandbox import pki
-from esprobe.sandbox.server import TlsConfig
+from esprobe.demo.standins import pki
+from esprobe.demo.standins.server import TlsConfig
 
 
 @dataclass(frozen=True)

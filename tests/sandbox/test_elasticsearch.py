@@ -9,8 +9,8 @@ from typing import Any, Callable, Dict, Iterator, List, Optional
 import pytest
 import requests
 
-from esprobe.sandbox.elasticsearch import FakeElasticsearch, apply_filter_path
-from esprobe.sandbox.server import TlsConfig
+from esprobe.demo.standins.elasticsearch import FakeElasticsearch, apply_filter_path
+from esprobe.demo.standins.server import TlsConfig
 
 from .conftest import Pki, api_key_header, b64, session
 

@@ -6,8 +6,8 @@ from typing import Any, Callable, Iterator, List
 
 import pytest
 
-from esprobe.sandbox.elasticsearch import FakeElasticsearch
-from esprobe.sandbox.kibana import FakeKibana, Space
+from esprobe.demo.standins.elasticsearch import FakeElasticsearch
+from esprobe.demo.standins.kibana import FakeKibana, Space
 
 from .conftest import Pki, api_key_header
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from esprobe.sandbox.privileges import (
+from esprobe.demo.standins.privileges import (
     BUILTIN_ROLES,
     LimitedPermission,
     Permission,

@@ -11,8 +11,8 @@ from typing import List, Optional, Tuple
 import pytest
 from OpenSSL import SSL
 
-from esprobe.sandbox import pki
-from esprobe.sandbox.server import LoopbackServer, Request, Response, TlsConfig
+from esprobe.demo.standins import pki
+from esprobe.demo.standins.server import LoopbackServer, Request, Response, TlsConfig
 
 from .conftest import Pki, eventually, openssl_client, session
 

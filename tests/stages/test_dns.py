@@ -10,7 +10,7 @@ import pytest
 from esprobe.context import Deadline, ProbeContext
 from esprobe.model import Role, Status, Target
 from esprobe.net.resolver import parse_nameserver, read_hosts_file, read_nsswitch_hosts, resolve, with_crosscheck
-from esprobe.sandbox.dnsserver import FakeDns, Zone
+from esprobe.demo.standins.dns import FakeDns, Zone
 from esprobe.stages.dns import judge_dns
 
 

@@ -16,12 +16,12 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from esprobe import runner
+from esprobe.probe import runner
 from esprobe.context import Deadline, ProbeContext
 from esprobe.model import PemSource, Role, Stage, Status, Target, TargetReport, TlsSettings
-from esprobe.pipeline import STEPS
-from esprobe.sandbox import pki
-from esprobe.sandbox.server import LoopbackServer, Response, TlsConfig
+from esprobe.probe.pipeline import STEPS
+from esprobe.demo.standins import pki
+from esprobe.demo.standins.server import LoopbackServer, Response, TlsConfig
 from tests.peers import never_speaks, serve
 
 HOST = "es.test"

@@ -1,4 +1,4 @@
-"""Certificates for the x509 tests, built once per session with esprobe.sandbox.pki."""
+"""Certificates for the x509 tests, built once per session with esprobe.demo.standins.pki."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from esprobe.sandbox import pki
+from esprobe.demo.standins import pki
 
 DAY = dt.timedelta(days=1)
 

@@ -9,8 +9,8 @@ import hashlib
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from esprobe import certinfo
-from esprobe.sandbox import pki
+from esprobe.x509 import facts as x509_facts
+from esprobe.demo.standins import pki
 
 from .conftest import DAY
 
@@ -19,14 +19,14 @@ CERT_KEYS = {"subject", "issuer", "serial", "not_before", "not_after", "days_lef
 
 
 def test_cert_facts_has_exactly_the_contract_keys_and_values(world):
-    facts = certinfo.cert_facts(world.leaf.cert, world.now)
+    facts = x509_facts.cert_facts(world.leaf.cert, world.now)
     assert set(facts) == CERT_KEYS
     assert facts["subject"] == "CN=www.example.com,O=esprobe"
     assert facts["issuer"] == "CN=Test Intermediate CA,O=esprobe"
     assert facts["dns_sans"] == ["www.example.com"] and facts["ip_sans"] == ["127.0.0.1"]
     assert facts["sha256"] == world.leaf.sha256_hex and len(facts["sha256"]) == 64
     assert facts["key"] == "EC P-256" and facts["signature_algorithm"] == "ecdsa-with-SHA256"
-    assert facts["is_ca"] is False and certinfo.cert_facts(world.inter.cert)["is_ca"] is True
+    assert facts["is_ca"] is False and x509_facts.cert_facts(world.inter.cert)["is_ca"] is True
     assert facts["not_before"] == (world.now - DAY).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert facts["not_after"] == (world.now + 30 * DAY).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert facts["days_left"] == 30
@@ -37,7 +37,7 @@ def test_cert_facts_has_exactly_the_contract_keys_and_values(world):
                                               (31 * DAY, -1), (30 * DAY + dt.timedelta(hours=1), -1),
                                               (40 * DAY, -10)])
 def test_days_left_is_floored_and_negative_once_expired(world, offset, days):
-    assert certinfo.cert_facts(world.leaf.cert, world.now + offset)["days_left"] == days
+    assert x509_facts.cert_facts(world.leaf.cert, world.now + offset)["days_left"] == days
 
 
 @pytest.mark.parametrize(
@@ -47,56 +47,56 @@ def test_days_left_is_floored_and_negative_once_expired(world, offset, days):
 )
 def test_key_descriptions(rsa_root, kind, size, key, algorithm):
     leaf = rsa_root.issue(dns=["x"], key_kind=kind, key_size=size or 2048)
-    facts = certinfo.cert_facts(leaf.cert)
+    facts = x509_facts.cert_facts(leaf.cert)
     assert (facts["key"], facts["signature_algorithm"]) == (key, algorithm)
 
 
 def test_signature_algorithm_names(rsa_root):
-    assert certinfo.signature_algorithm(rsa_root.issue(dns=["x"], signature_hash="sha1").cert) == "sha1WithRSAEncryption"
+    assert x509_facts.signature_algorithm(rsa_root.issue(dns=["x"], signature_hash="sha1").cert) == "sha1WithRSAEncryption"
     ed = pki.CertAuthority.root("Ed CA", key_kind="ed25519")
-    assert certinfo.signature_algorithm(ed.cert) == "ED25519"
+    assert x509_facts.signature_algorithm(ed.cert) == "ED25519"
 
 
 def test_ipv4_mapped_sans_print_as_go_prints_them():
     leaf = pki.CertAuthority.root().issue(dns=["x"], ips=["::ffff:10.0.0.1", "::1"])
-    assert certinfo.cert_facts(leaf.cert)["ip_sans"] == ["10.0.0.1", "::1"]
+    assert x509_facts.cert_facts(leaf.cert)["ip_sans"] == ["10.0.0.1", "::1"]
 
 
 def test_spki_pin_is_base64_sha256_of_the_subject_public_key_info(world):
     spki = world.root.cert.public_key().public_bytes(serialization.Encoding.DER,
                                                      serialization.PublicFormat.SubjectPublicKeyInfo)
-    assert certinfo.spki_pin(world.root.cert) == base64.b64encode(hashlib.sha256(spki).digest()).decode()
-    assert certinfo.spki_pin(world.root.cert) != certinfo.spki_pin(world.inter.cert)
+    assert x509_facts.spki_pin(world.root.cert) == base64.b64encode(hashlib.sha256(spki).digest()).decode()
+    assert x509_facts.spki_pin(world.root.cert) != x509_facts.spki_pin(world.inter.cert)
 
 
 def test_sha256_fingerprint_is_the_ca_trusted_fingerprint_form(world):
     der = world.inter.cert.public_bytes(serialization.Encoding.DER)
-    assert certinfo.sha256_fingerprint(world.inter.cert) == hashlib.sha256(der).hexdigest()
+    assert x509_facts.sha256_fingerprint(world.inter.cert) == hashlib.sha256(der).hexdigest()
 
 
 def test_is_self_signed(world):
-    assert certinfo.is_self_signed(world.root.cert)
-    assert certinfo.is_self_signed(pki.self_signed("a", dns=["a"]).cert)
-    assert not certinfo.is_self_signed(world.leaf.cert)
+    assert x509_facts.is_self_signed(world.root.cert)
+    assert x509_facts.is_self_signed(pki.self_signed("a", dns=["a"]).cert)
+    assert not x509_facts.is_self_signed(world.leaf.cert)
     # issuer == subject, but signed by another key: self-issued, not self-signed
     impostor = world.root.issue(subject=world.root.cert.subject, dns=["x"])
-    assert impostor.cert.issuer == impostor.cert.subject and not certinfo.is_self_signed(impostor.cert)
+    assert impostor.cert.issuer == impostor.cert.subject and not x509_facts.is_self_signed(impostor.cert)
 
 
 def test_sha1_root_counts_as_self_signed():
     root = pki.CertAuthority.root("SHA1", key_kind="rsa", signature_hash="sha1")
-    assert certinfo.is_self_signed(root.cert)
+    assert x509_facts.is_self_signed(root.cert)
 
 
 def test_describe_is_a_readable_dump(world):
-    text = certinfo.describe(world.inter.cert, world.now)
+    text = x509_facts.describe(world.inter.cert, world.now)
     for expected in ("Subject:             CN=Test Intermediate CA,O=esprobe", "Issuer:              CN=Test Root CA",
                      "Basic Constraints: CA:TRUE, pathlen:0 [critical]", "Key Usage: digitalSignature, keyCertSign, "
                      "cRLSign [critical]", "Subject Key Identifier:", "Authority Key Identifier:",
-                     certinfo.sha256_fingerprint(world.inter.cert), certinfo.spki_pin(world.inter.cert),
+                     x509_facts.sha256_fingerprint(world.inter.cert), x509_facts.spki_pin(world.inter.cert),
                      "Self-signed:         no"):
         assert expected in text
-    leaf_text = certinfo.describe(world.leaf.cert, world.now)
+    leaf_text = x509_facts.describe(world.leaf.cert, world.now)
     assert "Extended Key Usage: serverAuth, clientAuth" in leaf_text
     assert "Subject Alternative Name: DNS:www.example.com, IP:127.0.0.1" in leaf_text
     assert "PRIVATE" not in leaf_text
@@ -107,5 +107,5 @@ def test_describe_lists_name_constraints():
 
     nc = x509.NameConstraints(permitted_subtrees=[x509.DNSName("example.com")], excluded_subtrees=None)
     root = pki.CertAuthority.root()
-    text = certinfo.describe(root.intermediate("NC", name_constraints=nc).cert)
+    text = x509_facts.describe(root.intermediate("NC", name_constraints=nc).cert)
     assert "Name Constraints: permitted DNS:example.com; excluded - [critical]" in text

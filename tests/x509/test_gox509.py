@@ -9,8 +9,8 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import ObjectIdentifier
 
-from esprobe import gox509
-from esprobe.sandbox import pki
+from esprobe.x509 import go_verify
+from esprobe.demo.standins import pki
 
 from .conftest import DAY, go_time
 
@@ -18,7 +18,7 @@ UNKNOWN = "x509: certificate signed by unknown authority"
 
 
 def verify(leaf, intermediates, roots, now, **kw):
-    return gox509.verify(leaf.cert if hasattr(leaf, "cert") else leaf,
+    return go_verify.verify(leaf.cert if hasattr(leaf, "cert") else leaf,
                          [c.cert if hasattr(c, "cert") else c for c in intermediates],
                          [c.cert if hasattr(c, "cert") else c for c in roots], now, **kw)
 
@@ -35,7 +35,7 @@ def test_expired_leaf_has_gos_after_message(world):
     nb, na = world.now - 60 * DAY, world.now - 30 * DAY
     leaf = world.inter.issue(dns=["www.example.com"], not_before=nb, not_after=na)
     result = verify(leaf, [world.inter], [world.root], world.now)
-    assert result.error.kind == gox509.EXPIRED
+    assert result.error.kind == go_verify.EXPIRED
     assert result.error.text == (
         f"x509: certificate has expired or is not yet valid: current time {go_time(world.now)} is after {go_time(na)}"
     )
@@ -46,7 +46,7 @@ def test_not_yet_valid_leaf_has_gos_before_message(world):
     nb, na = world.now + 30 * DAY, world.now + 60 * DAY
     leaf = world.inter.issue(dns=["www.example.com"], not_before=nb, not_after=na)
     result = verify(leaf, [world.inter], [world.root], world.now)
-    assert result.error.kind == gox509.NOT_YET_VALID
+    assert result.error.kind == go_verify.NOT_YET_VALID
     assert result.error.text == (
         f"x509: certificate has expired or is not yet valid: current time {go_time(world.now)} is before {go_time(nb)}"
     )
@@ -91,7 +91,7 @@ def test_sha1_leaf_is_unknown_authority_with_insecure_algorithm_hint(rsa_root, w
         'x509: certificate signed by unknown authority (possibly because of "x509: cannot verify signature: '
         'insecure algorithm SHA1-RSA" while trying to verify candidate authority certificate "Test RSA Root CA")'
     )
-    assert result.error.hint.kind == gox509.INSECURE_ALGORITHM
+    assert result.error.hint.kind == go_verify.INSECURE_ALGORITHM
 
 
 def test_sha256_twin_of_sha1_leaf_verifies(rsa_root, world):
@@ -177,7 +177,7 @@ def test_expired_trusted_root_returns_the_raw_expiry_error(world):
     na = world.now - DAY
     root = pki.CertAuthority.root("Expired Root", not_before=world.now - 60 * DAY, not_after=na)
     result = verify(root.issue(dns=["x"]), [], [root], world.now)
-    assert result.error.kind == gox509.EXPIRED and result.error.cert == root.cert
+    assert result.error.kind == go_verify.EXPIRED and result.error.cert == root.cert
 
 
 def test_non_ca_issuer_fails_the_signature_constraint_check(world):
@@ -367,9 +367,9 @@ def test_real_intermediate_found_first_despite_the_flood(world):
 
 
 def test_check_leaf_reports_only_leaf_problems(world):
-    assert gox509.check_leaf(world.leaf.cert, world.now) is None
+    assert go_verify.check_leaf(world.leaf.cert, world.now) is None
     expired = world.inter.issue(dns=["x"], not_before=world.now - 9 * DAY, not_after=world.now - DAY)
-    assert gox509.check_leaf(expired.cert, world.now).kind == gox509.EXPIRED
+    assert go_verify.check_leaf(expired.cert, world.now).kind == go_verify.EXPIRED
 
 
 @pytest.mark.parametrize(
@@ -386,7 +386,7 @@ def test_check_leaf_reports_only_leaf_problems(world):
     ],
 )
 def test_go_parse_ip(text, expected):
-    parsed = gox509.go_parse_ip(text)
+    parsed = go_verify.go_parse_ip(text)
     assert (str(parsed) if parsed is not None else None) == expected
 
 
@@ -394,19 +394,19 @@ def test_ipv4_mapped_ipv6_prints_and_compares_as_ipv4():
     import ipaddress
 
     mapped = ipaddress.ip_address("::ffff:127.0.0.1")
-    assert gox509.go_ip_string(mapped) == "127.0.0.1"
-    assert gox509.go_ip_equal(mapped, ipaddress.ip_address("127.0.0.1"))
-    assert not gox509.go_ip_equal(ipaddress.ip_address("::1"), ipaddress.ip_address("127.0.0.1"))
+    assert go_verify.go_ip_string(mapped) == "127.0.0.1"
+    assert go_verify.go_ip_equal(mapped, ipaddress.ip_address("127.0.0.1"))
+    assert not go_verify.go_ip_equal(ipaddress.ip_address("::1"), ipaddress.ip_address("127.0.0.1"))
 
 
 def test_go_parse_error_for_unsupported_curve(world):
     from cryptography.hazmat.primitives.asymmetric import ec
 
     odd = world.inter.issue(dns=["x"], key=ec.generate_private_key(ec.BrainpoolP256R1()))
-    assert gox509.go_parse_error(odd.cert) == "x509: unsupported elliptic curve"
-    assert gox509.go_parse_error(world.leaf.cert) is None
+    assert go_verify.go_parse_error(odd.cert) == "x509: unsupported elliptic curve"
+    assert go_verify.go_parse_error(world.leaf.cert) is None
 
 
 def test_verify_never_raises_on_nonsense():
-    result = gox509.verify(object(), [], [])  # type: ignore[arg-type]
-    assert result.error.kind == gox509.INTERNAL
+    result = go_verify.verify(object(), [], [])  # type: ignore[arg-type]
+    assert result.error.kind == go_verify.INTERNAL

@@ -8,7 +8,7 @@ from typing import Optional, Sequence, Tuple
 import pytest
 from cryptography import x509
 
-from esprobe.sandbox import pki
+from esprobe.demo.standins import pki
 from esprobe.stages import hostname as h
 
 

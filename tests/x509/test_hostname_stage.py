@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from esprobe.model import Role, Severity, Stage, Status, Target, TlsSettings
-from esprobe.sandbox import pki
+from esprobe.demo.standins import pki
 from esprobe.stages.hostname import judge_hostname
 
 DETAIL_KEYS = {"name", "mode", "matched", "matched_by"}

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from esprobe import truststore
-from esprobe.sandbox import pki
+from esprobe.x509 import system_roots
+from esprobe.demo.standins import pki
 
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    truststore.clear_cache()
+    system_roots.clear_cache()
     yield
-    truststore.clear_cache()
+    system_roots.clear_cache()
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def cas():
 
 
 def load(files, dirs, environ=None):
-    return truststore.load_system_roots(environ or {}, candidate_files=[str(f) for f in files],
+    return system_roots.load_system_roots(environ or {}, candidate_files=[str(f) for f in files],
                                         candidate_dirs=[str(d) for d in dirs])
 
 
@@ -75,7 +75,7 @@ def test_same_directory_symlinks_are_skipped_but_other_links_followed(tmp_path, 
     (elsewhere / "other.pem").write_bytes(pki.pem(cas[1].cert))
     os.symlink("ca.pem", d / "0123abcd.0")  # OpenSSL hash link: same directory, skipped
     os.symlink(str(elsewhere / "other.pem"), d / "linked.pem")  # target with a slash: read
-    assert truststore._readdir_unique(str(d)) == ["ca.pem", "linked.pem"]
+    assert system_roots._readdir_unique(str(d)) == ["ca.pem", "linked.pem"]
     assert subjects(load([], [d])) == ["CN=Store CA 0", "CN=Store CA 1"]
 
 
@@ -147,10 +147,10 @@ def test_only_plain_certificate_blocks_count(cas):
     trusted = f"-----BEGIN TRUSTED CERTIFICATE-----\n{body}-----END TRUSTED CERTIFICATE-----\n"
     garbage = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n"
     text = "comment line\n" + with_headers + trusted + garbage + pki.pem(cas[1].cert).decode() + "\r\n"
-    found = truststore.go_append_certs_from_pem(text.encode())
+    found = system_roots.go_append_certs_from_pem(text.encode())
     assert [c.subject for c in found] == [cas[1].cert.subject]
     crlf = pki.pem(cas[2].cert).replace(b"\n", b"\r\n")
-    assert len(truststore.go_append_certs_from_pem(crlf)) == 1
+    assert len(system_roots.go_append_certs_from_pem(crlf)) == 1
 
 
 def test_loading_is_cached_per_environment(tmp_path, cas):
@@ -160,17 +160,17 @@ def test_loading_is_cached_per_environment(tmp_path, cas):
     bundle.write_bytes(pki.pem(cas[0].cert, cas[1].cert))
     assert load([bundle], []) is first
     assert len(load([bundle], [], {"SSL_CERT_DIR": str(tmp_path / "x")}).certs) == 2
-    truststore.clear_cache()
+    system_roots.clear_cache()
     assert len(load([bundle], []).certs) == 2
 
 
 def test_go_linux_defaults_are_gos_lists():
-    assert truststore.GO_LINUX_FILES[0] == "/etc/ssl/certs/ca-certificates.crt"
-    assert truststore.GO_LINUX_FILES[-1] == "/etc/ssl/cert.pem" and len(truststore.GO_LINUX_FILES) == 6
-    assert truststore.GO_LINUX_DIRS == ("/etc/ssl/certs", "/etc/pki/tls/certs")
+    assert system_roots.GO_LINUX_FILES[0] == "/etc/ssl/certs/ca-certificates.crt"
+    assert system_roots.GO_LINUX_FILES[-1] == "/etc/ssl/cert.pem" and len(system_roots.GO_LINUX_FILES) == 6
+    assert system_roots.GO_LINUX_DIRS == ("/etc/ssl/certs", "/etc/pki/tls/certs")
 
 
 def test_this_hosts_store_loads_without_raising():
-    roots = truststore.load_system_roots({})
+    roots = system_roots.load_system_roots({})
     assert isinstance(roots.certs, tuple)
     assert Path(roots.file_used).exists() if roots.file_used else roots.file_used is None

@@ -7,7 +7,7 @@ flavour (7.17, 8.14, 8.x ≥ 8.15, 9.x, OpenSearch) differs where the real produ
 Authentication is real: Basic against users added here, ``ApiKey`` against keys created here
 (unknown, wrong, expired, invalidated and malformed keys fail with Elasticsearch's texts), and
 PKI from the client certificate the TLS layer verified. Authorization uses
-`esprobe.sandbox.privileges`.
+`esprobe.demo.standins.privileges`.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from cryptography import x509
 
-from esprobe.pkidn import DEFAULT_USERNAME_PATTERN, java_dn, normalize_dn, pki_username
-from esprobe.sandbox.privileges import (
+from esprobe.elastic.pki_dn import DEFAULT_USERNAME_PATTERN, java_dn, normalize_dn, pki_username
+from esprobe.demo.standins.privileges import (
     BUILTIN_ROLES,
     LimitedPermission,
     Permission,
@@ -41,7 +41,7 @@ from esprobe.sandbox.privileges import (
     unknown_cluster_privilege_message,
     unknown_index_privilege_message,
 )
-from esprobe.sandbox.server import (
+from esprobe.demo.standins.server import (
     StandIn,
     LoopbackServer,
     PeerInfo,

@@ -33,8 +33,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
-from esprobe import findings, gox509
-from esprobe.certinfo import is_ca, is_self_signed, sha256_fingerprint, spki_pin
+from esprobe import findings
+from esprobe.x509 import go_verify
+from esprobe.x509.facts import is_ca, is_self_signed, sha256_fingerprint, spki_pin
 from esprobe.model import Finding, Role, Target, TlsSettings
 
 STRICT_PREFIX = "tls: failed to verify certificate: "
@@ -163,7 +164,7 @@ class ChainVerdict:
     mode: str
     kind: str
     beat_error: Optional[str] = None
-    go_error: Optional[gox509.GoError] = None
+    go_error: Optional[go_verify.GoError] = None
     explanation: str = ""
     element: Optional[str] = None
     culprit: Optional[x509.Certificate] = field(default=None, repr=False)
@@ -300,14 +301,14 @@ def judge_chain(
     Args:
         presented: the certificates the server sent, leaf first, in the order sent.
         roots: the trust anchors: the ``certificate_authorities`` certificates (Go
-            ``AppendCertsFromPEM`` semantics), or the OS store from `esprobe.truststore`.
+            ``AppendCertsFromPEM`` semantics), or the OS store from `esprobe.x509.system_roots`.
         mode: ``full`` | ``strict`` | ``certificate`` | ``none``.
         now: verification time (default: now, UTC). Go prints it in the Beat host's local
             offset; pass an aware local datetime to get that wording exactly.
         ca_trusted_fingerprint: ``ssl.ca_trusted_fingerprint`` exactly as configured.
         ca_sha256: ``ssl.ca_sha256`` pins exactly as configured.
         roots_are_system: True when *roots* is the OS store (no ``certificate_authorities``).
-        system_roots_error: `esprobe.truststore.SystemRoots.go_error`, when loading the OS store
+        system_roots_error: `esprobe.x509.system_roots.SystemRoots.go_error`, when loading the OS store
             failed the way Go reports as an error.
         server_name: ``strict`` only: the host the Beat dials. Go checks the name before the
             chain in that mode, so a bad name is what the Beat logs even when the chain is also
@@ -334,20 +335,20 @@ def _judge(presented: Tuple[x509.Certificate, ...], roots: Tuple[x509.Certificat
 
     # Go parses every certificate the server sends before any verification, in every mode.
     for index, cert in enumerate(presented):
-        problem = gox509.go_parse_error(cert)
+        problem = go_verify.go_parse_error(cert)
         if problem is not None:
             return ChainVerdict(
                 ok=False, kind=UNPARSABLE, beat_error=f"tls: failed to parse certificate from server: {problem}",
                 explanation=f"Go cannot parse certificate #{index + 1} the server sends ({_name(cert)}): {problem}. "
                             "The handshake fails whatever the verification mode.",
                 element=_position(index), culprit=cert, **base)  # type: ignore[arg-type]
-        bits = gox509.rsa_key_bits(cert)
-        if bits is not None and bits > gox509.MAX_RSA_BITS:
+        bits = go_verify.rsa_key_bits(cert)
+        if bits is not None and bits > go_verify.MAX_RSA_BITS:
             return ChainVerdict(
                 ok=False, kind=KEY_TOO_LARGE,
-                beat_error=f"tls: server sent certificate containing RSA key larger than {gox509.MAX_RSA_BITS} bits",
+                beat_error=f"tls: server sent certificate containing RSA key larger than {go_verify.MAX_RSA_BITS} bits",
                 explanation=f"Certificate #{index + 1} the server sends ({_name(cert)}) has a {bits}-bit RSA key; "
-                            f"Go refuses server certificates with RSA keys above {gox509.MAX_RSA_BITS} bits.",
+                            f"Go refuses server certificates with RSA keys above {go_verify.MAX_RSA_BITS} bits.",
                 element=_position(index), culprit=cert, **base)  # type: ignore[arg-type]
 
     notes = _structural_notes(presented, roots)
@@ -376,10 +377,10 @@ def _position(index: int) -> str:
 def _weak_leaf_key(leaf: x509.Certificate, base: dict) -> Optional[ChainVerdict]:
     # Go 1.24 refuses RSA keys below 1024 bits in every RSA operation, so the handshake
     # signature made with the server's key fails after the chain was accepted, in every mode.
-    bits = gox509.rsa_key_bits(leaf)
-    if bits is None or bits >= gox509.MIN_RSA_BITS:
+    bits = go_verify.rsa_key_bits(leaf)
+    if bits is None or bits >= go_verify.MIN_RSA_BITS:
         return None
-    inner = gox509.RSA_KEY_SIZE_TEXT.format(bits=bits)
+    inner = go_verify.RSA_KEY_SIZE_TEXT.format(bits=bits)
     return ChainVerdict(
         ok=False, kind=WEAK_KEY, beat_error=f"tls: invalid signature by the server certificate: {inner}",
         explanation=f"The server certificate ({_name(leaf)}) has a {bits}-bit RSA key. Go 1.24 and later (the "
@@ -454,7 +455,7 @@ def _judge_beats_callback(presented: Tuple[x509.Certificate, ...], roots: Tuple[
         return ChainVerdict(ok=False, kind=SYSTEM_ROOTS_ERROR, beat_error=system_roots_error,
                             explanation="No certificate_authorities are configured, and the OS trust store could "
                                         "not be read.", **common)  # type: ignore[arg-type]
-    result = gox509.verify(presented[0], presented[1:], effective_roots, now)
+    result = go_verify.verify(presented[0], presented[1:], effective_roots, now)
     if result.error is not None:
         return _failure_verdict(result.error, result.error.text, presented, effective_roots, effective_system,
                                 common)
@@ -478,7 +479,7 @@ def _judge_strict(presented: Tuple[x509.Certificate, ...], roots: Tuple[x509.Cer
         return ChainVerdict(ok=False, kind=SYSTEM_ROOTS_ERROR, beat_error=STRICT_PREFIX + system_roots_error,
                             explanation="No certificate_authorities are configured, and the OS trust store could "
                                         "not be read.", **common)  # type: ignore[arg-type]
-    leaf_error = gox509.check_leaf(presented[0], now)
+    leaf_error = go_verify.check_leaf(presented[0], now)
     if leaf_error is not None:
         return _failure_verdict(leaf_error, STRICT_PREFIX + leaf_error.text, presented, roots, roots_are_system,
                                 common)
@@ -490,7 +491,7 @@ def _judge_strict(presented: Tuple[x509.Certificate, ...], roots: Tuple[x509.Cer
         if not name.matched:
             hostname_first = name.beat_error
     common["hostname_first"] = hostname_first
-    result = gox509.verify(presented[0], presented[1:], roots, now)
+    result = go_verify.verify(presented[0], presented[1:], roots, now)
     if result.error is not None:
         verdict = _failure_verdict(result.error, STRICT_PREFIX + result.error.text, presented, roots,
                                    roots_are_system, common)
@@ -596,15 +597,15 @@ def _structural_notes(presented: Tuple[x509.Certificate, ...], roots: Tuple[x509
     notes: List[ChainNote] = []
     leaf = presented[0]
     for index, cert in enumerate(presented):
-        bits = gox509.rsa_key_bits(cert)
-        if bits is not None and gox509.MIN_RSA_BITS <= bits < 2048:
+        bits = go_verify.rsa_key_bits(cert)
+        if bits is not None and go_verify.MIN_RSA_BITS <= bits < 2048:
             what = "server certificate" if index == 0 else "CA certificate"
             notes.append(ChainNote(
                 "tls-weak-key-openssl-only",
                 f"The {what} {_name(cert)} has a {bits}-bit RSA key. The Beat (Go) accepts it, but OpenSSL at "
                 "security level 2 (curl, Python and most Linux defaults) rejects it "
                 f"(\"{'EE' if index == 0 else 'CA'} certificate key too weak\"), so other clients may fail."))
-    view = gox509.go_view(leaf)
+    view = go_verify.go_view(leaf)
     if view.basic_constraints_valid and view.is_ca:
         notes.append(ChainNote(
             "tls-leaf-is-ca",
@@ -614,7 +615,7 @@ def _structural_notes(presented: Tuple[x509.Certificate, ...], roots: Tuple[x509
         notes.append(ChainNote("leaf-no-eku", "The server certificate has no extended key usage extension; Go treats "
                                               "that as valid for any purpose, including serverAuth.", warn=False))
     for root in roots:
-        root_view = gox509.go_view(root)
+        root_view = go_verify.go_view(root)
         if root_view.signature_hash in ("sha1", "md5") and root_view.raw_issuer == root_view.raw_subject:
             notes.append(ChainNote("sha1-root", f"The trusted CA {_name(root)} signs itself with "
                                                 f"{root_view.signature_name}; Go never checks a root's self-signature, "
@@ -652,7 +653,7 @@ def _describe_element(element: Optional[str], cert: Optional[x509.Certificate]) 
     return f"{words.get(element or '', 'the certificate')} {_name(cert)}"
 
 
-def _failure_verdict(error: gox509.GoError, beat_error: str, presented: Tuple[x509.Certificate, ...],
+def _failure_verdict(error: go_verify.GoError, beat_error: str, presented: Tuple[x509.Certificate, ...],
                      roots: Tuple[x509.Certificate, ...], roots_are_system: bool, common: dict) -> ChainVerdict:
     kind, culprit, explanation = _diagnose(error, presented, roots, roots_are_system)
     element = _element(culprit, presented, roots)
@@ -660,41 +661,41 @@ def _failure_verdict(error: gox509.GoError, beat_error: str, presented: Tuple[x5
                         element=element, culprit=culprit, **common)  # type: ignore[arg-type]
 
 
-def _diagnose(error: gox509.GoError, presented: Tuple[x509.Certificate, ...], roots: Tuple[x509.Certificate, ...],
+def _diagnose(error: go_verify.GoError, presented: Tuple[x509.Certificate, ...], roots: Tuple[x509.Certificate, ...],
               roots_are_system: bool) -> Tuple[str, Optional[x509.Certificate], str]:
     cert = error.cert
     element = _element(cert, presented, roots)
     subject = _describe_element(element, cert)
-    if error.kind in (gox509.EXPIRED, gox509.NOT_YET_VALID):
-        view = gox509.go_view(cert) if cert is not None else None
-        if error.kind == gox509.EXPIRED:
-            when = f"expired on {gox509.go_time(view.not_after)}" if view else "has expired"
+    if error.kind in (go_verify.EXPIRED, go_verify.NOT_YET_VALID):
+        view = go_verify.go_view(cert) if cert is not None else None
+        if error.kind == go_verify.EXPIRED:
+            when = f"expired on {go_verify.go_time(view.not_after)}" if view else "has expired"
             return EXPIRED, cert, f"{subject[0].upper()}{subject[1:]} {when}."
-        when = f"is only valid from {gox509.go_time(view.not_before)}" if view else "is not valid yet"
+        when = f"is only valid from {go_verify.go_time(view.not_before)}" if view else "is not valid yet"
         return NOT_YET_VALID, cert, (f"{subject[0].upper()}{subject[1:]} {when}. Either it was issued with a "
                                      "future start date, or the clock of the Beat host is behind.")
-    if error.kind == gox509.UNHANDLED_CRITICAL_EXTENSION:
-        oids = ", ".join(gox509.go_view(cert).unhandled_critical) if cert is not None else "?"
+    if error.kind == go_verify.UNHANDLED_CRITICAL_EXTENSION:
+        oids = ", ".join(go_verify.go_view(cert).unhandled_critical) if cert is not None else "?"
         return CRITICAL_EXTENSION, cert, (f"{subject[0].upper()}{subject[1:]} has an extension marked critical that "
                                           f"Go does not understand ({oids}); Go must then refuse the certificate.")
-    if error.kind == gox509.NOT_AUTHORIZED_TO_SIGN:
+    if error.kind == go_verify.NOT_AUTHORIZED_TO_SIGN:
         return NOT_A_CA, cert, (f"{subject[0].upper()}{subject[1:]} issued the next certificate down the chain but is "
                                 "not a CA (no basicConstraints CA:TRUE).")
-    if error.kind == gox509.TOO_MANY_INTERMEDIATES:
+    if error.kind == go_verify.TOO_MANY_INTERMEDIATES:
         return PATH_LENGTH, cert, (f"{subject[0].upper()}{subject[1:]} limits how many intermediate CAs may follow "
-                                   f"it (pathlen {gox509.go_view(cert).max_path_len if cert else '?'}), and the "
+                                   f"it (pathlen {go_verify.go_view(cert).max_path_len if cert else '?'}), and the "
                                    "chain has more.")
-    if error.kind in (gox509.NAME_CONSTRAINTS, gox509.SAN_UNPARSABLE, gox509.TOO_MANY_CONSTRAINTS):
+    if error.kind in (go_verify.NAME_CONSTRAINTS, go_verify.SAN_UNPARSABLE, go_verify.TOO_MANY_CONSTRAINTS):
         return NAME_CONSTRAINTS, cert, (f"A CA in the chain restricts which names it may sign for, and a name in "
                                         f"the server certificate {_name(presented[0])} breaks that rule. Go checks "
                                         "every SAN, not just the name the Beat connects to.")
-    if error.kind == gox509.INCOMPATIBLE_USAGE:
-        view = gox509.go_view(cert) if cert is not None else None
+    if error.kind == go_verify.INCOMPATIBLE_USAGE:
+        view = go_verify.go_view(cert) if cert is not None else None
         listed = ", ".join(_EKU_WORDS.get(o, o) for o in (view.ext_key_usage if view else ()))
         return EKU, cert, (f"{subject[0].upper()}{subject[1:]} restricts its extended key usage to {listed or '?'}; "
                            "a server certificate chain must allow serverAuth (TLS Web Server Authentication) "
                            "at every level that lists usages.")
-    if error.kind == gox509.UNKNOWN_AUTHORITY:
+    if error.kind == go_verify.UNKNOWN_AUTHORITY:
         return _diagnose_unknown_authority(error, presented, roots, roots_are_system)
     return CHAIN_INVALID, cert, f"Go refuses the chain: {error.text}."
 
@@ -709,7 +710,7 @@ _EKU_WORDS = {
 }
 
 
-def _diagnose_unknown_authority(error: gox509.GoError, presented: Tuple[x509.Certificate, ...],
+def _diagnose_unknown_authority(error: go_verify.GoError, presented: Tuple[x509.Certificate, ...],
                                 roots: Tuple[x509.Certificate, ...],
                                 roots_are_system: bool) -> Tuple[str, Optional[x509.Certificate], str]:
     stuck = error.cert  # the certificate Go could not find an acceptable issuer for
@@ -717,25 +718,25 @@ def _diagnose_unknown_authority(error: gox509.GoError, presented: Tuple[x509.Cer
     stuck_words = _describe_element(_element(stuck, presented, roots), stuck)
     if hint is not None and candidate is not None:
         candidate_words = _describe_element(_element(candidate, presented, roots), candidate)
-        if hint.kind == gox509.INSECURE_ALGORITHM:
-            algorithm = gox509.go_view(stuck).signature_name if stuck is not None else "SHA-1"
+        if hint.kind == go_verify.INSECURE_ALGORITHM:
+            algorithm = go_verify.go_view(stuck).signature_name if stuck is not None else "SHA-1"
             return WEAK_SIGNATURE, stuck, (
                 f"{stuck_words[0].upper()}{stuck_words[1:]} is signed with {algorithm}. Since Go 1.18 (Beats 8.5 and "
                 "7.17.7) Go refuses SHA-1 and MD5 signatures on every certificate except a root's self-signature; "
                 "Go reports it as an unknown authority.")
-        if hint.kind == gox509.RSA_KEY_TOO_SMALL:
-            bits = gox509.rsa_key_bits(candidate)
+        if hint.kind == go_verify.RSA_KEY_TOO_SMALL:
+            bits = go_verify.rsa_key_bits(candidate)
             return WEAK_KEY, candidate, (
                 f"{candidate_words[0].upper()}{candidate_words[1:]} has a {bits}-bit RSA key; Go 1.24 and later "
                 "refuse RSA keys below 1024 bits, so its signature cannot be checked.")
-        if hint.kind == gox509.PARENT_CANNOT_SIGN:
-            view = gox509.go_view(candidate)
+        if hint.kind == go_verify.PARENT_CANNOT_SIGN:
+            view = go_verify.go_view(candidate)
             why = ("its keyUsage does not include keyCertSign" if view.basic_constraints_valid and view.is_ca
                    else "it is not a CA certificate (basicConstraints CA:TRUE missing)")
             return NOT_A_CA, candidate, (
                 f"{candidate_words[0].upper()}{candidate_words[1:]} has the issuer's name, but {why}, so Go does not "
                 f"let it sign {_name(stuck)}.")
-        if hint.kind in (gox509.BAD_SIGNATURE, gox509.KEY_ALGORITHM_MISMATCH):
+        if hint.kind in (go_verify.BAD_SIGNATURE, go_verify.KEY_ALGORITHM_MISMATCH):
             if _in(candidate, roots):
                 where = ("A trusted CA has exactly the issuer's name but a different key: it did not sign this "
                          "certificate. Typically the CA was regenerated (e.g. a new elasticsearch-certutil CA) and "
@@ -744,8 +745,8 @@ def _diagnose_unknown_authority(error: gox509.GoError, presented: Tuple[x509.Cer
                 where = ("The server sends an intermediate with the issuer's name, but it did not sign this "
                          "certificate: the chain file on the server mixes certificates from different CAs.")
             return CA_KEY_MISMATCH, candidate, f"{where} ({candidate_words} vs {_name(stuck)})"
-        if hint.kind in (gox509.EXPIRED, gox509.NOT_YET_VALID):
-            return (EXPIRED if hint.kind == gox509.EXPIRED else NOT_YET_VALID), candidate, (
+        if hint.kind in (go_verify.EXPIRED, go_verify.NOT_YET_VALID):
+            return (EXPIRED if hint.kind == go_verify.EXPIRED else NOT_YET_VALID), candidate, (
                 f"{candidate_words[0].upper()}{candidate_words[1:]} is outside its validity period: {hint.text}.")
         return CHAIN_INVALID, candidate, (f"Go rejected the candidate issuer {candidate_words}: {hint.text}.")
 

@@ -1,7 +1,7 @@
 """
 Elasticsearch and Kibana HTTP, the Beat's way: what it sends, and what the answers mean.
 
-Pure: no sockets here (`esprobe.esclient` does the exchanges). Headers follow the Beat's wire
+Pure: no sockets here (`esprobe.net.es_client` does the exchanges). Headers follow the Beat's wire
 format (``reference/beats-config.md`` §1.3, §2.4); answers are read by the shapes in
 ``reference/es-kibana-api.md``. Nothing in this module returns a credential in any value it
 builds for a report: the Authorization header exists only in `request_headers`' result.
@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import quote, urlsplit
 
-from esprobe import __version__, apikey
+from esprobe import __version__
+from esprobe.elastic import api_key as api_keys
 from esprobe.model import Credentials, Role, Target
 
 # The Beat sends `Elastic-<beat>/<version> (<GOOS>; <GOARCH>; <commit>; <build time>)`. esprobe
@@ -501,12 +502,12 @@ def parse_identity(doc: Any) -> Optional[Identity]:
 
 # --- api_key shape --------------------------------------------------------------------------------
 
-# The shape of an api_key lives in esprobe.apikey (the config reader needs it too).
-API_KEY_OK = apikey.OK
-API_KEY_ENCODED = apikey.ENCODED
-API_KEY_NO_COLON = apikey.NO_COLON
-api_key_shape = apikey.shape
-api_key_id = apikey.key_id
+# The shape of an api_key lives in esprobe.elastic.api_key (the config reader needs it too).
+API_KEY_OK = api_keys.OK
+API_KEY_ENCODED = api_keys.ENCODED
+API_KEY_NO_COLON = api_keys.NO_COLON
+api_key_shape = api_keys.shape
+api_key_id = api_keys.key_id
 
 
 # --- privileges ---------------------------------------------------------------------------------

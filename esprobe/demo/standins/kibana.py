@@ -21,8 +21,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
-from esprobe.sandbox.elasticsearch import Authentication, AuthFailure, FakeElasticsearch
-from esprobe.sandbox.server import LoopbackServer, Request, Response, StandIn, TlsConfig
+from esprobe.demo.standins.elasticsearch import Authentication, AuthFailure, FakeElasticsearch
+from esprobe.demo.standins.server import LoopbackServer, Request, Response, StandIn, TlsConfig
 
 LEVELS = ("available", "degraded", "unavailable", "critical")
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Mapping, Tuple, Union
 
-from esprobe.sandbox import pki
+from esprobe.demo.standins import pki
 
 # The sample host names. `.internal` is reserved for private use and never resolves on the
 # internet, so a sample config pointed at by mistake goes nowhere. The demo maps them to loopback.

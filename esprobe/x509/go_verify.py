@@ -1045,7 +1045,7 @@ def verify(
     Args:
         leaf: the server's certificate.
         intermediates: the other certificates the server sent, in any order.
-        roots: the trust anchors (configured CAs, or the OS store as `esprobe.truststore`
+        roots: the trust anchors (configured CAs, or the OS store as `esprobe.x509.system_roots`
             finds it). Need not be CA certificates; the leaf itself may be one of them.
         now: the verification time; naive datetimes are taken as UTC. The ``current time``
             in Go's expiry message is printed in *now*'s own offset, as Go prints the Beat

@@ -34,7 +34,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from esprobe.gox509 import serial_number
+from esprobe.x509.go_verify import serial_number
 
 GO_LINUX_FILES: Tuple[str, ...] = (
     "/etc/ssl/certs/ca-certificates.crt",  # Debian/Ubuntu/Gentoo etc.

@@ -1,7 +1,7 @@
 """
 ``esprobe demo``: esprobe at work in a few seconds, with no Elasticsearch and no network.
 
-It starts the demo site (`esprobe.sandbox.site`: a stand-in Elasticsearch and Kibana on loopback,
+It starts the demo site (`esprobe.demo.site`: a stand-in Elasticsearch and Kibana on loopback,
 over real TLS with the sample PKI), then runs esprobe through its own command line against the
 sample configs: one healthy run shown in full, then the failures people meet most, each shown
 compactly with its verdict, finding, message and hint. Every scenario names the verdict it was
@@ -17,8 +17,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from esprobe.exit_codes import EXIT_FOR_STATUS
+
 _WIDTH = 100
-_EXIT_FOR_STATUS = {"ok": 0, "warn": 1, "fail": 2}
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ class Outcome:
         return (
             self.problem is None
             and self.status == scenario.status
-            and self.exit_code == _EXIT_FOR_STATUS[scenario.status]
+            and self.exit_code == EXIT_FOR_STATUS[scenario.status]
             and (scenario.code is None or scenario.code in self.codes)
         )
 
@@ -268,7 +269,7 @@ def run_demo(env: Any, *, color: bool = False, scenarios: Sequence[Scenario] = S
     Run the demo, writing to ``env.stdout``; return 0 when every scenario gave the verdict it was
     built for, else 1. *env* is the CLI's `Environment`; colour is never used with NO_COLOR.
     """
-    from esprobe.sandbox.site import DemoSite
+    from esprobe.demo.site import DemoSite
 
     color = color and "NO_COLOR" not in env.environ
     paint = _Painter(color)

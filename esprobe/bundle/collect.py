@@ -4,7 +4,7 @@ resolution, proxies and the environment, each as text a support engineer reads w
 
 The builders return text (or PEM bytes); the few files they read (resolv.conf, nsswitch.conf,
 os-release, the hosts file) are read here and nowhere else, each bounded. Nothing here redacts:
-`esprobe.bundle` passes every member through `esprobe.bundle_redact` before it is written.
+`esprobe.bundle.write` passes every member through `esprobe.bundle.redact` before it is written.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def _describe_der(der: bytes, now: Optional[_dt.datetime]) -> Tuple[bytes, str]:
     """(PEM, readable text) of one DER certificate; an unparsable one still gets its PEM."""
     from cryptography import x509
 
-    from esprobe.certinfo import describe
+    from esprobe.x509.facts import describe
 
     body = base64.encodebytes(der).decode("ascii").replace("\n", "")
     wrapped = "\n".join(body[i : i + 64] for i in range(0, len(body), 64))
@@ -107,7 +107,7 @@ def _describe_der(der: bytes, now: Optional[_dt.datetime]) -> Tuple[bytes, str]:
 def _describe_pem_blocks(blocks: Sequence[bytes], now: Optional[_dt.datetime]) -> List[str]:
     from cryptography import x509
 
-    from esprobe.certinfo import describe
+    from esprobe.x509.facts import describe
 
     texts: List[str] = []
     for block in blocks:
@@ -395,7 +395,7 @@ def _os_release(paths: Sequence[str]) -> str:
 
 def _trust_store(environ: Mapping[str, str]) -> List[str]:
     try:
-        from esprobe.truststore import load_system_roots
+        from esprobe.x509.system_roots import load_system_roots
 
         roots = load_system_roots(environ)
     except Exception as error:  # noqa: BLE001

@@ -3,8 +3,8 @@ The HTTP client of the http, auth and privileges stages: one per target, over th
 tcp (and tls) stages opened and verified.
 
 Network boundary code. It builds the target's `requests.Session` with `esprobe.net.http`, sends
-the Beat's headers (`esprobe.esapi.request_headers`) and turns every exchange into data: an
-`esapi.Answer`, or a `Failure` saying why there was none. Nothing here raises for a bad peer.
+the Beat's headers (`esprobe.elastic.api.request_headers`) and turns every exchange into data: an
+`api.Answer`, or a `Failure` saying why there was none. Nothing here raises for a bad peer.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence, Tuple, Union
 
 import requests
 
-from esprobe import esapi
+from esprobe.elastic import api
 from esprobe.context import ProbeContext
 from esprobe.model import Stage, StageResult, Target
 from esprobe.net.http import HttpFailure, ReusedConnectionAdapter, Stream, session_for
@@ -38,7 +38,7 @@ class Failure:
     url: str = ""
 
 
-Outcome = Union[esapi.Answer, Failure]
+Outcome = Union[api.Answer, Failure]
 
 
 class Client:
@@ -81,7 +81,7 @@ class Client:
             return Failure("error", "a header value (from the configured headers) is not Latin-1 text", url)
         except (requests.RequestException, ValueError, OSError) as error:
             return Failure("error", f"{type(error).__name__}: {error}", url)
-        return esapi.Answer(
+        return api.Answer(
             status=response.status_code,
             reason=response.reason or "",
             headers=tuple(getattr(response, "header_lines", ()) or tuple(response.headers.items())),
@@ -135,7 +135,7 @@ def open_client(target: Target, ctx: ProbeContext, results: Mapping[Stage, Stage
     # (https through a proxy is a tunnel the tcp stage opened: a direct connection from here.)
     proxy = getattr(tcp, "proxy", None) if getattr(tcp, "tunnel", None) is None else None
     adapter = ReusedConnectionAdapter(stream, reopen, ctx.step_timeout(), proxy=proxy)
-    session = session_for(esapi.origin(target.url), adapter, esapi.request_headers(target, ctx.beat))
+    session = session_for(api.origin(target.url), adapter, api.request_headers(target, ctx.beat))
     return Client(session, adapter, ctx.step_timeout), ""
 
 

@@ -38,7 +38,7 @@ class Step:
 
 def _route(target: Target, ctx: ProbeContext):  # type: ignore[no-untyped-def]
     """The proxy the Beat's requests take, if esprobe can follow them there (pure and cheap)."""
-    from esprobe.proxy import choose_proxy
+    from esprobe.config.proxy import choose_proxy
 
     route, why = choose_proxy(target, ctx.environ)
     return (route if route is not None and route.supported else None), route, why
@@ -100,7 +100,7 @@ def _tcp(target: Target, ctx: ProbeContext, results: Results) -> StageResult:
     route, _, _ = _route(target, ctx)
     if route is None:
         return judge_tcp(target, connect_all(addresses, target.port, ctx.step_timeout()))
-    from esprobe.net.proxy import open_tunnel
+    from esprobe.net.tunnel import open_tunnel
 
     observation = dataclasses.replace(connect_all(addresses, route.port, ctx.step_timeout()), proxy=route)
     if observation.sock is not None and target.scheme == "https":

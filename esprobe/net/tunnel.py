@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
-from esprobe.proxy import ProxyRoute
+from esprobe.config.proxy import ProxyRoute
 
 # A proxy's answer to CONNECT is a status line and a few headers; anything longer is not a proxy.
 _MAX_HEAD = 16 * 1024

@@ -2,7 +2,7 @@
 ``esprobe bundle``: one redacted zip a user attaches to a support case.
 
 collect (report, config as written and as the Beat sees it, certificates, name resolution,
-proxies, environment) -> redact every member (`esprobe.bundle_redact`) -> scan every member for
+proxies, environment) -> redact every member (`esprobe.bundle.redact`) -> scan every member for
 every known secret -> write the zip atomically, mode 0600. Redactions are listed in
 ``manifest.json`` by file, setting and kind, never by value.
 """
@@ -23,7 +23,7 @@ from dataclasses import asdict
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from esprobe import __version__
-from esprobe.bundle_collect import (
+from esprobe.bundle.collect import (
     NSSWITCH_CONF,
     OS_RELEASE,
     RESOLV_CONF,
@@ -36,7 +36,7 @@ from esprobe.bundle_collect import (
     safe_name,
     target_certificates,
 )
-from esprobe.bundle_redact import (
+from esprobe.bundle.redact import (
     MIN_SUBSTRING,
     KnownSecrets,
     Redaction,
@@ -83,7 +83,7 @@ def write_bundle(
     Args:
         path: ``-o``: a file, or an existing directory to put the default name in; None for the
             default name in the working directory.
-        report / loaded / options: what `esprobe.check.run_check` used and produced.
+        report / loaded / options: what `esprobe.probe.check.run_check` used and produced.
         redactor: the run's secret registry (every member passes through it).
         env: the CLI `Environment` (its ``cwd`` anchors relative paths).
 
@@ -280,7 +280,7 @@ def _block_dumper() -> Any:
 
 def _command_line(options: Any, bundle_path: str, known: KnownSecrets) -> Tuple[str, List[Redaction]]:
     """The command line rebuilt from the parsed options; ``-E`` values pass through the redaction rules."""
-    from esprobe.check import CheckOptions
+    from esprobe.probe.check import CheckOptions
 
     defaults = CheckOptions()
     words: List[str] = ["esprobe", "bundle"]

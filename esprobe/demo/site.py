@@ -17,11 +17,11 @@ import tempfile
 from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Sequence
 
-from esprobe.sandbox import samples
-from esprobe.sandbox.dnsserver import FakeDns, Zone
-from esprobe.sandbox.elasticsearch import FakeElasticsearch
-from esprobe.sandbox.kibana import FakeKibana
-from esprobe.sandbox.server import TlsConfig
+from esprobe.demo import samples
+from esprobe.demo.standins.dns import FakeDns, Zone
+from esprobe.demo.standins.elasticsearch import FakeElasticsearch
+from esprobe.demo.standins.kibana import FakeKibana
+from esprobe.demo.standins.server import TlsConfig
 
 CERTS = "certs"  # the PKI's directory inside the site, as the configs name it (relative)
 
@@ -171,7 +171,8 @@ class DemoSite:
 
     def run(self, argv: Sequence[str], environ: Mapping[str, str], *, color: bool = False) -> RunResult:
         """Run ``esprobe <argv> <common args>`` in-process in the site's directory."""
-        from esprobe.cli import Environment, main
+        from esprobe.cli import main
+        from esprobe.environment import Environment
 
         full = [*argv, *self.common_args()]
         out, err = io.StringIO(), io.StringIO()

@@ -52,8 +52,8 @@ def preload() -> None:
     import OpenSSL.SSL  # noqa: F401
     import requests  # noqa: F401
 
-    import esprobe.chainverdict  # noqa: F401
-    import esprobe.esclient  # noqa: F401
+    import esprobe.x509.beats_verdict  # noqa: F401
+    import esprobe.net.es_client  # noqa: F401
     import esprobe.stages.auth  # noqa: F401
     import esprobe.stages.hostname  # noqa: F401
     import esprobe.stages.http  # noqa: F401
@@ -64,7 +64,7 @@ def preload() -> None:
 def run_check(options: CheckOptions, redactor: Redactor) -> Tuple[Report, object]:
     """Run the whole check. Returns the report and the loaded config (the bundle wants both)."""
     from esprobe.config import load_config
-    from esprobe.runner import run_probes
+    from esprobe.probe.runner import run_probes
 
     preload()
     started_wall = time.time()

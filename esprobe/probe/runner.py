@@ -15,7 +15,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from esprobe import findings
 from esprobe.context import ProbeContext
 from esprobe.model import Stage, StageResult, Status, Target, TargetReport, skipped, stage_result
-from esprobe.pipeline import STEPS, Step
+from esprobe.probe.pipeline import STEPS, Step
 
 # Once the deadline passes, stages get this long to come back with their own (more telling)
 # timeout findings before the runner cuts them off itself.
