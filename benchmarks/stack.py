@@ -17,13 +17,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from relay import Relay  # noqa: E402
+from relay import Relay
 
-from esprobe.demo.standins import pki  # noqa: E402
-from esprobe.demo.standins.dns import FakeDns, Zone  # noqa: E402
-from esprobe.demo.standins.elasticsearch import FakeElasticsearch  # noqa: E402
-from esprobe.demo.standins.kibana import FakeKibana  # noqa: E402
-from esprobe.demo.standins.server import TlsConfig  # noqa: E402
+from esprobe.demo.standins import pki
+from esprobe.demo.standins.dns import FakeDns, Zone
+from esprobe.demo.standins.elasticsearch import FakeElasticsearch
+from esprobe.demo.standins.kibana import FakeKibana
+from esprobe.demo.standins.server import TlsConfig
 
 PASSWORD = "bench-writer-password"
 WRITER_ROLE = {

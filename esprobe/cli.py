@@ -11,12 +11,11 @@ import argparse
 import os
 import sys
 import warnings
-from typing import List, Mapping, Optional, Sequence, TextIO
+from typing import List, Optional, Sequence, TextIO
 
 from esprobe import __version__
 from esprobe.environment import Environment
 from esprobe.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_UNKNOWN
-
 
 ROLES = ("elasticsearch", "kibana", "monitoring", "logstash")
 FORMATS = ("table", "json", "nagios", "prometheus")
@@ -160,8 +159,8 @@ def _in_cwd(env: Environment, path: Optional[str]) -> Optional[str]:
 
 
 def _check_options(args: argparse.Namespace, env: Environment):  # type: ignore[no-untyped-def]
-    from esprobe.probe.check import CheckOptions, default_config_paths
     from esprobe.net.resolver import parse_nameserver
+    from esprobe.probe.check import CheckOptions, default_config_paths
 
     nameservers = []
     for text in args.nameserver:

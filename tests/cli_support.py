@@ -6,15 +6,15 @@ import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Mapping, Optional, Sequence
+from typing import Dict, Iterator, List, Mapping, Optional
 
 from esprobe.cli import main
-from esprobe.environment import Environment
 from esprobe.demo.standins import pki
 from esprobe.demo.standins.dns import FakeDns, Zone
 from esprobe.demo.standins.elasticsearch import FakeElasticsearch
 from esprobe.demo.standins.kibana import FakeKibana
 from esprobe.demo.standins.server import TlsConfig
+from esprobe.environment import Environment
 
 WRITER_PASSWORD = "Cli-canary-Writer-5f2d"
 WRITER_ROLE = {

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from tests.cli_support import WRITER_PASSWORD, Stack, start_stack
+from tests.cli_support import Stack, start_stack
 from tests.peers import never_speaks, serve
 from tests.schema import validate_report
 

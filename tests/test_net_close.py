@@ -5,9 +5,9 @@ from __future__ import annotations
 import socket
 import threading
 
-from esprobe.net.tls import HandshakeSettings, cipher_list, handshake
 from esprobe.demo.standins import pki
 from esprobe.demo.standins.server import LoopbackServer, Response, TlsConfig
+from esprobe.net.tls import HandshakeSettings, cipher_list, handshake
 from tests.peers import serve
 
 

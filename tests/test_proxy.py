@@ -7,13 +7,13 @@ from typing import Any, Optional
 
 import pytest
 
-from esprobe.probe import runner
-from esprobe.context import Deadline, ProbeContext
-from esprobe.model import PemSource, ProxySettings, Role, Stage, Status, Target, TlsSettings
-from esprobe.probe.pipeline import STEPS
 from esprobe.config.proxy import choose_proxy
+from esprobe.context import Deadline, ProbeContext
 from esprobe.demo.standins import pki
 from esprobe.demo.standins.server import LoopbackServer, Response, TlsConfig
+from esprobe.model import PemSource, ProxySettings, Role, Stage, Status, Target, TlsSettings
+from esprobe.probe import runner
+from esprobe.probe.pipeline import STEPS
 from tests.peers import ConnectProxy, refused_port
 
 
@@ -173,8 +173,8 @@ def test_proxy_wanting_credentials(tmp_path: Path, es_server: Any) -> None:
 
 def test_plain_http_through_proxy_uses_absolute_form(tmp_path: Path) -> None:
     """http:// through proxy_url: requests go to the proxy in absolute form and reach Elasticsearch."""
-    from esprobe.model import Credentials
     from esprobe.demo.standins.elasticsearch import FakeElasticsearch
+    from esprobe.model import Credentials
 
     hosts = tmp_path / "hosts"
     hosts.write_text("127.0.0.1 proxy.test\n")

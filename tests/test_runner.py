@@ -8,10 +8,10 @@ from typing import List
 
 import pytest
 
-from esprobe.probe import runner
 from esprobe.context import Deadline, ProbeContext
 from esprobe.findings import make
 from esprobe.model import Role, Stage, Status, Target, stage_result
+from esprobe.probe import runner
 from esprobe.probe.pipeline import Step
 
 

@@ -100,7 +100,7 @@ def _describe_der(der: bytes, now: Optional[_dt.datetime]) -> Tuple[bytes, str]:
         return pem, f"(cryptography cannot parse this certificate: {error})\n"
     try:
         return pem, describe(cert, now)
-    except Exception as error:  # noqa: BLE001 - one odd certificate must not cost the bundle
+    except Exception as error:
         return pem, f"(cannot describe this certificate: {type(error).__name__}: {error})\n"
 
 
@@ -113,7 +113,7 @@ def _describe_pem_blocks(blocks: Sequence[bytes], now: Optional[_dt.datetime]) -
     for block in blocks:
         try:
             texts.append(describe(x509.load_pem_x509_certificate(block), now))
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             texts.append(f"(cannot parse this certificate: {type(error).__name__}: {error})\n")
     return texts
 
@@ -345,13 +345,13 @@ def _version_of(module: str, attribute: str = "__version__") -> str:
         value = getattr(imported, attribute, None)
         if value:
             return str(value)
-    except Exception as error:  # noqa: BLE001 - a missing library is a fact to report
+    except Exception as error:
         return f"(not importable: {type(error).__name__})"
     try:
         from importlib import metadata
 
         return metadata.version(module)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return "(unknown)"
 
 
@@ -360,7 +360,7 @@ def _pyopenssl_openssl() -> str:
         from OpenSSL import SSL
 
         return SSL.OpenSSL_version(SSL.OPENSSL_VERSION).decode("ascii", "replace")
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         return f"(unknown: {type(error).__name__})"
 
 
@@ -369,7 +369,7 @@ def _cryptography_openssl() -> str:
         from cryptography.hazmat.backends.openssl import backend
 
         return str(backend.openssl_version_text())
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         return f"(unknown: {type(error).__name__})"
 
 
@@ -398,7 +398,7 @@ def _trust_store(environ: Mapping[str, str]) -> List[str]:
         from esprobe.x509.system_roots import load_system_roots
 
         roots = load_system_roots(environ)
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         return [f"OS trust store:       (could not be loaded: {type(error).__name__}: {error})"]
     lines = [f"OS trust store:       {roots.path or '(none found)'} ({len(roots.certs)} certificates, as Go loads it)"]
     for name in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
@@ -414,7 +414,7 @@ def _user() -> str:
         import pwd
 
         name = pwd.getpwuid(os.geteuid()).pw_name
-    except Exception:  # noqa: BLE001
+    except Exception:
         name = "?"
     return f"{name} (uid {os.getuid()}, euid {os.geteuid()})" if hasattr(os, "geteuid") else name
 

@@ -152,7 +152,7 @@ def collect_members(
         """
         try:
             text, found = build()
-        except Exception as error:  # noqa: BLE001 - esprobe's bug; the rest of the bundle still helps
+        except Exception as error:
             text, found, json_text = f"esprobe could not collect {name}: {type(error).__name__}: {error}\n", [], False
         clean, more = (text, []) if json_text else redact_text(text, known, name)
         redactions.extend(found + more)
@@ -220,7 +220,7 @@ def _guarded(build: Any, where: str) -> Dict[str, bytes]:
     """A certificate that breaks a builder costs a note, not the bundle."""
     try:
         return build()  # type: ignore[no-any-return]
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         return {"error.txt": f"esprobe could not collect {where}: {type(error).__name__}: {error}\n".encode()}
 
 
@@ -257,7 +257,7 @@ def _effective_yaml(tree: Any, known: KnownSecrets) -> Tuple[str, List[Redaction
     try:
         body = yaml.dump(clean, Dumper=_block_dumper(), default_flow_style=False, sort_keys=False,
                          allow_unicode=True, width=120)
-    except Exception as error:  # noqa: BLE001 - the tree is redacted already; show it another way
+    except Exception as error:
         body = f"# (not YAML-serialisable: {type(error).__name__}; shown as JSON)\n" + json.dumps(
             clean, indent=2, ensure_ascii=False, default=str
         ) + "\n"

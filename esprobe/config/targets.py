@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import Any, List, Optional, Sequence, Tuple
 from urllib.parse import unquote, urlsplit
 
-from esprobe.elastic import api_key as api_keys
 from esprobe.config import urls
 from esprobe.config.settings import ERROR, Item, Reader
 from esprobe.config.tls import TlsBlock, read_tls
 from esprobe.config.tree import Node, find, merge, split_path
+from esprobe.elastic import api_key as api_keys
 from esprobe.model import Credentials, ProxySettings, Role, Severity, Target, TlsSettings
 
 __all__ = ["CloudState", "apply_cloud", "build_targets", "active_outputs", "index_pattern"]

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
 from esprobe.config.settings import ERROR, MISSING, Reader
-from esprobe.config.tree import Node
 from esprobe.config.source import go_error, read_text
+from esprobe.config.tree import Node
 from esprobe.model import PemSource, TlsSettings
 
 __all__ = ["TlsBlock", "read_tls", "VERIFICATION_MODES", "PROTOCOLS", "CIPHER_SUITES", "CURVES", "RENEGOTIATION"]

@@ -15,8 +15,8 @@ from typing import Any, Callable, Mapping, Optional, Sequence, Tuple, Union
 
 import requests
 
-from esprobe.elastic import api
 from esprobe.context import ProbeContext
+from esprobe.elastic import api
 from esprobe.model import Stage, StageResult, Target
 from esprobe.net.http import HttpFailure, ReusedConnectionAdapter, Stream, session_for
 

@@ -14,7 +14,6 @@ from esprobe.model import ConfigInfo, Report
 from esprobe.redact import Redactor
 
 
-
 @dataclass(frozen=True)
 class CheckOptions:
     """The command line of ``esprobe check``, already parsed and validated."""
@@ -47,18 +46,18 @@ def preload() -> None:
     inside their stages, and their timings would not show the network.
     """
     import cryptography.x509  # noqa: F401
-    import dns.message  # noqa: F401
+    import dns.message
     import dns.query  # noqa: F401
     import OpenSSL.SSL  # noqa: F401
     import requests  # noqa: F401
 
+    import esprobe.net.es_client
+    import esprobe.stages.auth
+    import esprobe.stages.hostname
+    import esprobe.stages.http
+    import esprobe.stages.privileges
+    import esprobe.stages.tls
     import esprobe.x509.beats_verdict  # noqa: F401
-    import esprobe.net.es_client  # noqa: F401
-    import esprobe.stages.auth  # noqa: F401
-    import esprobe.stages.hostname  # noqa: F401
-    import esprobe.stages.http  # noqa: F401
-    import esprobe.stages.privileges  # noqa: F401
-    import esprobe.stages.tls  # noqa: F401
 
 
 def run_check(options: CheckOptions, redactor: Redactor) -> Tuple[Report, object]:

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
 from esprobe import findings
-from esprobe.elastic import api
 from esprobe.context import ProbeContext
-from esprobe.net.es_client import Failure, first_cert_pem
-from esprobe.model import Finding, Role, Stage, StageResult, Target, skipped, stage_result
-from esprobe.probe.pipeline import Results
+from esprobe.elastic import api
 from esprobe.elastic.pki_dn import java_dn, pki_username
+from esprobe.model import Finding, Role, Stage, StageResult, Target, skipped, stage_result
+from esprobe.net.es_client import Failure, first_cert_pem
+from esprobe.probe.pipeline import Results
 
 AUTHENTICATE = "/_security/_authenticate"
 KIBANA_ME = "/internal/security/me"

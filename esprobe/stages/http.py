@@ -16,10 +16,10 @@ from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import urljoin
 
 from esprobe import findings
-from esprobe.elastic import api
 from esprobe.context import ProbeContext
-from esprobe.net.es_client import Client, Failure, Outcome, open_client, speaks_tls
+from esprobe.elastic import api
 from esprobe.model import Finding, Role, Stage, StageResult, Target, skipped, stage_result
+from esprobe.net.es_client import Client, Failure, Outcome, open_client, speaks_tls
 from esprobe.probe.pipeline import Results
 
 _REDIRECTS = (301, 302, 303, 307, 308)

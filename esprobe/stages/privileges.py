@@ -15,10 +15,10 @@ import json
 from typing import Any, Dict, List, Optional, Sequence
 
 from esprobe import findings
-from esprobe.elastic import api
 from esprobe.context import ProbeContext
-from esprobe.net.es_client import Failure
+from esprobe.elastic import api
 from esprobe.model import Finding, Role, Stage, StageResult, Target, not_applicable, skipped, stage_result
+from esprobe.net.es_client import Failure
 from esprobe.probe.pipeline import Results
 
 HAS_PRIVILEGES = "/_security/user/_has_privileges"

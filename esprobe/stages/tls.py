@@ -17,8 +17,6 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from cryptography import x509
 
 from esprobe import findings
-from esprobe.x509.facts import cert_facts
-from esprobe.x509.client_identity import LoadedIdentity, go_would_send, lacks_client_auth, load_identity
 from esprobe.context import ProbeContext
 from esprobe.model import Finding, Role, Severity, Stage, StageResult, Target, TlsSettings, stage_result
 from esprobe.net.resolver import literal_address, to_query_name
@@ -31,6 +29,8 @@ from esprobe.net.tls import (
     handshake,
     protocol_range,
 )
+from esprobe.x509.client_identity import LoadedIdentity, go_would_send, lacks_client_auth, load_identity
+from esprobe.x509.facts import cert_facts
 
 _HOSTS_SETTING = {
     Role.ELASTICSEARCH: "output.elasticsearch.hosts",

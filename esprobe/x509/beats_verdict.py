@@ -34,9 +34,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
 from esprobe import findings
+from esprobe.model import Finding, Role, Target, TlsSettings
 from esprobe.x509 import go_verify
 from esprobe.x509.facts import is_ca, is_self_signed, sha256_fingerprint, spki_pin
-from esprobe.model import Finding, Role, Target, TlsSettings
 
 STRICT_PREFIX = "tls: failed to verify certificate: "
 MISSING_PEER_CERTIFICATES = "missing peer certificates"
@@ -203,7 +203,7 @@ def _name(cert: Optional[x509.Certificate]) -> str:
         return "(unknown)"
     try:
         return cert.subject.rfc4514_string() or "(empty subject)"
-    except Exception:  # noqa: BLE001
+    except Exception:
         return "(unreadable subject)"
 
 
@@ -212,7 +212,7 @@ def _issuer_name(cert: Optional[x509.Certificate]) -> str:
         return "(unknown)"
     try:
         return cert.issuer.rfc4514_string() or "(empty issuer)"
-    except Exception:  # noqa: BLE001
+    except Exception:
         return "(unreadable issuer)"
 
 
@@ -271,7 +271,7 @@ def _normalised_fingerprint(text: str) -> Optional[str]:
 def _has_aia_ca_issuers(cert: x509.Certificate) -> bool:
     try:
         aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
     return any(d.access_method == AuthorityInformationAccessOID.CA_ISSUERS for d in aia)
 
@@ -318,7 +318,7 @@ def judge_chain(
     try:
         return _judge(tuple(presented), tuple(roots), mode, now, ca_trusted_fingerprint, tuple(ca_sha256),
                       roots_are_system, system_roots_error, server_name)
-    except Exception as exc:  # noqa: BLE001 - a bug guard: the TLS stage gets data, not a traceback
+    except Exception as exc:
         return ChainVerdict(ok=False, mode=mode, kind=INTERNAL,
                             explanation=f"esprobe could not judge this chain ({type(exc).__name__}: {exc}).")
 

@@ -91,7 +91,7 @@ def is_self_signed(cert: x509.Certificate) -> bool:
     try:
         view = go_view(cert)
         return view.raw_issuer == view.raw_subject and signature_verifies_with_own_key(cert)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
 
 
@@ -100,7 +100,7 @@ def is_ca(cert: x509.Certificate) -> bool:
     try:
         view = go_view(cert)
         return view.basic_constraints_valid and view.is_ca
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
 
 
@@ -108,7 +108,7 @@ def key_description(cert: x509.Certificate) -> str:
     """``RSA 2048``, ``EC P-256``, ``Ed25519`` ..."""
     try:
         key = cert.public_key()
-    except Exception:  # noqa: BLE001
+    except Exception:
         return "unknown"
     if isinstance(key, rsa.RSAPublicKey):
         return f"RSA {key.key_size}"
@@ -148,7 +148,7 @@ def _serial_hex(cert: x509.Certificate) -> str:
 def _safe(read: Any, default: Any) -> Any:
     try:
         return read()
-    except Exception:  # noqa: BLE001 - a partly readable certificate still gets a report
+    except Exception:
         return default
 
 
@@ -259,12 +259,12 @@ def describe(cert: x509.Certificate, now: Optional[_dt.datetime] = None) -> str:
         f"IP SANs:             {', '.join(facts['ip_sans']) or '(none)'}",
         f"SHA-256 fingerprint: {facts['sha256']}  (ssl.ca_trusted_fingerprint form)",
         f"SPKI pin:            {_safe(lambda: spki_pin(cert), '(unreadable)')}  (ssl.ca_sha256 form)",
-        f"SHA-1 fingerprint:   {hashlib.sha1(_der(cert)).hexdigest()}",  # noqa: S324 - display only
+        f"SHA-1 fingerprint:   {hashlib.sha1(_der(cert)).hexdigest()}",
         "Extensions:",
     ]
     try:
         extensions = list(cert.extensions)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         lines.append(f"  (unreadable: {exc})")
         extensions = []
     for ext in extensions:

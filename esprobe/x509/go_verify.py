@@ -315,7 +315,7 @@ class GoCertificate:
         try:
             self.tbs = cert.tbs_certificate_bytes
             self.raw_issuer, self.raw_subject, self.raw_spki = _raw_tbs_fields(self.tbs)
-        except Exception as exc:  # noqa: BLE001 - unreadable TBS: compare re-encoded names instead
+        except Exception as exc:
             self.problems.append(f"TBS: {exc}")
             self.tbs = b""
             self.raw_issuer = cert.issuer.public_bytes()
@@ -347,7 +347,7 @@ class GoCertificate:
         self.key_algorithm: Optional[str] = None
         try:
             key = self.cert.public_key()
-        except Exception as exc:  # noqa: BLE001 - an algorithm cryptography does not know
+        except Exception as exc:
             self.problems.append(f"public key: {exc}")
             return
         if isinstance(key, rsa.RSAPublicKey):
@@ -372,7 +372,7 @@ class GoCertificate:
                 hash_name = self.cert.signature_hash_algorithm.name  # type: ignore[union-attr]
                 name = {"sha256": "SHA256-RSAPSS", "sha384": "SHA384-RSAPSS",
                         "sha512": "SHA512-RSAPSS"}.get(hash_name or "", "0")
-            except Exception:  # noqa: BLE001
+            except Exception:
                 name, hash_name = "0", None
             if name == "0":
                 key_algorithm = "unknown"
@@ -404,7 +404,7 @@ class GoCertificate:
                 # (then caches them); Go accepts serial 0, so the warning is noise here.
                 warnings.simplefilter("ignore")
                 extensions = list(self.cert.extensions)
-        except Exception as exc:  # noqa: BLE001 - duplicate or malformed extensions
+        except Exception as exc:
             self.problems.append(f"extensions: {exc}")
             return
         for ext in extensions:
@@ -432,7 +432,7 @@ class GoCertificate:
                     unhandled = not self._read_san(value)
                 elif isinstance(value, x509.NameConstraints):
                     unhandled = not self._read_name_constraints(value)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 self.problems.append(f"{oid}: {exc}")
             if ext.critical and unhandled:
                 self.unhandled_critical.append(oid)
@@ -517,7 +517,7 @@ def common_name(cert: x509.Certificate) -> str:
     """The subject CN as Go reads it (the last CN attribute), or ``""``."""
     try:
         return _last_attribute(cert.subject, NameOID.COMMON_NAME)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return ""
 
 
@@ -534,7 +534,7 @@ def _key_usage_nonzero(usage: x509.KeyUsage) -> bool:
 def _extension_bytes(value: x509.ExtensionType) -> bytes:
     try:
         return value.public_bytes()
-    except Exception:  # noqa: BLE001 - older cryptography
+    except Exception:
         return repr(value).encode()
 
 
@@ -551,11 +551,11 @@ def go_parse_error(cert: x509.Certificate) -> Optional[str]:
     try:
         if serial_number(cert) < 0:
             return "x509: negative serial number"
-    except Exception:  # noqa: BLE001
+    except Exception:
         return "x509: malformed serial number"
     try:
         key = cert.public_key()
-    except Exception:  # noqa: BLE001 - unknown algorithms parse fine in Go (PublicKey nil)
+    except Exception:
         return None
     if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name not in GO_CURVES:
         return "x509: unsupported elliptic curve"
@@ -566,7 +566,7 @@ def rsa_key_bits(cert: x509.Certificate) -> Optional[int]:
     """The RSA modulus size of *cert*'s key, or None when it is not an RSA key."""
     try:
         key = cert.public_key()
-    except Exception:  # noqa: BLE001
+    except Exception:
         return None
     return key.key_size if isinstance(key, rsa.RSAPublicKey) else None
 
@@ -1026,7 +1026,7 @@ def check_leaf(leaf: x509.Certificate, now: Optional[_dt.datetime] = None) -> Op
     """
     try:
         return _is_valid(go_view(leaf), _LEAF, [], _utc(now or _dt.datetime.now(_dt.timezone.utc)))
-    except Exception as exc:  # noqa: BLE001 - a bug guard: never a traceback to the caller
+    except Exception as exc:
         return GoError(INTERNAL, f"esprobe could not read the certificate: {exc}", leaf)
 
 
@@ -1057,7 +1057,7 @@ def verify(
     """
     try:
         return _verify(leaf, intermediates, roots, now, key_usages)
-    except Exception as exc:  # noqa: BLE001 - a bug guard: never a traceback to the caller
+    except Exception as exc:
         return GoVerifyResult((), GoError(INTERNAL, f"esprobe could not evaluate the chain: {exc}", leaf))
 
 

@@ -19,13 +19,13 @@ from urllib.parse import quote
 import pytest
 
 from esprobe.cli import main
-from esprobe.environment import Environment
 from esprobe.config.keystore import write_keystore
 from esprobe.demo.standins import pki
 from esprobe.demo.standins.dns import FakeDns, Zone
 from esprobe.demo.standins.elasticsearch import FakeElasticsearch
 from esprobe.demo.standins.kibana import FakeKibana
 from esprobe.demo.standins.server import TlsConfig
+from esprobe.environment import Environment
 
 # Canary secrets: distinct, unusual strings; none may appear anywhere in a bundle.
 CLOUD_AUTH_PW = "Canary-CloudAuth-Pw-77e1"

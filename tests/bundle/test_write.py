@@ -15,6 +15,7 @@ from urllib.parse import quote
 import pytest
 
 from esprobe.bundle import write as bundle_write
+from esprobe.bundle.collect import Clock, certificate_blocks, private_key_material
 from esprobe.bundle.write import (
     BundleError,
     default_bundle_name,
@@ -22,10 +23,9 @@ from esprobe.bundle.write import (
     scan_needles,
     write_zip_atomically,
 )
-from esprobe.bundle.collect import Clock, certificate_blocks, private_key_material
+from esprobe.demo.standins import pki
 from esprobe.model import PemSource, Role, Target, TlsSettings
 from esprobe.redact import Redactor
-from esprobe.demo.standins import pki
 from tests.bundle.conftest import run_cli
 
 SECRET = "Canary-Scan-Secret-0a9b"

@@ -14,7 +14,6 @@ from esprobe.config import load_config, write_keystore
 from esprobe.findings import catalogue
 from esprobe.model import Severity
 from esprobe.redact import Redactor
-
 from tests.config.helpers import all_text, load
 
 # The number of examples comes from the active profile (tests/conftest.py): more under `tox -e fuzz`.

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from esprobe.redact import Redactor
 from esprobe.demo.standins.pki import CertAuthority
-
+from esprobe.redact import Redactor
 from tests.config.helpers import all_text, codes, load, only
 
 

@@ -7,7 +7,6 @@ import pytest
 from esprobe.config import write_keystore
 from esprobe.config.variables import TemplateSyntaxError, parse_template
 from esprobe.redact import Redactor
-
 from tests.config.helpers import all_text, codes, load, only
 
 

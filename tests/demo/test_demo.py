@@ -12,11 +12,11 @@ from typing import Dict, Optional, Tuple
 import pytest
 
 from esprobe.cli import main
-from esprobe.environment import Environment
-from esprobe.demo.command import SCENARIOS, Scenario, command_line, outcome_from_json, run_demo
-from esprobe.findings import codes as catalogue_codes
 from esprobe.demo import samples
+from esprobe.demo.command import SCENARIOS, Scenario, command_line, outcome_from_json, run_demo
 from esprobe.demo.site import DemoSite
+from esprobe.environment import Environment
+from esprobe.findings import codes as catalogue_codes
 
 _ANSI = re.compile(r"\x1b\[")
 

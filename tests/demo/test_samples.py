@@ -13,11 +13,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from esprobe.x509.beats_verdict import judge_chain
 from esprobe.config import load_config
-from esprobe.model import Severity
 from esprobe.demo import samples
+from esprobe.model import Severity
 from esprobe.stages.hostname import match_full, match_strict
+from esprobe.x509.beats_verdict import judge_chain
 
 from .conftest import REPO
 

@@ -13,12 +13,12 @@ from typing import Any, Callable, Iterator, List, Optional
 import pytest
 
 from esprobe.context import Deadline, ProbeContext
-from esprobe.model import Credentials, PemSource, Role, Stage, StageResult, Target, TargetReport, TlsSettings
-from esprobe.probe.runner import probe_target
 from esprobe.demo.standins import pki
 from esprobe.demo.standins.elasticsearch import FakeElasticsearch
 from esprobe.demo.standins.kibana import FakeKibana
 from esprobe.demo.standins.server import TlsConfig
+from esprobe.model import Credentials, PemSource, Role, Stage, StageResult, Target, TargetReport, TlsSettings
+from esprobe.probe.runner import probe_target
 
 # Canary secrets: every one of them must stay out of every rendering (see test_secrets.py).
 WRITER_PW = "Canary-writer-Pw-8c1e"

@@ -7,8 +7,8 @@ from typing import Any, Callable, Dict
 
 import pytest
 
-from esprobe.model import Credentials, Role, Stage, Status
 from esprobe.demo.standins.elasticsearch import FakeElasticsearch
+from esprobe.model import Credentials, Role, Stage, Status
 
 from .conftest import BEATS01_DN_FORM as BEATS01_DN
 from .conftest import NOROLES_PW, WRITER_PW, api_key, basic, codes, probe, stage, target

@@ -9,8 +9,8 @@ from typing import Any, Iterator, List
 
 import pytest
 
-from esprobe.model import Role, Stage, Status
 from esprobe.demo.standins.server import LoopbackServer, Request, Response
+from esprobe.model import Role, Stage, Status
 
 from ..peers import never_speaks, serve
 from .conftest import ELASTIC_PW, WRITER_PW, basic, codes, probe, stage, target

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from esprobe.model import Credentials, Role, Stage, Status
 from esprobe.demo.standins.kibana import Space
+from esprobe.model import Credentials, Role, Stage, Status
 
 from .conftest import WRITER_PW, api_key, basic, codes, probe, stage, target
 

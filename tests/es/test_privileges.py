@@ -8,7 +8,19 @@ import pytest
 
 from esprobe.model import Role, Stage, Status
 
-from .conftest import MINIMAL_PW, MONITOR_PW, NOCREATE_PW, NOMON_PW, WRITER_PW, api_key, basic, codes, probe, stage, target
+from .conftest import (
+    MINIMAL_PW,
+    MONITOR_PW,
+    NOCREATE_PW,
+    NOMON_PW,
+    WRITER_PW,
+    api_key,
+    basic,
+    codes,
+    probe,
+    stage,
+    target,
+)
 
 
 def test_full_writer_role_passes_with_checked_labels(make_es, certs, ctx) -> None:

@@ -22,8 +22,8 @@ from typing import Callable, List, Tuple
 
 import pytest
 
-from esprobe.net.http import MAX_BODY
 from esprobe.demo.standins import pki
+from esprobe.net.http import MAX_BODY
 from tests.cli_support import WRITER_PASSWORD, Stack
 from tests.hostile import peers
 from tests.hostile.conftest import HOSTILE, SLACK, TIMEOUT, Run, RunAgainst

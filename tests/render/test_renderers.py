@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import jsonschema
 import pytest
 
-from esprobe.model import Severity, Finding
+from esprobe.model import Finding, Severity
 from esprobe.render.json import render_json
 from esprobe.render.nagios import render_nagios
 from esprobe.render.prometheus import render_prometheus

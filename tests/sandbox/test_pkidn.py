@@ -8,8 +8,8 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
-from esprobe.elastic.pki_dn import dn_matches, java_dn, java_dn_of_name, normalize_dn, pki_username
 from esprobe.demo.standins import pki
+from esprobe.elastic.pki_dn import dn_matches, java_dn, java_dn_of_name, normalize_dn, pki_username
 
 CN, C, ST, L, O, OU = (
     NameOID.COMMON_NAME,

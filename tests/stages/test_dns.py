@@ -8,9 +8,9 @@ from typing import Iterator, Optional
 import pytest
 
 from esprobe.context import Deadline, ProbeContext
+from esprobe.demo.standins.dns import FakeDns, Zone
 from esprobe.model import Role, Status, Target
 from esprobe.net.resolver import parse_nameserver, read_hosts_file, read_nsswitch_hosts, resolve, with_crosscheck
-from esprobe.demo.standins.dns import FakeDns, Zone
 from esprobe.stages.dns import judge_dns
 
 

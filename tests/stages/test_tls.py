@@ -7,21 +7,20 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
-import threading
 import time
 from pathlib import Path
-from typing import Any, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, List, Optional
 
 import pytest
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from esprobe.probe import runner
 from esprobe.context import Deadline, ProbeContext
-from esprobe.model import PemSource, Role, Stage, Status, Target, TargetReport, TlsSettings
-from esprobe.probe.pipeline import STEPS
 from esprobe.demo.standins import pki
 from esprobe.demo.standins.server import LoopbackServer, Response, TlsConfig
+from esprobe.model import PemSource, Role, Stage, Status, Target, TargetReport, TlsSettings
+from esprobe.probe import runner
+from esprobe.probe.pipeline import STEPS
 from tests.peers import never_speaks, serve
 
 HOST = "es.test"

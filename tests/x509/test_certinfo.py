@@ -9,8 +9,8 @@ import hashlib
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from esprobe.x509 import facts as x509_facts
 from esprobe.demo.standins import pki
+from esprobe.x509 import facts as x509_facts
 
 from .conftest import DAY
 

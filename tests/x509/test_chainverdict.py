@@ -6,11 +6,11 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import ObjectIdentifier
 
-from esprobe.x509 import beats_verdict as cv
-from esprobe.x509.facts import sha256_fingerprint, spki_pin
+from esprobe.demo.standins import pki
 from esprobe.findings import catalogue
 from esprobe.model import PemSource, Role, Severity, Target, TlsSettings
-from esprobe.demo.standins import pki
+from esprobe.x509 import beats_verdict as cv
+from esprobe.x509.facts import sha256_fingerprint, spki_pin
 
 from .conftest import DAY, go_time
 

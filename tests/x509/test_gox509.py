@@ -9,8 +9,8 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import ObjectIdentifier
 
-from esprobe.x509 import go_verify
 from esprobe.demo.standins import pki
+from esprobe.x509 import go_verify
 
 from .conftest import DAY, go_time
 

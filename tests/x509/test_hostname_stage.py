@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from esprobe.model import Role, Severity, Stage, Status, Target, TlsSettings
 from esprobe.demo.standins import pki
+from esprobe.model import Role, Severity, Stage, Status, Target, TlsSettings
 from esprobe.stages.hostname import judge_hostname
 
 DETAIL_KEYS = {"name", "mode", "matched", "matched_by"}

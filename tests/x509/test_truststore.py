@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from esprobe.x509 import system_roots
 from esprobe.demo.standins import pki
+from esprobe.x509 import system_roots
 
 
 @pytest.fixture(autouse=True)

@@ -28,7 +28,6 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from cryptography import x509
 
-from esprobe.elastic.pki_dn import DEFAULT_USERNAME_PATTERN, java_dn, normalize_dn, pki_username
 from esprobe.demo.standins.privileges import (
     BUILTIN_ROLES,
     LimitedPermission,
@@ -42,13 +41,14 @@ from esprobe.demo.standins.privileges import (
     unknown_index_privilege_message,
 )
 from esprobe.demo.standins.server import (
-    StandIn,
     LoopbackServer,
     PeerInfo,
     Request,
     Response,
+    StandIn,
     TlsConfig,
 )
+from esprobe.elastic.pki_dn import DEFAULT_USERNAME_PATTERN, java_dn, normalize_dn, pki_username
 
 FLAVOURS = ("7.17", "8.14", "8.x", "9.x", "opensearch")
 

@@ -421,7 +421,7 @@ def _resign_sha1(cert: x509.Certificate, issuer_key: PrivateKey) -> x509.Certifi
     if _SHA256_WITH_RSA not in tbs:
         raise ValueError("unexpected signature algorithm in TBSCertificate")
     tbs = tbs.replace(_SHA256_WITH_RSA, _SHA1_WITH_RSA, 1)
-    signature = issuer_key.sign(tbs, padding.PKCS1v15(), hashes.SHA1())  # noqa: S303 - on purpose
+    signature = issuer_key.sign(tbs, padding.PKCS1v15(), hashes.SHA1())
     algorithm = _der_wrap(0x30, _SHA1_WITH_RSA + b"\x05\x00")
     bit_string = _der_wrap(0x03, b"\x00" + signature)
     der = _der_wrap(0x30, tbs + algorithm + bit_string)

@@ -695,7 +695,7 @@ class _HttpHandler(BaseHTTPRequestHandler):
         except (OSError, ValueError):
             pass
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature is fixed
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def send_response(self, code: int, message: Optional[str] = None) -> None:
