@@ -10,55 +10,16 @@ fails when the two drift apart.
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass
 from typing import Dict, Mapping, Optional, Tuple
 
+from esprobe.findings import auth, config, dns, hostname, http, privileges, proxy, run, tcp, tls
+from esprobe.findings.spec import FAIL, WARN, Spec
 from esprobe.model import Finding, Severity
 
-
-@dataclass(frozen=True)
-class Spec:
-    """
-    A catalogue entry.
-
-    Attributes:
-        code: the stable kebab-case code.
-        severity: the default severity; `make` may override it where context decides.
-        title: a few words naming the problem (docs headline).
-        meaning: what the finding means, in one paragraph (docs).
-        hint: what to change; a ``str.format`` template filled by `make`'s keyword arguments.
-        setting: the setting concerned, a template too (``{prefix}.verification_mode``), or None.
-        beat_says: what the Beat itself logs in this situation, so users can match their logs.
-    """
-
-    code: str
-    severity: Severity
-    title: str
-    meaning: str
-    hint: str
-    setting: Optional[str] = None
-    beat_says: Optional[str] = None
-
-
-WARN = Severity.WARN
-FAIL = Severity.FAIL
+__all__ = ["FAIL", "WARN", "Spec", "catalogue", "codes", "make"]
 
 
 def _collect() -> Dict[str, Spec]:
-    # Imported here, not at module top, so that each part can `from esprobe.findings import Spec`.
-    from esprobe.findings import (
-        auth,
-        config,
-        dns,
-        hostname,
-        http,
-        privileges,
-        proxy,
-        run,
-        tcp,
-        tls,
-    )
-
     catalogue: Dict[str, Spec] = {}
     for part in (config, dns, tcp, proxy, tls, hostname, http, auth, privileges, run):
         for spec in part.SPECS:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from esprobe.findings import FAIL, WARN, Spec
+from esprobe.findings.spec import FAIL, WARN, Spec
 
 _HOST = "Check the host name in `{setting}`"
 

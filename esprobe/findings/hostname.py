@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from esprobe.findings import FAIL, WARN, Spec
+from esprobe.findings.spec import FAIL, WARN, Spec
 
 _LAST_RESORT = (
     " `{prefix}.verification_mode: certificate` keeps the chain check but accepts any name: use it only as a"

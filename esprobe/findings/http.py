@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from esprobe.findings import FAIL, WARN, Spec
+from esprobe.findings.spec import FAIL, WARN, Spec
 
 # Hint templates may use: {prefix} (output.elasticsearch, setup.kibana, monitoring.elasticsearch),
 # {hosts_setting} (the hosts / host setting of the target), {url} (the URL asked).

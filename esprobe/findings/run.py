@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from esprobe.findings import FAIL, Spec
+from esprobe.findings.spec import FAIL, Spec
 
 SPECS: Tuple[Spec, ...] = (
     Spec(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Tuple
 
-from esprobe.findings import FAIL, WARN, Spec
+from esprobe.findings.spec import FAIL, WARN, Spec
 
 # Hint templates may use: {prefix} (e.g. output.elasticsearch.ssl), {server_cert} (where the
 # server's certificate is configured), {subject} / {issuer} (of the certificate concerned).

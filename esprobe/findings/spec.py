@@ -1,0 +1,36 @@
+"""A catalogue entry's shape, apart from the catalogue so that each part can build its entries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from esprobe.model import Severity
+
+
+@dataclass(frozen=True)
+class Spec:
+    """
+    A catalogue entry.
+
+    Attributes:
+        code: the stable kebab-case code.
+        severity: the default severity; `make` may override it where context decides.
+        title: a few words naming the problem (docs headline).
+        meaning: what the finding means, in one paragraph (docs).
+        hint: what to change; a ``str.format`` template filled by `make`'s keyword arguments.
+        setting: the setting concerned, a template too (``{prefix}.verification_mode``), or None.
+        beat_says: what the Beat itself logs in this situation, so users can match their logs.
+    """
+
+    code: str
+    severity: Severity
+    title: str
+    meaning: str
+    hint: str
+    setting: Optional[str] = None
+    beat_says: Optional[str] = None
+
+
+WARN = Severity.WARN
+FAIL = Severity.FAIL
