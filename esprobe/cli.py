@@ -16,6 +16,8 @@ from typing import List, Optional, Sequence, TextIO
 from esprobe import __version__
 from esprobe.environment import Environment
 from esprobe.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_UNKNOWN
+from esprobe.rulesets import default_beat_version, known_lines
+from esprobe.rulesets import resolve as resolve_rules
 
 ROLES = ("elasticsearch", "kibana", "monitoring", "logstash")
 FORMATS = ("table", "json", "nagios", "prometheus")
@@ -101,6 +103,9 @@ def _add_check_options(parser: argparse.ArgumentParser) -> None:
                         help="fail when a certificate expires within N days (default 7)")
     parser.add_argument("--concurrency", type=_positive_int, default=64, metavar="N",
                         help="targets probed at once (default 64)")
+    parser.add_argument("--beat-version", metavar="X.Y[.Z]", default=None,
+                        help="judge by the Go rules of this Beat release (default: the newest esprobe documents, "
+                             f"{default_beat_version()}; known: {', '.join(known_lines())})")
     parser.add_argument("--no-color", action="store_true", help="no colour in the table (also: NO_COLOR)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
@@ -170,6 +175,10 @@ def _check_options(args: argparse.Namespace, env: Environment):  # type: ignore[
             raise UsageError(f"--nameserver {text}: {error}") from None
     if args.crit_days > args.warn_days:
         raise UsageError(f"--crit-days ({args.crit_days}) must not be greater than --warn-days ({args.warn_days})")
+    try:
+        resolve_rules(args.beat_version)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
     paths = tuple(args.config) or default_config_paths(env.cwd)
     if not paths:
         raise UsageError("no config file: give the Beat's config with -c PATH")
@@ -185,6 +194,7 @@ def _check_options(args: argparse.Namespace, env: Environment):  # type: ignore[
         crit_days=args.crit_days,
         concurrency=args.concurrency,
         environ=env.environ,
+        beat_version=args.beat_version,
     )
 
 

@@ -7,6 +7,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Optional, Tuple
 
+from esprobe.rulesets import RuleSet
+from esprobe.rulesets import resolve as resolve_rules
+
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_CONCURRENCY = 64
 
@@ -50,6 +53,7 @@ class ProbeContext:
         warn_days / crit_days: certificate expiry thresholds.
         beat: the Beat's name, for the User-Agent the Beat would send.
         now: the clock used for certificate validity, injectable for tests.
+        rules: the Beat release whose Go rules the verdicts follow (``--beat-version``).
     """
 
     timeout: float = DEFAULT_TIMEOUT
@@ -64,6 +68,7 @@ class ProbeContext:
     crit_days: int = 7
     beat: str = "metricbeat"
     now: Callable[[], _dt.datetime] = _utcnow
+    rules: RuleSet = field(default_factory=resolve_rules)
 
     def step_timeout(self, cap: Optional[float] = None) -> float:
         """The time one network step may take: --timeout, never past the run's deadline."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Tuple
 
 from esprobe.exit_codes import EXIT_FOR_STATUS
+from esprobe.rulesets import RuleSet
 
 
 class Status(str, enum.Enum):
@@ -336,6 +337,7 @@ class Report:
     timestamp: float = 0.0  # the start as a Unix time, for Prometheus
     warn_days: int = 30
     crit_days: int = 7
+    rules: Optional[RuleSet] = None  # the Beat/Go rules the verdicts follow (--beat-version)
 
     @property
     def status(self) -> Status:

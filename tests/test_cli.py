@@ -140,3 +140,22 @@ def test_help_goes_to_the_given_stream_and_imports_nothing_heavy() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == ""
+
+
+def test_beat_version_names_the_rules_in_every_report(stack: Stack) -> None:
+    """--beat-version picks the Beat/Go rule set; JSON and table both say which one judged."""
+    config = str(stack.healthy_config())
+    document = json.loads(stack.run("-c", config, "--format", "json", "--beat-version", "8.19").out)
+    validate_report(document)
+    assert document["rules"]["beat_version"] == "8.19"
+    assert document["rules"]["go_version"].startswith("1.24.")
+    default = json.loads(stack.run("-c", config, "--format", "json").out)
+    assert default["rules"]["beat_line"] == "9.2"
+    table = stack.run("-c", config, "--beat-version", "9.4.1").out
+    assert "judged as Beat 9.4.1 (Go " in table and "rules of Beat 9.2" in table
+
+
+def test_an_unusable_beat_version_exits_3_naming_the_option(stack: Stack) -> None:
+    result = stack.run("-c", str(stack.healthy_config()), "--beat-version", "nine")
+    assert result.code == 3
+    assert "--beat-version" in result.err and result.out == ""

@@ -12,6 +12,7 @@ from esprobe import __version__
 from esprobe.context import DEADLINE_FACTOR, DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Deadline, ProbeContext
 from esprobe.model import ConfigInfo, Report
 from esprobe.redact import Redactor
+from esprobe.rulesets import resolve as resolve_rules
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class CheckOptions:
     warn_days: int = 30
     crit_days: int = 7
     concurrency: int = DEFAULT_CONCURRENCY
+    beat_version: Optional[str] = None  # --beat-version; None = the newest documented Beat release
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
 
 
@@ -66,6 +68,7 @@ def run_check(options: CheckOptions, redactor: Redactor) -> Tuple[Report, object
     from esprobe.probe.runner import run_probes
 
     preload()
+    rules = resolve_rules(options.beat_version)
     started_wall = time.time()
     started = time.monotonic()
     loaded = load_config(
@@ -86,6 +89,7 @@ def run_check(options: CheckOptions, redactor: Redactor) -> Tuple[Report, object
         warn_days=options.warn_days,
         crit_days=options.crit_days,
         beat=loaded.beat,
+        rules=rules,
     )
     targets = run_probes(loaded.targets, ctx, concurrency=options.concurrency)
     report = Report(
@@ -98,6 +102,7 @@ def run_check(options: CheckOptions, redactor: Redactor) -> Tuple[Report, object
         timestamp=started_wall,
         warn_days=options.warn_days,
         crit_days=options.crit_days,
+        rules=rules,
     )
     return report, loaded
 

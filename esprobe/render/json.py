@@ -57,6 +57,7 @@ def report_to_dict(report: Report) -> Dict[str, Any]:
         "started_at": report.started_at,
         "duration_ms": round(report.duration_ms, 3),
         "config": {"path": report.config.path, "beat": report.config.beat},
+        "rules": report.rules.to_dict() if report.rules else None,
         "status": report.status.value,
         "exit_code": report.exit_code,
         "findings": [finding_to_dict(f) for f in report.findings],

@@ -74,6 +74,8 @@ def render_table(report: Report, *, color: bool = False) -> str:
     lines: List[str] = []
     where = report.config.path or "(no config file)"
     lines.append(f"esprobe {report.esprobe_version} — {where} ({report.config.beat})")
+    if report.rules:
+        lines.append(f"judged as {report.rules.describe()}")
     lines.append("")
     if report.findings:
         lines.append("configuration")
