@@ -10,6 +10,9 @@ import ssl
 import pytest
 from hypothesis import HealthCheck, settings
 
+# The stand-in Elasticsearch/Kibana fixtures, shared by tests/stages/, tests/probe/ and tests/render/.
+from tests.support.standins import certs, ctx, make_es, make_kibana  # noqa: F401
+
 # Property-based tests: a few seconds in the normal suite; `tox -e fuzz` (HYPOTHESIS_PROFILE=long)
 # runs many more examples.
 settings.register_profile("default", max_examples=100, deadline=None,

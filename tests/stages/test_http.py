@@ -11,9 +11,8 @@ import pytest
 
 from esprobe.demo.standins.server import LoopbackServer, Request, Response
 from esprobe.model import Role, Stage, Status
-
-from ..peers import never_speaks, serve
-from .conftest import ELASTIC_PW, WRITER_PW, basic, codes, probe, stage, target
+from tests.peers import never_speaks, serve
+from tests.support.standins import ELASTIC_PW, WRITER_PW, basic, codes, probe, stage, target
 
 
 @pytest.fixture

@@ -9,9 +9,8 @@ import pytest
 
 from esprobe.demo.standins.elasticsearch import FakeElasticsearch
 from esprobe.model import Credentials, Role, Stage, Status
-
-from .conftest import BEATS01_DN_FORM as BEATS01_DN
-from .conftest import NOROLES_PW, WRITER_PW, api_key, basic, codes, probe, stage, target
+from tests.support.standins import BEATS01_DN_FORM as BEATS01_DN
+from tests.support.standins import NOROLES_PW, WRITER_PW, api_key, basic, codes, probe, stage, target
 
 # --- passing ----------------------------------------------------------------------------------------
 

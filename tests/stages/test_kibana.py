@@ -8,8 +8,7 @@ import pytest
 
 from esprobe.demo.standins.kibana import Space
 from esprobe.model import Credentials, Role, Stage, Status
-
-from .conftest import WRITER_PW, api_key, basic, codes, probe, stage, target
+from tests.support.standins import WRITER_PW, api_key, basic, codes, probe, stage, target
 
 KIBANA_CREDS = basic("writer", WRITER_PW, "setup.kibana", "setup.kibana.password")
 FALLBACK = Credentials("basic", "writer", "wrong-fallback-pw", None, "fallback from output.elasticsearch",

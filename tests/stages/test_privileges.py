@@ -7,8 +7,7 @@ from typing import List
 import pytest
 
 from esprobe.model import Role, Stage, Status
-
-from .conftest import (
+from tests.support.standins import (
     MINIMAL_PW,
     MONITOR_PW,
     NOCREATE_PW,

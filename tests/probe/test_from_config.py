@@ -10,8 +10,7 @@ import pytest
 from esprobe.config import load_config
 from esprobe.model import Role, Stage, Status, TargetReport
 from esprobe.redact import Redactor
-
-from .conftest import BEATS01_DN_FORM, WRITER_PW, probe, stage
+from tests.support.standins import BEATS01_DN_FORM, WRITER_PW, probe, stage
 
 
 def _yaml(certs, es_port: int, kibana_port: int, auth: str, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]

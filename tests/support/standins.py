@@ -1,5 +1,5 @@
 """
-Fixtures for the http, auth and privileges stages: certificates made at test time, the stand-in
+The stand-in stack for probing targets directly: certificates made at test time, the stand-in
 Elasticsearch and Kibana over real TLS (and plain HTTP), targets built as the config reader builds
 them, and a hosts file that maps the test names to 127.0.0.1. Probes run the real pipeline.
 """

@@ -11,7 +11,7 @@ import pytest
 from esprobe.findings import catalogue
 from esprobe.findings.docs import render_markdown
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "findings.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "findings.md"
 
 
 def test_docs_findings_md_is_generated_from_the_catalogue() -> None:
