@@ -71,12 +71,19 @@ def _blocker(step: Step, results: Dict[Stage, StageResult]) -> Optional[Stage]:
     return None
 
 
-def probe_target(target: Target, ctx: ProbeContext, progress: Optional[_Progress] = None) -> TargetReport:
-    """Run every stage for *target* in order; a stage whose needs did not pass is skipped, saying why."""
+def probe_target(target: Target, ctx: ProbeContext, progress: Optional[_Progress] = None, *,
+                 steps: Optional[Sequence[Step]] = None) -> TargetReport:
+    """
+    Run every stage for *target* in order; a stage whose needs did not pass is skipped, saying why.
+
+    *steps* (the pipeline's STEPS by default) is read once: a worker the deadline abandoned may still
+    be finishing long after its run returned, and must keep using the steps its run started with.
+    """
+    steps = tuple(STEPS if steps is None else steps)
     progress = progress or _Progress(target)
     results = progress.results
     try:
-        for step in STEPS:
+        for step in steps:
             reason = step.not_applicable(target)
             if reason is not None:
                 result = skipped(step.stage, f"not applicable: {reason}", applicable=False)
@@ -91,7 +98,7 @@ def probe_target(target: Target, ctx: ProbeContext, progress: Optional[_Progress
             with progress.lock:
                 results[step.stage] = result
                 progress.current = None
-        for step in STEPS:
+        for step in steps:
             if step.finish is not None and step.stage in results:
                 finished = _finished(step, target, ctx, results[step.stage])
                 with progress.lock:
@@ -100,7 +107,7 @@ def probe_target(target: Target, ctx: ProbeContext, progress: Optional[_Progress
         _close_observations(results.values())
         for stage, result in list(results.items()):
             results[stage] = _detached(result)
-    return TargetReport(target, tuple(results[s.stage] for s in STEPS))
+    return TargetReport(target, tuple(results[s.stage] for s in steps))
 
 
 def _close_observations(results: Sequence[StageResult]) -> None:
@@ -129,12 +136,12 @@ def _detached(result: StageResult) -> StageResult:
         return result
 
 
-def _cut_off(progress: _Progress, ctx: ProbeContext) -> TargetReport:
+def _cut_off(progress: _Progress, ctx: ProbeContext, steps: Sequence[Step]) -> TargetReport:
     """The report of a target the deadline interrupted: finished stages kept, the rest explained."""
     results, current = progress.snapshot()
     stages: List[StageResult] = []
     cut = False
-    for step in STEPS:
+    for step in steps:
         if step.stage in results:
             stages.append(results[step.stage])
         elif not cut:
@@ -151,13 +158,15 @@ def _cut_off(progress: _Progress, ctx: ProbeContext) -> TargetReport:
     return TargetReport(progress.target, tuple(stages))
 
 
-def run_probes(targets: Sequence[Target], ctx: ProbeContext, *, concurrency: int) -> Tuple[TargetReport, ...]:
+def run_probes(targets: Sequence[Target], ctx: ProbeContext, *, concurrency: int,
+               steps: Optional[Sequence[Step]] = None) -> Tuple[TargetReport, ...]:
     """
     Probe every target with at most *concurrency* at once; return reports in the targets' order.
 
     Workers are daemon threads so that Ctrl-C or the deadline never waits for a stuck peer:
     every network step is bounded anyway, but the process must be able to leave without them.
     """
+    steps = tuple(STEPS if steps is None else steps)
     progresses = [_Progress(t) for t in targets]
     reports: List[Optional[TargetReport]] = [None] * len(targets)
     work: "queue.Queue[int]" = queue.Queue()
@@ -172,7 +181,7 @@ def run_probes(targets: Sequence[Target], ctx: ProbeContext, *, concurrency: int
                 return
             try:
                 if not ctx.deadline.expired:  # else never started: reported as cut off below
-                    reports[index] = probe_target(targets[index], ctx, progresses[index])
+                    reports[index] = probe_target(targets[index], ctx, progresses[index], steps=steps)
             finally:
                 progresses[index].finished.set()
 
@@ -181,4 +190,5 @@ def run_probes(targets: Sequence[Target], ctx: ProbeContext, *, concurrency: int
         thread.start()
     for progress in progresses:
         progress.finished.wait(max(0.0, ctx.deadline.remaining() + _GRACE))
-    return tuple(report if report is not None else _cut_off(progress, ctx) for report, progress in zip(reports, progresses))
+    return tuple(report if report is not None else _cut_off(progress, ctx, steps)
+                 for report, progress in zip(reports, progresses))

@@ -93,12 +93,7 @@ def _probe(tmp_path: Path, port: int, ca: bytes, proxy: ProxySettings, environ: 
     ctx = ProbeContext(timeout=3, deadline=Deadline(12), hosts_file=str(hosts), hosts_file_overridden=True,
                        nameservers=(("127.0.0.1", 1),), nsswitch_conf=str(tmp_path / "nsswitch.conf"),
                        environ=environ or {})
-    original = runner.STEPS
-    runner.STEPS = STEPS[:4]
-    try:
-        return runner.probe_target(target, ctx)
-    finally:
-        runner.STEPS = original
+    return runner.probe_target(target, ctx, steps=STEPS[:4])
 
 
 def _stage(report, which):  # type: ignore[no-untyped-def]

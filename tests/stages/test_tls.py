@@ -89,12 +89,8 @@ def probe(port: int, tls: TlsSettings, hosts: Path, host: str = HOST, timeout: f
                        hosts_file_overridden=True, nameservers=(("127.0.0.1", 1),), environ=environ or {},
                        nsswitch_conf=str(hosts.parent / "nsswitch.conf"),
                        warn_days=warn_days, crit_days=crit_days)
-    original = runner.STEPS
-    runner.STEPS = STEPS[:4]  # dns, tcp, tls, hostname: the http stages have their own tests
-    try:
-        return runner.probe_target(target, ctx)
-    finally:
-        runner.STEPS = original
+    # dns, tcp, tls, hostname: the http stages have their own tests
+    return runner.probe_target(target, ctx, steps=STEPS[:4])
 
 
 def stage(report: TargetReport, which: Stage):  # type: ignore[no-untyped-def]
