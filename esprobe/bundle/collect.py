@@ -404,8 +404,8 @@ def _trust_store(environ: Mapping[str, str]) -> List[str]:
     for name in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
         if name in environ:
             lines.append(f"{name + ':':<22}{environ[name]}")
-    for _path, error in roots.errors:
-        lines.append(f"  unusable: {error}")
+    for _path, problem in roots.errors:
+        lines.append(f"  unusable: {problem}")
     return lines
 
 

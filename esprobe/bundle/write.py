@@ -20,6 +20,7 @@ import tempfile
 import zipfile
 from collections import Counter
 from dataclasses import asdict
+from functools import partial
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from esprobe import __version__
@@ -169,18 +170,18 @@ def collect_members(
     add("report.json", report_json, json_text=True)
     add("report.txt", plain(lambda: render_table(report, color=False)))
     for name, text in _original_configs(options, loaded):
-        add(name, lambda text=text, name=name: redact_yaml_text(text, known, name))  # type: ignore[misc]
+        add(name, partial(redact_yaml_text, text, known, name))
     add("config/effective.yml", lambda: _effective_yaml(getattr(loaded, "effective", {}) or {}, known))
 
     targets = [t.target for t in report.targets]
     files: List[Tuple[str, bytes]] = []
     for target_report in report.targets:
         directory = f"certs/{safe_name(target_report.target.id)}"
-        built = _guarded(lambda report=target_report: target_certificates(report), directory)  # type: ignore[misc]
+        built = _guarded(partial(target_certificates, target_report), directory)
         files += [(f"{directory}/{name}", data) for name, data in built.items()]
     files += [(f"certs/ca/{name}", data) for name, data in _guarded(lambda: ca_certificates(targets), "certs/ca").items()]
     for name, data in files:
-        add(name, plain(lambda data=data: data.decode("utf-8", "surrogateescape")))  # type: ignore[misc]
+        add(name, plain(partial(data.decode, "utf-8", "surrogateescape")))
 
     add("network/dns.txt", plain(lambda: dns_text(
         report.targets,
@@ -216,10 +217,10 @@ def _encode(text: str) -> bytes:
         return text.encode("utf-8", "backslashreplace")
 
 
-def _guarded(build: Any, where: str) -> Dict[str, bytes]:
+def _guarded(build: Callable[[], Dict[str, bytes]], where: str) -> Dict[str, bytes]:
     """A certificate that breaks a builder costs a note, not the bundle."""
     try:
-        return build()  # type: ignore[no-any-return]
+        return build()
     except Exception as error:
         return {"error.txt": f"esprobe could not collect {where}: {type(error).__name__}: {error}\n".encode()}
 
@@ -403,7 +404,7 @@ def write_zip_atomically(path: str, members: Sequence[Tuple[str, bytes]], clock:
             os.fchmod(handle.fileno(), _MEMBER_MODE)  # mkstemp's 0600 already; said aloud
             with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
                 for name, data in members:
-                    info = zipfile.ZipInfo(name, date_time=stamp)  # type: ignore[arg-type]
+                    info = zipfile.ZipInfo(name, date_time=stamp)
                     info.compress_type = zipfile.ZIP_DEFLATED
                     info.create_system = 3  # Unix, so that unzip applies the mode below
                     info.external_attr = (0o100000 | _MEMBER_MODE) << 16

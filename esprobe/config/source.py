@@ -10,7 +10,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
-from typing import Any, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
@@ -224,7 +224,7 @@ class _Builder:
                 continue
             own.append((self.key_text(key), key, value))
         # yaml.v2 decodes into a Go map: a repeated key silently replaces the earlier one.
-        last_index = {}
+        last_index: Dict[str, int] = {}
         for i, (text, key, _) in enumerate(own):
             if text in last_index:
                 self.duplicates.append(DuplicateKey(text, self.loc(own[last_index[text]][1]), self.loc(key)))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 from urllib.parse import unquote, urlsplit
 
 from esprobe.config import urls
@@ -640,7 +640,7 @@ def monitoring_targets(reader: Reader, base_dir: str, es_active: bool, cloud: Cl
 
 
 def _monitoring_source(
-    reader: Reader, view: Reader, own, inherited: bool, cloud: CloudState, api_key: str, username: str, password: str
+    reader: Reader, view: Reader, own: Callable[[str], bool], inherited: bool, cloud: CloudState, api_key: str, username: str, password: str
 ) -> Tuple[str, Optional[str]]:
     if api_key:
         field_name = "api_key"

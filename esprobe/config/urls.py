@@ -10,7 +10,7 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 from urllib.parse import unquote
 
 __all__ = [
@@ -233,7 +233,7 @@ def join_space_path(path: str, space_id: str) -> str:
     parts = [p for p in (path, "s", space_id) if p]
     joined = "/".join(parts)
     absolute = joined.startswith("/")
-    stack = []
+    stack: List[str] = []
     for seg in joined.split("/"):
         if seg in ("", "."):
             continue

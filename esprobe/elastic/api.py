@@ -15,7 +15,7 @@ import platform
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, TypedDict
 from urllib.parse import quote, urlsplit
 
 from esprobe import __version__
@@ -97,9 +97,9 @@ def request_headers(target: Target, beat: str) -> List[Tuple[str, str]]:
         put("X-Elastic-Product-Origin", "beats")
     for name, value in target.headers:
         put(name, value)
-    value = authorization(target.credentials)
-    if value is not None:
-        put("Authorization", value)
+    credential = authorization(target.credentials)
+    if credential is not None:
+        put("Authorization", credential)
     return list(headers.values())
 
 
@@ -284,7 +284,7 @@ def identify(answer: Answer) -> ServerIdentity:
     server = answer.header("Server")
     doc, _ = answer.json()
     doc = doc if isinstance(doc, dict) else {}
-    version_doc = doc.get("version") if isinstance(doc.get("version"), dict) else {}
+    version_doc = _object(doc.get("version"))
     number = version_doc.get("number") if isinstance(version_doc.get("number"), str) else None
     common: Dict[str, Any] = {
         "version": number,
@@ -317,6 +317,16 @@ def identify(answer: Answer) -> ServerIdentity:
 
 def _str(value: Any) -> Optional[str]:
     return value if isinstance(value, str) else None
+
+
+def _object(value: Any) -> Dict[str, Any]:
+    """*value* when it is a JSON object, else an empty one (a missing or odd member reads as absent)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _array(value: Any) -> List[Any]:
+    """*value* when it is a JSON array, else an empty one."""
+    return value if isinstance(value, list) else []
 
 
 # --- Kibana /api/status ----------------------------------------------------------------------------
@@ -360,9 +370,9 @@ def parse_kibana_status(answer: Answer) -> KibanaStatus:
         return KibanaStatus()
     if "statusCode" in doc and "error" in doc:
         return KibanaStatus(boom=doc)
-    status = doc.get("status") if isinstance(doc.get("status"), dict) else {}
-    overall = status.get("overall") if isinstance(status.get("overall"), dict) else {}
-    version_doc = doc.get("version") if isinstance(doc.get("version"), dict) else {}
+    status = _object(doc.get("status"))
+    overall = _object(status.get("overall"))
+    version_doc = _object(doc.get("version"))
     number = _str(version_doc.get("number"))
     if number and version_doc.get("build_snapshot") is True:
         number += "-SNAPSHOT"
@@ -482,11 +492,11 @@ def parse_identity(doc: Any) -> Optional[Identity]:
     """The ``_authenticate`` (or Kibana ``/internal/security/me``) document; None when it is not one."""
     if not isinstance(doc, dict) or not isinstance(doc.get("username"), str):
         return None
-    realm = doc.get("authentication_realm") if isinstance(doc.get("authentication_realm"), dict) else {}
-    key = doc.get("api_key") if isinstance(doc.get("api_key"), dict) else {}
-    metadata = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
-    roles = doc.get("roles") if isinstance(doc.get("roles"), list) else []
-    provider = doc.get("authentication_provider") if isinstance(doc.get("authentication_provider"), dict) else {}
+    realm = _object(doc.get("authentication_realm"))
+    key = _object(doc.get("api_key"))
+    metadata = _object(doc.get("metadata"))
+    roles = _array(doc.get("roles"))
+    provider = _object(doc.get("authentication_provider"))
     return Identity(
         username=doc["username"],
         roles=tuple(str(r) for r in roles),
@@ -547,20 +557,28 @@ class Need:
         return f"{self.kind}:{self.name}" if self.index is None else f"{self.kind}:{self.index}:{self.name}"
 
 
-_MONITOR = dict(action="cluster:monitor/main", granted_by=("monitor", "manage", "all"),
+class _Action(TypedDict):
+    """How a `Need` shows in the Beat's traffic: the fields `Need` takes after *when*."""
+
+    action: str
+    granted_by: Tuple[str, ...]
+    request: str
+
+
+_MONITOR = _Action(action="cluster:monitor/main", granted_by=("monitor", "manage", "all"),
                 request="GET / (the connection check)")
-_CREATE_DOC = dict(action="indices:data/write/bulk[s]", granted_by=("create_doc", "create", "index", "write", "all"),
+_CREATE_DOC = _Action(action="indices:data/write/bulk[s]", granted_by=("create_doc", "create", "index", "write", "all"),
                    request="POST /_bulk")
-_READ_ILM = dict(action="cluster:admin/ilm/get", granted_by=("read_ilm", "manage_ilm", "manage", "all"),
+_READ_ILM = _Action(action="cluster:admin/ilm/get", granted_by=("read_ilm", "manage_ilm", "manage", "all"),
                  request="GET /_ilm/policy/<policy>")
-_READ_PIPELINE = dict(action="cluster:admin/ingest/pipeline/get",
+_READ_PIPELINE = _Action(action="cluster:admin/ingest/pipeline/get",
                       granted_by=("read_pipeline", "manage_ingest_pipelines", "manage_pipeline", "manage", "all"),
                       request="GET /_ingest/pipeline/<pipeline>")
-_AUTO_CONFIGURE = dict(action="indices:admin/auto_create", granted_by=("auto_configure", "create_index", "manage", "all"),
+_AUTO_CONFIGURE = _Action(action="indices:admin/auto_create", granted_by=("auto_configure", "create_index", "manage", "all"),
                        request="POST /_bulk (first write to a data stream that does not exist yet)")
-_VIEW_METADATA = dict(action="indices:admin/aliases/get", granted_by=("view_index_metadata", "manage", "all"),
+_VIEW_METADATA = _Action(action="indices:admin/aliases/get", granted_by=("view_index_metadata", "manage", "all"),
                       request="GET /_alias/<alias> (the ILM write-alias check)")
-_CREATE_INDEX = dict(action="indices:admin/create", granted_by=("create_index", "manage", "all"),
+_CREATE_INDEX = _Action(action="indices:admin/create", granted_by=("create_index", "manage", "all"),
                      request="PUT /.monitoring-beats-7-<date> (first document of the day)")
 
 MONITORING_INDEX = ".monitoring-beats-*"
@@ -630,7 +648,7 @@ def missing_privileges(needs: Sequence[Need], doc: Any) -> Optional[List[Need]]:
         if need.kind == CLUSTER:
             held = cluster.get(need.name)
         else:
-            entry = index.get(need.index) if isinstance(index.get(need.index), dict) else {}
+            entry = _object(index.get(need.index))
             held = entry.get(need.name)
         if held is not True:
             missing.append(need)

@@ -10,7 +10,7 @@ fails when the two drift apart.
 from __future__ import annotations
 
 import string
-from typing import Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
 from esprobe.findings import auth, config, dns, hostname, http, privileges, proxy, run, tcp, tls
 from esprobe.findings.spec import FAIL, WARN, Spec
@@ -43,7 +43,7 @@ def catalogue() -> Mapping[str, Spec]:
 class _Template(string.Formatter):
     """Formats hints; a placeholder with no value fails loudly in tests rather than printing {x}."""
 
-    def get_value(self, key, args, kwargs):  # type: ignore[no-untyped-def]
+    def get_value(self, key: Union[int, str], args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
         if isinstance(key, str) and key not in kwargs:
             raise KeyError(f"finding template needs {{{key}}}")
         return super().get_value(key, args, kwargs)
@@ -56,7 +56,10 @@ def make(
     code: str,
     message: str,
     *,
-    severity: Optional[Severity] = None,
+    # A plain "warn"/"fail" is accepted (and checked) as well as a Severity, so that callers can
+    # pass their template values as a `**params` dict of strings: a type checker reads such a dict
+    # as possibly filling every keyword here, severity included.
+    severity: Union[Severity, str, None] = None,
     hint: Optional[str] = None,
     setting: Optional[str] = None,
     location: Optional[str] = None,
@@ -75,7 +78,7 @@ def make(
         setting = _FORMATTER.format(spec.setting, **params)
     return Finding(
         code=code,
-        severity=severity or spec.severity,
+        severity=Severity(severity) if severity else spec.severity,
         message=message,
         hint=hint,
         setting=setting,

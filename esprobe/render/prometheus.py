@@ -93,9 +93,9 @@ def render_prometheus(report: Report) -> str:
                 samples["esprobe_stage_duration_seconds"].append(
                     f"esprobe_stage_duration_seconds{labels} {_value(round(stage.duration_ms / 1000, 6))}"
                 )
-        for labels, when in _cert_series(target, base):
+        for cert_labels, when in _cert_series(target, base):
             samples["esprobe_certificate_expiry_timestamp_seconds"].append(
-                f"esprobe_certificate_expiry_timestamp_seconds{_labels(labels)} {_value(when)}"
+                f"esprobe_certificate_expiry_timestamp_seconds{_labels(cert_labels)} {_value(when)}"
             )
     for severity in ("warn", "fail"):
         count = sum(1 for f in report.findings if f.severity.value == severity)

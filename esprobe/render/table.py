@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from typing import List
+from typing import Dict, List
 
 from esprobe.model import Finding, Report, Status, TargetReport
 
@@ -90,7 +90,7 @@ def render_table(report: Report, *, color: bool = False) -> str:
 
 
 def _summary_line(report: Report, color: bool) -> str:
-    counts = {}
+    counts: Dict[Status, int] = {}
     for target in report.targets:
         counts[target.status] = counts.get(target.status, 0) + 1
     parts = [f"{n} {status.value}" for status, n in sorted(counts.items(), key=lambda kv: -kv[0].severity)]

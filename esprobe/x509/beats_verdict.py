@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-from dataclasses import dataclass, field
-from typing import List, Optional, Sequence, Tuple
+from dataclasses import dataclass, field, replace
+from typing import List, Optional, Sequence, Tuple, TypedDict
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -323,15 +323,33 @@ def judge_chain(
                             explanation=f"esprobe could not judge this chain ({type(exc).__name__}: {exc}).")
 
 
+class _Base(TypedDict):
+    """The `ChainVerdict` fields known before any check: every verdict of one judgement carries them."""
+
+    mode: str
+    presented: Tuple[x509.Certificate, ...]
+    roots_are_system: bool
+    roots_count: int
+
+
+class _Common(_Base, total=False):
+    """`_Base` plus what the chain checks found before the verdict (notes, fingerprints, a name error)."""
+
+    notes: Tuple[ChainNote, ...]
+    presented_ca_fingerprints: Tuple[str, ...]
+    fingerprint_match: Optional[x509.Certificate]
+    hostname_first: Optional[str]
+
+
 def _judge(presented: Tuple[x509.Certificate, ...], roots: Tuple[x509.Certificate, ...], mode: str,
            now: Optional[_dt.datetime], fingerprint: Optional[str], pins: Tuple[str, ...],
            roots_are_system: bool, system_roots_error: Optional[str], server_name: Optional[str]) -> ChainVerdict:
     moment = now or _dt.datetime.now(_dt.timezone.utc)
-    base = dict(mode=mode, presented=presented, roots_are_system=roots_are_system, roots_count=len(roots))
+    base = _Base(mode=mode, presented=presented, roots_are_system=roots_are_system, roots_count=len(roots))
     if not presented:
         return ChainVerdict(ok=mode == "none", kind=NO_CERTIFICATES if mode != "none" else VERIFICATION_DISABLED,
                             beat_error=None if mode == "none" else MISSING_PEER_CERTIFICATES,
-                            explanation="The server sent no certificate at all.", **base)  # type: ignore[arg-type]
+                            explanation="The server sent no certificate at all.", **base)
 
     # Go parses every certificate the server sends before any verification, in every mode.
     for index, cert in enumerate(presented):
@@ -341,7 +359,7 @@ def _judge(presented: Tuple[x509.Certificate, ...], roots: Tuple[x509.Certificat
                 ok=False, kind=UNPARSABLE, beat_error=f"tls: failed to parse certificate from server: {problem}",
                 explanation=f"Go cannot parse certificate #{index + 1} the server sends ({_name(cert)}): {problem}. "
                             "The handshake fails whatever the verification mode.",
-                element=_position(index), culprit=cert, **base)  # type: ignore[arg-type]
+                element=_position(index), culprit=cert, **base)
         bits = go_verify.rsa_key_bits(cert)
         if bits is not None and bits > go_verify.MAX_RSA_BITS:
             return ChainVerdict(
@@ -349,7 +367,7 @@ def _judge(presented: Tuple[x509.Certificate, ...], roots: Tuple[x509.Certificat
                 beat_error=f"tls: server sent certificate containing RSA key larger than {go_verify.MAX_RSA_BITS} bits",
                 explanation=f"Certificate #{index + 1} the server sends ({_name(cert)}) has a {bits}-bit RSA key; "
                             f"Go refuses server certificates with RSA keys above {go_verify.MAX_RSA_BITS} bits.",
-                element=_position(index), culprit=cert, **base)  # type: ignore[arg-type]
+                element=_position(index), culprit=cert, **base)
 
     notes = _structural_notes(presented, roots)
     ca_fingerprints = tuple(sha256_fingerprint(c) for c in presented if is_ca(c))
@@ -361,7 +379,7 @@ def _judge(presented: Tuple[x509.Certificate, ...], roots: Tuple[x509.Certificat
             return weak
         return ChainVerdict(
             ok=True, kind=VERIFICATION_DISABLED, notes=notes, presented_ca_fingerprints=ca_fingerprints,
-            unchecked_problem=would.beat_error if not would.ok else None, trust="none", **base)  # type: ignore[arg-type]
+            unchecked_problem=would.beat_error if not would.ok else None, trust="none", **base)
 
     if mode == "strict":
         return _judge_strict(presented, roots, moment, fingerprint, pins, roots_are_system, system_roots_error,
@@ -374,7 +392,7 @@ def _position(index: int) -> str:
     return "leaf" if index == 0 else "intermediate"
 
 
-def _weak_leaf_key(leaf: x509.Certificate, base: dict) -> Optional[ChainVerdict]:
+def _weak_leaf_key(leaf: x509.Certificate, base: _Base) -> Optional[ChainVerdict]:
     # Go 1.24 refuses RSA keys below 1024 bits in every RSA operation, so the handshake
     # signature made with the server's key fails after the chain was accepted, in every mode.
     bits = go_verify.rsa_key_bits(leaf)
@@ -424,7 +442,7 @@ def _scan_fingerprint(presented: Tuple[x509.Certificate, ...], fingerprint: str,
 def _judge_beats_callback(presented: Tuple[x509.Certificate, ...], roots: Tuple[x509.Certificate, ...],
                           now: _dt.datetime, fingerprint: Optional[str], pins: Tuple[str, ...],
                           roots_are_system: bool, system_roots_error: Optional[str], notes: Tuple[ChainNote, ...],
-                          ca_fingerprints: Tuple[str, ...], base: dict) -> ChainVerdict:
+                          ca_fingerprints: Tuple[str, ...], base: _Base) -> ChainVerdict:
     """``full`` and ``certificate``: Beats' VerifyConnection callback, errors unwrapped."""
     extra_notes: List[ChainNote] = []
     matched: Optional[x509.Certificate] = None
@@ -448,13 +466,13 @@ def _judge_beats_callback(presented: Tuple[x509.Certificate, ...], roots: Tuple[
                                          f"ca_trusted_fingerprint matched {_name(matched)}, which the Beat adds to "
                                          f"its trusted CAs.{replaced}", warn=False))
     all_notes = notes + tuple(extra_notes)
-    common = dict(notes=all_notes, presented_ca_fingerprints=ca_fingerprints, fingerprint_match=matched or non_ca,
-                  **base)
+    common = _Common(notes=all_notes, presented_ca_fingerprints=ca_fingerprints,
+                     fingerprint_match=matched or non_ca, **base)
 
     if effective_system and system_roots_error:
         return ChainVerdict(ok=False, kind=SYSTEM_ROOTS_ERROR, beat_error=system_roots_error,
                             explanation="No certificate_authorities are configured, and the OS trust store could "
-                                        "not be read.", **common)  # type: ignore[arg-type]
+                                        "not be read.", **common)
     result = go_verify.verify(presented[0], presented[1:], effective_roots, now)
     if result.error is not None:
         return _failure_verdict(result.error, result.error.text, presented, effective_roots, effective_system,
@@ -465,7 +483,7 @@ def _judge_beats_callback(presented: Tuple[x509.Certificate, ...], roots: Tuple[
 def _judge_strict(presented: Tuple[x509.Certificate, ...], roots: Tuple[x509.Certificate, ...],
                   now: _dt.datetime, fingerprint: Optional[str], pins: Tuple[str, ...], roots_are_system: bool,
                   system_roots_error: Optional[str], server_name: Optional[str], notes: Tuple[ChainNote, ...],
-                  ca_fingerprints: Tuple[str, ...], base: dict) -> ChainVerdict:
+                  ca_fingerprints: Tuple[str, ...], base: _Base) -> ChainVerdict:
     """``strict``: Go's own verification inside the handshake, errors wrapped; then Beats' callback."""
     extra: List[ChainNote] = []
     if fingerprint:
@@ -474,11 +492,11 @@ def _judge_strict(presented: Tuple[x509.Certificate, ...], roots: Tuple[x509.Cer
             "ca_trusted_fingerprint has no effect with verification_mode strict: Go verifies the chain against "
             "the configured CAs (or the OS store) before the Beat looks at the fingerprint."))
     all_notes = notes + tuple(extra)
-    common = dict(notes=all_notes, presented_ca_fingerprints=ca_fingerprints, **base)
+    common = _Common(notes=all_notes, presented_ca_fingerprints=ca_fingerprints, **base)
     if roots_are_system and system_roots_error:
         return ChainVerdict(ok=False, kind=SYSTEM_ROOTS_ERROR, beat_error=STRICT_PREFIX + system_roots_error,
                             explanation="No certificate_authorities are configured, and the OS trust store could "
-                                        "not be read.", **common)  # type: ignore[arg-type]
+                                        "not be read.", **common)
     leaf_error = go_verify.check_leaf(presented[0], now)
     if leaf_error is not None:
         return _failure_verdict(leaf_error, STRICT_PREFIX + leaf_error.text, presented, roots, roots_are_system,
@@ -496,10 +514,10 @@ def _judge_strict(presented: Tuple[x509.Certificate, ...], roots: Tuple[x509.Cer
         verdict = _failure_verdict(result.error, STRICT_PREFIX + result.error.text, presented, roots,
                                    roots_are_system, common)
         if hostname_first:
-            return _replace(verdict, beat_error=hostname_first,
-                            explanation=f"Go checks the name first in strict mode, so the Beat reports the name "
-                                        f"mismatch; behind it, the chain fails too: {result.error.text}. "
-                                        + verdict.explanation)
+            return replace(verdict, beat_error=hostname_first,
+                           explanation=f"Go checks the name first in strict mode, so the Beat reports the name "
+                                       f"mismatch; behind it, the chain fails too: {result.error.text}. "
+                                       + verdict.explanation)
         return verdict
     if fingerprint:
         # Current libs run the fingerprint scan in the strict callback too: a malformed value
@@ -511,7 +529,7 @@ def _judge_strict(presented: Tuple[x509.Certificate, ...], roots: Tuple[x509.Cer
 
 
 def _verified(presented: Tuple[x509.Certificate, ...], chains: Tuple[Tuple[x509.Certificate, ...], ...],
-              pins: Tuple[str, ...], common: dict, trust: str) -> ChainVerdict:
+              pins: Tuple[str, ...], common: _Common, trust: str) -> ChainVerdict:
     """After Go's verification passed, in any mode: the pins, then a key too weak for Go's handshake."""
     pin_failure = _check_pins(pins, chains, common, PIN_MISMATCH_TEXT)
     if pin_failure is not None:
@@ -520,13 +538,7 @@ def _verified(presented: Tuple[x509.Certificate, ...], chains: Tuple[Tuple[x509.
     if weak is not None:
         return weak
     return ChainVerdict(ok=True, kind=OK, chains=chains, anchor=chains[0][-1], trust=trust,
-                        **common)  # type: ignore[arg-type]
-
-
-def _replace(verdict: ChainVerdict, **changes: object) -> ChainVerdict:
-    import dataclasses
-
-    return dataclasses.replace(verdict, **changes)  # type: ignore[arg-type]
+                        **common)
 
 
 def _trust(anchor: x509.Certificate, matched: Optional[x509.Certificate], system: bool) -> str:
@@ -536,7 +548,7 @@ def _trust(anchor: x509.Certificate, matched: Optional[x509.Certificate], system
 
 
 def _fingerprint_format_verdict(fingerprint: str, error: str, prefix: str, notes: Tuple[ChainNote, ...],
-                                ca_fingerprints: Tuple[str, ...], base: dict) -> ChainVerdict:
+                                ca_fingerprints: Tuple[str, ...], base: _Base) -> ChainVerdict:
     meant = _normalised_fingerprint(fingerprint)
     explanation = ("ssl.ca_trusted_fingerprint must be plain hexadecimal (64 characters for SHA-256): no colons, "
                    "spaces or prefix. The Beat fails every TLS handshake of this output until it is fixed.")
@@ -545,7 +557,7 @@ def _fingerprint_format_verdict(fingerprint: str, error: str, prefix: str, notes
     return ChainVerdict(ok=False, kind=FINGERPRINT_FORMAT,
                         beat_error=f"{prefix}decode 'ca_trusted_fingerprint': {error}",
                         explanation=explanation, notes=notes, presented_ca_fingerprints=ca_fingerprints,
-                        **base)  # type: ignore[arg-type]
+                        **base)
 
 
 def _fingerprint_shape_notes(fingerprint: str, presented: Tuple[x509.Certificate, ...],
@@ -570,7 +582,7 @@ def _fingerprint_shape_notes(fingerprint: str, presented: Tuple[x509.Certificate
     return notes
 
 
-def _check_pins(pins: Tuple[str, ...], chains: Sequence[Sequence[x509.Certificate]], common: dict,
+def _check_pins(pins: Tuple[str, ...], chains: Sequence[Sequence[x509.Certificate]], common: _Common,
                 text: str) -> Optional[ChainVerdict]:
     if not pins:
         return None
@@ -587,7 +599,7 @@ def _check_pins(pins: Tuple[str, ...], chains: Sequence[Sequence[x509.Certificat
     return ChainVerdict(
         ok=False, kind=PIN_MISMATCH, beat_error=text, chains=tuple(tuple(c) for c in chains),
         explanation="None of the ssl.ca_sha256 pins matches a certificate of the verified chain. The pins of that "
-                    f"chain are: {listing}.", **common)  # type: ignore[arg-type]
+                    f"chain are: {listing}.", **common)
 
 
 # --- notes that never decide the verdict -----------------------------------------------------
@@ -654,11 +666,11 @@ def _describe_element(element: Optional[str], cert: Optional[x509.Certificate]) 
 
 
 def _failure_verdict(error: go_verify.GoError, beat_error: str, presented: Tuple[x509.Certificate, ...],
-                     roots: Tuple[x509.Certificate, ...], roots_are_system: bool, common: dict) -> ChainVerdict:
+                     roots: Tuple[x509.Certificate, ...], roots_are_system: bool, common: _Common) -> ChainVerdict:
     kind, culprit, explanation = _diagnose(error, presented, roots, roots_are_system)
     element = _element(culprit, presented, roots)
     return ChainVerdict(ok=False, kind=kind, beat_error=beat_error, go_error=error, explanation=explanation,
-                        element=element, culprit=culprit, **common)  # type: ignore[arg-type]
+                        element=element, culprit=culprit, **common)
 
 
 def _diagnose(error: go_verify.GoError, presented: Tuple[x509.Certificate, ...], roots: Tuple[x509.Certificate, ...],

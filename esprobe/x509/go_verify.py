@@ -25,7 +25,7 @@ import datetime as _dt
 import ipaddress
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 from urllib.parse import urlsplit
 
 from cryptography import x509
@@ -866,7 +866,7 @@ class _Pool:
     def __init__(self, certs: Sequence[GoCertificate]) -> None:
         self.certs: List[GoCertificate] = []
         self._by_name: Dict[bytes, List[GoCertificate]] = {}
-        self._raw = set()
+        self._raw: Set[bytes] = set()
         for cert in certs:
             if cert.raw in self._raw:
                 continue

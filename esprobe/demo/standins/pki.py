@@ -298,7 +298,7 @@ class CertAuthority:
             issuer_ski = self.issued.cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
             aki = x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(issuer_ski)
         except x509.ExtensionNotFound:  # a v1 issuer has no extensions at all
-            aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(self.issued.key.public_key())  # type: ignore[arg-type]
+            aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(self.issued.key.public_key())
         return (
             self._bare_builder(subject, key, not_before, not_after)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
@@ -379,10 +379,14 @@ def _leaf_key_usage(key: PrivateKey, ca: bool) -> x509.KeyUsage:
     )
 
 
-def _hash_for(key: PrivateKey, algorithm: str = "sha256") -> Optional[hashes.HashAlgorithm]:
+def _hash_for(key: PrivateKey, algorithm: str = "sha256") -> Union[hashes.SHA256, hashes.SHA384, None]:
     if isinstance(key, ed25519.Ed25519PrivateKey):
         return None
-    return {"sha256": hashes.SHA256(), "sha384": hashes.SHA384()}[algorithm]
+    if algorithm == "sha384":
+        return hashes.SHA384()
+    if algorithm == "sha256":
+        return hashes.SHA256()
+    raise KeyError(algorithm)
 
 
 # --- SHA-1 signatures ------------------------------------------------------------------------

@@ -564,7 +564,8 @@ class Permission:
         if not requested:
             return privilege == "none"
         for action in requested:
-            normal, special = [], []
+            normal: List[str] = []
+            special: List[str] = []
             for role in self.roles:
                 for grant in role.indices:
                     if _Held(grant.privileges, INDEX_PRIVILEGES).allows(action):
@@ -576,7 +577,7 @@ class Permission:
         return True
 
     def application(self, application: str, resource: str, privilege: str) -> bool:
-        resources = []
+        resources: List[str] = []
         for role in self.roles:
             for grant in role.applications:
                 if glob_match(grant.application, application) and _app_privilege_held(

@@ -25,7 +25,7 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
-from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple, TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -738,7 +738,7 @@ class _HttpHandler(BaseHTTPRequestHandler):
     def _read_body(self) -> Optional[bytes]:
         encoding = (self.headers.get("Transfer-Encoding") or "").lower()
         if "chunked" in encoding:
-            chunks = []
+            chunks: List[bytes] = []
             total = 0
             while True:
                 line = self.rfile.readline(1024)
@@ -784,6 +784,9 @@ class _HttpHandler(BaseHTTPRequestHandler):
     do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _dispatch
 
 
+_StandInT = TypeVar("_StandInT", bound="StandIn")
+
+
 class StandIn:
     """
     What the stand-in Elasticsearch and Kibana share: a `LoopbackServer` and its life cycle.
@@ -792,14 +795,14 @@ class StandIn:
 
     _server: LoopbackServer
 
-    def start(self):  # type: ignore[no-untyped-def]
+    def start(self: _StandInT) -> _StandInT:
         self._server.start()
         return self
 
     def stop(self) -> None:
         self._server.stop()
 
-    def __enter__(self):  # type: ignore[no-untyped-def]
+    def __enter__(self: _StandInT) -> _StandInT:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
