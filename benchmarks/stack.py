@@ -57,7 +57,8 @@ def main() -> int:
         config.write_text(
             f'output.elasticsearch:\n  hosts: ["https://es.bench:{es_relay.port}"]\n  username: beats_writer\n'
             f'  password: "{PASSWORD}"\n  ssl.certificate_authorities: ["{ca_file}"]\n'
-            f'setup.kibana:\n  host: "https://kibana.bench:{kb_relay.port}"\n  ssl.certificate_authorities: ["{ca_file}"]\n')
+            f'setup.kibana:\n  host: "https://kibana.bench:{kb_relay.port}"\n  ssl.certificate_authorities: '
+            f'["{ca_file}"]\n')
         config.chmod(0o600)
         many = directory / "many.yml"
         hosts = ", ".join(f'"https://node{i}.es.bench:{es_relay.port}"' for i in range(args.hosts))

@@ -39,7 +39,8 @@ def healthy(t: Optional[Target] = None, client_days: Optional[int] = None) -> Ta
     t = t or target()
     client = cert("CN=beats01", days_left=client_days) if client_days is not None else None
     stages = (
-        _timed(stage_result(Stage.DNS, "es1 → 127.0.0.1 (hosts file)", details={"addresses": [{"address": "127.0.0.1", "family": "ipv4", "source": "hosts-file"}]}), 1.5),
+        _timed(stage_result(Stage.DNS, "es1 → 127.0.0.1 (hosts "
+                                       "file)", details={"addresses": [{"address": "127.0.0.1", "family": "ipv4", "source": "hosts-file"}]}), 1.5),
         _timed(stage_result(Stage.TCP, "connected", details={"attempts": [{"address": "127.0.0.1", "outcome": "connected", "ms": 0.4}]}), 0.5),
         _timed(stage_result(Stage.TLS, "TLSv1.3, chain verified", details={
             "protocol": "TLSv1.3", "cipher": "TLS_AES_256_GCM_SHA384", "trust": "configured-ca",
@@ -47,8 +48,10 @@ def healthy(t: Optional[Target] = None, client_days: Optional[int] = None) -> Ta
             "client_certificate": client}), 12.25),
         _timed(stage_result(Stage.HOSTNAME, "es1.example.com matches DNS SAN", details={
             "name": "es1.example.com", "mode": "full", "matched": True, "matched_by": "dns-san"}), 0.1),
-        _timed(stage_result(Stage.HTTP, "Elasticsearch 8.15.0", details={"status_code": 200, "product": "elasticsearch", "version": "8.15.0"}), 5.0),
-        _timed(stage_result(Stage.AUTH, "elastic via native", details={"method": "basic", "username": "elastic", "realm": "native1", "authentication_type": "realm"}), 3.0),
+        _timed(stage_result(Stage.HTTP, "Elasticsearch "
+                                        "8.15.0", details={"status_code": 200, "product": "elasticsearch", "version": "8.15.0"}), 5.0),
+        _timed(stage_result(Stage.AUTH, "elastic via "
+                                        "native", details={"method": "basic", "username": "elastic", "realm": "native1", "authentication_type": "realm"}), 3.0),
         _timed(stage_result(Stage.PRIVILEGES, "all present", details={"checked": ["monitor"], "missing": []}), 3.0),
     )
     return TargetReport(t, stages)
@@ -63,7 +66,8 @@ def _timed(result: StageResult, ms: float) -> StageResult:
 def failing_tls(t: Optional[Target] = None) -> TargetReport:
     t = t or target(id="kibana", role=Role.KIBANA, url="https://kb.example.com:5601", host="kb.example.com", port=5601)
     finding = Finding("tls-unknown-ca", Severity.FAIL,
-                      "x509: certificate signed by unknown authority | ûnicôdé", "Set setup.kibana.ssl.certificate_authorities.",
+                      "x509: certificate signed by unknown authority | ûnicôdé", "Set "
+                                                                                 "setup.kibana.ssl.certificate_authorities.",
                       "setup.kibana.ssl.certificate_authorities")
     stages = (
         stage_result(Stage.DNS, "ok", details={"addresses": []}),
@@ -80,7 +84,8 @@ def failing_tls(t: Optional[Target] = None) -> TargetReport:
 def plain_http() -> TargetReport:
     t = target(id="monitoring[0]", role=Role.MONITORING, url="http://[::1]:9200", host="::1")
     stages = (
-        stage_result(Stage.DNS, "IP literal", details={"addresses": [{"address": "::1", "family": "ipv6", "source": "system"}]}),
+        stage_result(Stage.DNS, "IP "
+                                "literal", details={"addresses": [{"address": "::1", "family": "ipv6", "source": "system"}]}),
         stage_result(Stage.TCP, "connected", details={"attempts": [{"address": "::1", "outcome": "connected", "ms": 0.2}]}),
         not_applicable(Stage.TLS, "the URL is http://"),
         not_applicable(Stage.HOSTNAME, "the URL is http://"),

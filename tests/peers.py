@@ -157,7 +157,8 @@ class ConnectProxy:
             parts = urlsplit(target)
             origin_form = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
             rest = [l for l in lines[1:] if l and not l.lower().startswith("proxy-authorization")]
-            upstream.sendall((f"{method} {origin_form} HTTP/1.1\r\n" + "\r\n".join(rest) + "\r\n\r\n").encode("latin-1"))
+            upstream.sendall((f"{method} {origin_form} "
+                              f"HTTP/1.1\r\n" + "\r\n".join(rest) + "\r\n\r\n").encode("latin-1"))
         _pump(conn, upstream)
 
 

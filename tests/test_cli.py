@@ -132,7 +132,8 @@ def test_help_goes_to_the_given_stream_and_imports_nothing_heavy() -> None:
     import sys
 
     code = (
-        "import io, sys; from esprobe.cli import main; from esprobe.environment import Environment; out = io.StringIO(); "
+        "import io, sys; from esprobe.cli import main; from esprobe.environment import Environment; out = "
+        "io.StringIO(); "
         "assert main(['--help'], Environment(out, io.StringIO(), False, {}, '.')) == 0; "
         "assert 'exit codes' in out.getvalue(); "
         "print(','.join(m for m in ('requests', 'OpenSSL', 'cryptography', 'dns', 'yaml', 'idna', 'tabulate') "

@@ -60,7 +60,8 @@ def _scenarios(stack: Stack) -> Dict[str, Path]:
     return {
         # passing: the password comes from the keystore, and Kibana falls back to it
         "keystore": stack.config(
-            f'output.elasticsearch:\n  hosts: ["https://es.test:{es}"]\n  username: ks_writer\n  password: "${{ES_PWD}}"\n'
+            f'output.elasticsearch:\n  hosts: ["https://es.test:{es}"]\n  username: ks_writer\n  password: '
+            f'"${{ES_PWD}}"\n'
             f'  ssl.certificate_authorities: ["{ca}"]\n  headers:\n    X-Trace: "{HEADER_TOKEN}"\n'
             f'setup.kibana:\n  host: "https://kibana.test:{kb}"\n  ssl.certificate_authorities: ["{ca}"]\n'
             f'keystore.path: "{keystore}"\n', "keystore.yml"),

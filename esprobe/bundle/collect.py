@@ -319,7 +319,8 @@ def dns_text(
 
 def proxy_text(targets: Sequence[Target], environ: Mapping[str, str]) -> str:
     """``network/proxy.txt``: the proxy variables (both cases) and each target's proxy settings."""
-    lines = ["# esprobe support bundle: proxies", "", "environment (used by the Beat unless proxy_url is set or proxy_disable is true):"]
+    lines = ["# esprobe support bundle: proxies", "", "environment (used by the Beat unless proxy_url is set or "
+                                                      "proxy_disable is true):"]
     for name in PROXY_VARIABLES:
         for variant in (name, name.lower()):
             value = environ.get(variant)
@@ -327,7 +328,8 @@ def proxy_text(targets: Sequence[Target], environ: Mapping[str, str]) -> str:
     lines += ["", "targets:"]
     for target in targets:
         proxy = target.proxy
-        parts = [f"proxy_url={proxy.url}" if proxy.url else "proxy_url (not set)", f"proxy_disable={str(proxy.disable).lower()}"]
+        parts = [f"proxy_url={proxy.url}" if proxy.url else "proxy_url (not "
+                                                            "set)", f"proxy_disable={str(proxy.disable).lower()}"]
         if proxy.headers:
             parts.append("proxy_headers: " + ", ".join(name for name, _ in proxy.headers) + " (values not shown)")
         lines.append(f"  {target.id} ({target.url}): " + "; ".join(parts))
@@ -472,7 +474,8 @@ def environment_text(
         *_trust_store(environ),
         "",
         f"local time:           {local.isoformat(timespec='seconds')} ({zone}, UTC{offset[:3]}:{offset[3:]})",
-        f"time zone:            TZ={environ.get('TZ', '(not set)')}; {_localtime_link()}; tzname={'/'.join(time.tzname)}",
+        f"time zone:            TZ={environ.get('TZ', '(not set)')}; {_localtime_link()}; "
+        f"tzname={'/'.join(time.tzname)}",
         f"UTC time:             {clock.utc.strftime('%Y-%m-%dT%H:%M:%SZ')}",
         "",
         "command line (rebuilt from the parsed options; secrets redacted):",

@@ -289,7 +289,8 @@ def _credentials(auth: _Auth, tls: Optional[TlsSettings]) -> Credentials:
     if method == "basic":
         return Credentials("basic", auth.username, auth.password, None, auth.source, auth.setting)
     if method == "pki":
-        return Credentials("pki", None, None, None, "client certificate", tls.certificate.setting if tls and tls.certificate else None)
+        return Credentials("pki", None, None, None, "client "
+                                                    "certificate", tls.certificate.setting if tls and tls.certificate else None)
     return Credentials("none", None, None, None, "", None)
 
 
@@ -372,7 +373,8 @@ def _http_targets(reader: Reader, items: Sequence[Any], role: Role, protocol: st
         _warn_scheme(reader, item, built)
         if built.scheme not in ("http", "https"):
             _invalid_host(
-                reader, item, f"the scheme '{built.scheme}' is not http or https (unsupported protocol scheme)", Severity.WARN
+                reader, item, f"the scheme '{built.scheme}' is not http or https (unsupported protocol "
+                              f"scheme)", Severity.WARN
             )
             continue
         host_auth = _apply_userinfo(reader, item, built, auth)

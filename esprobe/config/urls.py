@@ -268,7 +268,8 @@ def _go_std_b64(text: str) -> bytes:
         return base64.b64decode(cleaned, validate=True)
     except (binascii.Error, ValueError):
         good = len(cleaned) - len(cleaned) % 4
-        raise ValueError(f"illegal base64 data at input byte {good if len(cleaned) % 4 else max(good - 4, 0)}") from None
+        raise ValueError(f"illegal base64 data at input byte "
+                         f"{good if len(cleaned) % 4 else max(good - 4, 0)}") from None
 
 
 def _port_from(word: str, default: str) -> Tuple[str, str]:

@@ -611,7 +611,8 @@ def publishing_needs(version: Optional[Tuple[int, int, int]], beat: str, index_p
                           **_AUTO_CONFIGURE))
     if major_minor is not None and major_minor < (8, 0):
         needs.append(Need(INDEX, "view_index_metadata", index_pattern, required=False,
-                          when="with ILM on 7.x, to check the write alias; not needed with setup.ilm.check_exists: false",
+                          when="with ILM on 7.x, to check the write alias; not needed with setup.ilm.check_exists: "
+                               "false",
                           **_VIEW_METADATA))
     return needs
 

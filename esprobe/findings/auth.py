@@ -19,7 +19,8 @@ SPECS: Tuple[Spec, ...] = (
         code="auth-no-credentials",
         severity=FAIL,
         title="No credentials configured",
-        meaning="Security is on and the Beat sends no credentials (no user name/password, no API key, no client certificate the server accepts).",
+        meaning="Security is on and the Beat sends no credentials (no user name/password, no API key, no client "
+                "certificate the server accepts).",
         hint="Set `{prefix}.username` and `{prefix}.password`, or `{prefix}.api_key`.",
         setting="{prefix}.username",
         beat_says="401 Unauthorized: missing authentication credentials for REST request [/]",
@@ -28,8 +29,10 @@ SPECS: Tuple[Spec, ...] = (
         code="auth-wrong-password",
         severity=FAIL,
         title="User name or password rejected",
-        meaning="Elasticsearch did not accept the user name and password: the user does not exist, is disabled, or the password is wrong.",
-        hint="Check the user name and password in `{setting}` (reset it with elasticsearch-reset-password or PUT /_security/user/<name>/_password).",
+        meaning="Elasticsearch did not accept the user name and password: the user does not exist, is disabled, or the "
+                "password is wrong.",
+        hint="Check the user name and password in `{setting}` (reset it with elasticsearch-reset-password or PUT "
+             "/_security/user/<name>/_password).",
         setting="{setting}",
         beat_says="401 Unauthorized: unable to authenticate user [<user>] for REST request [/]",
     ),
@@ -43,16 +46,19 @@ SPECS: Tuple[Spec, ...] = (
         ),
         hint="Put the base64-decoded value (`id:api_key`) into `{prefix}.api_key` instead of the encoded one.",
         setting="{prefix}.api_key",
-        beat_says="401 Unauthorized: unable to authenticate with provided credentials and anonymous access is not allowed for this request",
+        beat_says="401 Unauthorized: unable to authenticate with provided credentials and anonymous access is not "
+                  "allowed for this request",
     ),
     Spec(
         code="auth-api-key-no-colon",
         severity=FAIL,
         title="API key without id",
-        meaning="The api_key has no ':'. The Beat expects 'id:api_key' (the `id` and `api_key` fields of the create-API-key answer), so Elasticsearch cannot read it.",
+        meaning="The api_key has no ':'. The Beat expects 'id:api_key' (the `id` and `api_key` fields of the "
+                "create-API-key answer), so Elasticsearch cannot read it.",
         hint="Set `{prefix}.api_key` to the key's `id` and `api_key` joined by ':'.",
         setting="{prefix}.api_key",
-        beat_says="401 Unauthorized: unable to authenticate with provided credentials and anonymous access is not allowed for this request",
+        beat_says="401 Unauthorized: unable to authenticate with provided credentials and anonymous access is not "
+                  "allowed for this request",
     ),
     Spec(
         code="auth-api-key-unknown",
@@ -86,7 +92,8 @@ SPECS: Tuple[Spec, ...] = (
         severity=FAIL,
         title="API key secret wrong",
         meaning="An API key with this id exists, but the part after ':' is not its secret (the `api_key` field).",
-        hint="Check the part after ':' in `{prefix}.api_key`: it must be the `api_key` value returned when the key was created (it cannot be shown again).",
+        hint="Check the part after ':' in `{prefix}.api_key`: it must be the `api_key` value returned when the key was "
+             "created (it cannot be shown again).",
         setting="{prefix}.api_key",
         beat_says="API key: invalid credentials for API key [<id>]",
     ),
@@ -97,7 +104,8 @@ SPECS: Tuple[Spec, ...] = (
         meaning="The server did not accept the API key; the message quotes why, when the server said.",
         hint=_API_KEY_NEW,
         setting="{prefix}.api_key",
-        beat_says="401 Unauthorized: unable to authenticate with provided credentials and anonymous access is not allowed for this request",
+        beat_says="401 Unauthorized: unable to authenticate with provided credentials and anonymous access is not "
+                  "allowed for this request",
     ),
     Spec(
         code="auth-api-keys-disabled",
@@ -107,7 +115,8 @@ SPECS: Tuple[Spec, ...] = (
             "Elasticsearch ignored the ApiKey header: its API key service is off (on 7.x it is on only with HTTPS "
             "enabled, or xpack.security.authc.api_key.enabled: true)."
         ),
-        hint="Enable xpack.security.authc.api_key.enabled on the cluster, or use `{prefix}.username`/`password` instead of `{prefix}.api_key`.",
+        hint="Enable xpack.security.authc.api_key.enabled on the cluster, or use `{prefix}.username`/`password` "
+             "instead of `{prefix}.api_key`.",
         setting="{prefix}.api_key",
         beat_says="401 Unauthorized: missing authentication credentials for REST request [/]",
     ),
@@ -124,8 +133,10 @@ SPECS: Tuple[Spec, ...] = (
         code="auth-forbidden",
         severity=FAIL,
         title="Identity check forbidden",
-        meaning="The credentials were accepted, but the server refused even to say who they belong to (403); every authenticated user may normally call _authenticate.",
-        hint="Check the role of this identity and any proxy in front of the server; the message quotes the server's reason.",
+        meaning="The credentials were accepted, but the server refused even to say who they belong to (403); every "
+                "authenticated user may normally call _authenticate.",
+        hint="Check the role of this identity and any proxy in front of the server; the message quotes the server's "
+             "reason.",
         setting="{setting}",
     ),
     Spec(
@@ -167,14 +178,17 @@ SPECS: Tuple[Spec, ...] = (
             "PUT /_security/role_mapping/<name> with a rule on the field dn."
         ),
         setting="{prefix}.ssl.certificate",
-        beat_says="403 Forbidden: action [cluster:monitor/main] is unauthorized for user [<user>] with effective roles []",
+        beat_says="403 Forbidden: action [cluster:monitor/main] is unauthorized for user [<user>] with effective roles "
+                  "[]",
     ),
     Spec(
         code="auth-no-roles",
         severity=WARN,
         title="User has no roles",
-        meaning="The user authenticated but has no roles (or only roles that do not exist), so every request the Beat makes will be refused (403).",
-        hint="Give the user the Beat's writer role (PUT /_security/user/<name> with \"roles\"), see the privileges stage for what it needs.",
+        meaning="The user authenticated but has no roles (or only roles that do not exist), so every request the Beat "
+                "makes will be refused (403).",
+        hint="Give the user the Beat's writer role (PUT /_security/user/<name> with \"roles\"), see the privileges "
+             "stage for what it needs.",
         setting="{setting}",
     ),
     Spec(
@@ -185,7 +199,8 @@ SPECS: Tuple[Spec, ...] = (
             "The request was accepted as Elasticsearch's anonymous user: the Beat sends no credentials (or a client "
             "certificate no realm accepted) and the cluster lets anonymous requests in with the anonymous roles."
         ),
-        hint="Give the Beat its own credentials in `{prefix}` so that its access does not depend on the anonymous roles.",
+        hint="Give the Beat its own credentials in `{prefix}` so that its access does not depend on the anonymous "
+             "roles.",
         setting="{prefix}.username",
     ),
     Spec(

@@ -114,7 +114,8 @@ SPECS: Tuple[Spec, ...] = (
             "(0123 is octal 83, 1e3 is 1000, on is true) or strips it, so the Beat uses a different "
             "string than the one written. A numeric-looking password then fails to authenticate."
         ),
-        hint="Put the value in quotes in the YAML file (or in the -E flag); for a variable, quote the text inside the variable's value.",
+        hint="Put the value in quotes in the YAML file (or in the -E flag); for a variable, quote the text inside the "
+             "variable's value.",
         setting="{name}",
     ),
     Spec(
@@ -150,7 +151,8 @@ SPECS: Tuple[Spec, ...] = (
         severity=WARN,
         title="Output type not probed",
         meaning="The enabled output is not Elasticsearch or Logstash; esprobe has no checks for it.",
-        hint="Nothing to change for the Beat; esprobe only checks output.elasticsearch, output.logstash, setup.kibana and monitoring.",
+        hint="Nothing to change for the Beat; esprobe only checks output.elasticsearch, output.logstash, setup.kibana "
+             "and monitoring.",
         setting="{name}",
     ),
     Spec(
@@ -167,7 +169,8 @@ SPECS: Tuple[Spec, ...] = (
         severity=FAIL,
         title="A host entry cannot be parsed",
         meaning="Go's URL parser rejects the host entry, so the Beat cannot build its client.",
-        hint="Write the entry as scheme://host:port[/path], e.g. https://es.example.com:9200; put IPv6 addresses in [brackets].",
+        hint="Write the entry as scheme://host:port[/path], e.g. https://es.example.com:9200; put IPv6 addresses in "
+             "[brackets].",
         setting="{name}",
     ),
     Spec(
@@ -202,7 +205,8 @@ SPECS: Tuple[Spec, ...] = (
             "without a colon is usually the already-encoded form, which then gets encoded twice "
             "and is rejected by Elasticsearch."
         ),
-        hint="Use the 'id' and 'api_key' fields of the create-API-key response joined by ':' (not 'encoded') in {name}.",
+        hint="Use the 'id' and 'api_key' fields of the create-API-key response joined by ':' (not 'encoded') in "
+             "{name}.",
         setting="{name}",
     ),
     Spec(
@@ -220,7 +224,8 @@ SPECS: Tuple[Spec, ...] = (
         code="config-ssl-verification-mode",
         severity=FAIL,
         title="Unknown ssl.verification_mode",
-        meaning="verification_mode must be exactly full, strict, certificate or none (lower case); anything else stops the Beat.",
+        meaning="verification_mode must be exactly full, strict, certificate or none (lower case); anything else stops "
+                "the Beat.",
         hint="Set {name} to full (the default), strict, certificate or none.",
         setting="{name}",
         beat_says="unknown verification mode '<value>'",
@@ -278,13 +283,15 @@ SPECS: Tuple[Spec, ...] = (
         meaning="cloud.id turns on output.elasticsearch; with another output enabled the Beat refuses to start.",
         hint="Remove cloud.id or disable output.{output}.",
         setting="cloud.id",
-        beat_says="The cloud.id setting enables the Elasticsearch output, but you already have the <name> output enabled in the config",
+        beat_says="The cloud.id setting enables the Elasticsearch output, but you already have the <name> output "
+                  "enabled in the config",
     ),
     Spec(
         code="config-monitoring-no-reporter",
         severity=FAIL,
         title="Monitoring enabled without a place to send it",
-        meaning="monitoring is enabled, but there is no monitoring.elasticsearch section and the output is not Elasticsearch.",
+        meaning="monitoring is enabled, but there is no monitoring.elasticsearch section and the output is not "
+                "Elasticsearch.",
         hint="Add monitoring.elasticsearch.hosts (and credentials), or set monitoring.enabled: false.",
         setting="monitoring.elasticsearch",
         beat_says="No monitoring reporter configured",

@@ -30,7 +30,8 @@ SPECS: Tuple[Spec, ...] = (
         code="http-no-answer",
         severity=FAIL,
         title="Connection closed without an answer",
-        meaning="The server accepted the connection (and the TLS handshake) but closed or reset it instead of answering the request.",
+        meaning="The server accepted the connection (and the TLS handshake) but closed or reset it instead of "
+                "answering the request.",
         hint=(
             "Check the server's log at the time of the probe, and whatever sits in front of it (load balancer, "
             "proxy) for `{url}`."
@@ -55,7 +56,8 @@ SPECS: Tuple[Spec, ...] = (
         severity=FAIL,
         title="The answer is not HTTP",
         meaning="Something answered on this port, but not with HTTP: another protocol listens there.",
-        hint="Check the port in `{hosts_setting}`: Elasticsearch's HTTP port is 9200 by default (9300 is its transport port), Kibana's 5601.",
+        hint="Check the port in `{hosts_setting}`: Elasticsearch's HTTP port is 9200 by default (9300 is its transport "
+             "port), Kibana's 5601.",
         setting="{hosts_setting}",
         beat_says="net/http: HTTP/1.x transport connection broken: malformed HTTP response",
     ),
@@ -95,16 +97,20 @@ SPECS: Tuple[Spec, ...] = (
             "proxy serves Elasticsearch under a path."
         ),
         setting="{hosts_setting}",
-        beat_says="Connection marked as failed because the onConnect callback failed: could not connect to a compatible version of Elasticsearch",
+        beat_says="Connection marked as failed because the onConnect callback failed: could not connect to a "
+                  "compatible version of Elasticsearch",
     ),
     Spec(
         code="http-not-kibana",
         severity=FAIL,
         title="Not Kibana",
-        meaning="The server answered GET <url>/api/status but not as Kibana does: Elasticsearch, a web server or a proxy listens at this URL.",
-        hint="Point `{hosts_setting}` at Kibana (port 5601 by default), with `{prefix}.path` set to Kibana's server.basePath if it has one.",
+        meaning="The server answered GET <url>/api/status but not as Kibana does: Elasticsearch, a web server or a "
+                "proxy listens at this URL.",
+        hint="Point `{hosts_setting}` at Kibana (port 5601 by default), with `{prefix}.path` set to Kibana's "
+             "server.basePath if it has one.",
         setting="{hosts_setting}",
-        beat_says="error connecting to Kibana: fail to get the Kibana version: HTTP GET request to <url>/api/status fails",
+        beat_says="error connecting to Kibana: fail to get the Kibana version: HTTP GET request to <url>/api/status "
+                  "fails",
     ),
     Spec(
         code="http-opensearch",
@@ -134,7 +140,8 @@ SPECS: Tuple[Spec, ...] = (
         code="http-answer-truncated",
         severity=FAIL,
         title="Answer too large",
-        meaning="The answer was larger than esprobe reads (1 MiB); Elasticsearch and Kibana answer these requests with a few kB.",
+        meaning="The answer was larger than esprobe reads (1 MiB); Elasticsearch and Kibana answer these requests with "
+                "a few kB.",
         hint="Check what really listens at `{url}`: this is not the answer Elasticsearch or Kibana gives.",
         setting="{hosts_setting}",
     ),
@@ -142,7 +149,8 @@ SPECS: Tuple[Spec, ...] = (
         code="http-invalid-json",
         severity=FAIL,
         title="Answer is not valid JSON",
-        meaning="The server says it is Elasticsearch or Kibana, but the body of its answer is not valid JSON, so the Beat cannot read the version from it.",
+        meaning="The server says it is Elasticsearch or Kibana, but the body of its answer is not valid JSON, so the "
+                "Beat cannot read the version from it.",
         hint="Check proxies between the Beat and the server (they may rewrite or cut bodies), and the server's log.",
         setting="{hosts_setting}",
         beat_says="failed to parse JSON response",
@@ -189,7 +197,8 @@ SPECS: Tuple[Spec, ...] = (
             "The URL is http://, so the Beat sends its credentials (the Authorization header) unencrypted; anyone "
             "on the path can read and reuse them."
         ),
-        hint="Enable TLS on the server and use https:// in `{hosts_setting}`, with `{prefix}.ssl.certificate_authorities` set.",
+        hint="Enable TLS on the server and use https:// in `{hosts_setting}`, with "
+             "`{prefix}.ssl.certificate_authorities` set.",
         setting="{hosts_setting}",
     ),
     Spec(
@@ -200,15 +209,18 @@ SPECS: Tuple[Spec, ...] = (
             "Kibana answered 503 'Kibana server is not ready yet': it is starting, migrating saved objects, or "
             "cannot reach its Elasticsearch. The Beat's Kibana client retries a few times, then fails."
         ),
-        hint="Wait for Kibana to finish starting; if it stays like this, read Kibana's log (Elasticsearch connection, saved-object migrations).",
+        hint="Wait for Kibana to finish starting; if it stays like this, read Kibana's log (Elasticsearch connection, "
+             "saved-object migrations).",
         setting="{hosts_setting}",
-        beat_says="fail to get the Kibana version: HTTP GET request to <url>/api/status fails: status=503. Response: Kibana server is not ready yet",
+        beat_says="fail to get the Kibana version: HTTP GET request to <url>/api/status fails: status=503. Response: "
+                  "Kibana server is not ready yet",
     ),
     Spec(
         code="http-kibana-unavailable",
         severity=FAIL,
         title="Kibana reports itself unavailable",
-        meaning="Kibana's status is unavailable or critical, so /api/status answers 503 and the Beat's Kibana client fails.",
+        meaning="Kibana's status is unavailable or critical, so /api/status answers 503 and the Beat's Kibana client "
+                "fails.",
         hint="Read Kibana's status page and log; usually Kibana cannot reach Elasticsearch.",
         setting="{hosts_setting}",
         beat_says="fail to get the Kibana version: HTTP GET request to <url>/api/status fails: status=503",

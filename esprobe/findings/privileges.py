@@ -21,7 +21,8 @@ SPECS: Tuple[Spec, ...] = (
         ),
         hint="Grant `{privilege}` to the role of the identity in `{setting}` (the message shows the role body).",
         setting="{setting}",
-        beat_says="403 Forbidden: action [<action>] is unauthorized for user [<user>] ..., this action is granted by the <kind> privileges [...]",
+        beat_says="403 Forbidden: action [<action>] is unauthorized for user [<user>] ..., this action is granted by "
+                  "the <kind> privileges [...]",
     ),
     Spec(
         code="privileges-missing-optional",
@@ -52,7 +53,8 @@ SPECS: Tuple[Spec, ...] = (
         code="privileges-check-failed",
         severity=WARN,
         title="Privileges could not be checked",
-        meaning="The privilege check (POST /_security/user/_has_privileges) got no usable answer, so esprobe cannot say whether the privileges are there.",
+        meaning="The privilege check (POST /_security/user/_has_privileges) got no usable answer, so esprobe cannot "
+                "say whether the privileges are there.",
         hint="Check the server's log for this request; the message quotes what came back.",
         setting="{setting}",
     ),
@@ -68,8 +70,10 @@ SPECS: Tuple[Spec, ...] = (
         code="privileges-kibana-space-forbidden",
         severity=FAIL,
         title="No access to the Kibana space",
-        meaning="Kibana refused to show the space named by setup.kibana.space.id to the Beat's identity: it has no privileges in that space.",
-        hint="Give the Beat's role Kibana privileges in space '{space}' (Stack Management > Roles > Kibana privileges).",
+        meaning="Kibana refused to show the space named by setup.kibana.space.id to the Beat's identity: it has no "
+                "privileges in that space.",
+        hint="Give the Beat's role Kibana privileges in space '{space}' (Stack Management > Roles > Kibana "
+             "privileges).",
         setting="setup.kibana.space.id",
     ),
 )

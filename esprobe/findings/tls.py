@@ -278,7 +278,8 @@ SPECS: Tuple[Spec, ...] = (
         code="tls-path-length",
         severity=FAIL,
         title="Path length constraint violated",
-        meaning="A CA limits how many intermediate CAs may follow it (basicConstraints pathlen), and the chain has more.",
+        meaning="A CA limits how many intermediate CAs may follow it (basicConstraints pathlen), and the chain has "
+                "more.",
         hint="Issue the server certificate from a CA that is allowed to issue at this depth ({subject} limits it).",
         beat_says="x509: too many intermediates for path length constraint",
     ),
@@ -464,7 +465,8 @@ _HANDSHAKE: Tuple[Spec, ...] = (
         title="Server requires a client certificate",
         meaning="The server demands a client certificate and the Beat has none configured, so the handshake fails.",
         hint="Configure `{prefix}.certificate` and `{prefix}.key` with a certificate the server trusts, or relax the "
-             "server's client authentication (Elasticsearch: `xpack.security.http.ssl.client_authentication: optional`).",
+             "server's client authentication (Elasticsearch: `xpack.security.http.ssl.client_authentication: "
+             "optional`).",
         setting="{prefix}.certificate",
         beat_says="remote error: tls: certificate required",
     ),
@@ -572,7 +574,8 @@ _HANDSHAKE: Tuple[Spec, ...] = (
         title="Old TLS version negotiated",
         meaning=(
             "The server settled for a TLS version older than 1.2. Beats 8.x accept TLS 1.1 by default; Beats 9.x "
-            "(and FIPS builds) refuse anything older than TLS 1.2, so an upgrade of the Beat will break this connection."
+            "(and FIPS builds) refuse anything older than TLS 1.2, so an upgrade of the Beat will break this "
+            "connection."
         ),
         hint="Enable TLS 1.2 or 1.3 on the server.",
         setting="{prefix}.supported_protocols",

@@ -81,7 +81,8 @@ def _problems(report: Report) -> List[str]:
                 codes = ",".join(f.code for f in result.findings)
                 tail = f" [{codes}]" if codes else ""
                 lines.append(
-                    _clean(f"{target.target.id} {result.stage.value} {result.status.value.upper()}: {result.summary}{tail}")
+                    _clean(f"{target.target.id} {result.stage.value} {result.status.value.upper()}: "
+                           f"{result.summary}{tail}")
                 )
     return lines
 

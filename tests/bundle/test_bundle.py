@@ -179,7 +179,8 @@ def test_certificates(canary_bundle: Scenario, bundle_pki: Pki) -> None:
     chain = x509.load_pem_x509_certificates(members["certs/elasticsearch[0]/chain.pem"])
     assert [bundle_pki.server.cert, bundle_pki.intermediate.cert] == chain
     text = members["certs/elasticsearch[0]/chain.txt"].decode()
-    for fact in ("Subject:             CN=es01.test", "DNS SANs:            es01.test, kb01.test", "SHA-256 fingerprint:",
+    for fact in ("Subject:             CN=es01.test", "DNS SANs:            es01.test, kb01.test", "SHA-256 "
+                                                                                                   "fingerprint:",
                  "Signature algorithm: ecdsa-with-SHA256", "Key:                 EC P-256", "Extensions:", "Valid:"):
         assert fact in text
     assert "acceptable CAs" in text  # the stand-in asks for a client certificate

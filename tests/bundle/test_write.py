@@ -79,7 +79,8 @@ def test_scan_looks_for_private_key_files(tmp_path: Path) -> None:
     found = scan_needles(Redactor(), Report(), Loaded())
     body_line = key_pem.decode().splitlines()[1]
     assert (body_line.encode(), "private key in output.elasticsearch.ssl.key") in found
-    assert ("x", "private key in output.elasticsearch.ssl.key") == find_leak([("x", b"..." + body_line.encode())], found)
+    assert ("x", "private key in "
+                 "output.elasticsearch.ssl.key") == find_leak([("x", b"..." + body_line.encode())], found)
 
 
 def test_certificate_blocks_leave_keys_out() -> None:
@@ -101,7 +102,8 @@ def test_leak_refuses_to_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
     monkeypatch.setattr(bundle_write, "collect_members", leaky)
     config = tmp_path / "metricbeat.yml"
-    config.write_text(f'output.elasticsearch:\n  hosts: ["http://127.0.0.1:9"]\n  password: "{SECRET}"\n  username: u\n')
+    config.write_text(f'output.elasticsearch:\n  hosts: ["http://127.0.0.1:9"]\n  password: "{SECRET}"\n  username: '
+                      f'u\n')
     config.chmod(0o600)
     target = tmp_path / "b.zip"
     code, out, err = run_cli(["bundle", "-c", str(config), "--timeout", "0.5", "--hosts-file", str(tmp_path / "none"),

@@ -93,7 +93,8 @@ def _broken(path: Path, content: bytes) -> None:
         (b"v1", "corrupt or empty keystore"),
         (b"v1@@@notbase64", "illegal base64 data at input byte 0"),
         (b"v1" + base64.b64encode(b"short"), "missing information in the file for decrypting the keystore"),
-        (b"v1" + base64.b64encode(bytes(64) + bytes(12) + b"garbage-with-no-valid-tag"), "message authentication failed"),
+        (b"v1" + base64.b64encode(bytes(64) + bytes(12) + b"garbage-with-no-valid-tag"), "message authentication "
+                                                                                         "failed"),
     ],
 )
 def test_broken_keystore_is_reported(tmp_path, content, fragment) -> None:

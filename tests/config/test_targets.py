@@ -75,7 +75,8 @@ def test_userinfo_replaces_credentials_for_that_host(tmp_path) -> None:
 
 def test_api_key_and_password_conflict_fails(tmp_path) -> None:
     """api_key with username/password: the Beat's validation error."""
-    loaded = load(tmp_path, "output.elasticsearch: {hosts: [es], api_key: 'VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw', username: u, password: p}\n")
+    loaded = load(tmp_path, "output.elasticsearch: {hosts: [es], api_key: "
+                            "'VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw', username: u, password: p}\n")
     finding = only(loaded, "config-auth-conflict")
     assert "cannot set both api_key and username/password" in finding.message
     assert ("fail", "output.elasticsearch.api_key") == (finding.severity.value, finding.setting)
@@ -98,7 +99,8 @@ def test_api_key_credentials_and_format_checks(tmp_path) -> None:
 
 def test_missing_hosts_fails(tmp_path) -> None:
     """output.elasticsearch without hosts is the Beat's 'missing required field'."""
-    for text in ("output.elasticsearch: {username: u}\n", "output.elasticsearch: {hosts: []}\n", "output.elasticsearch:\n"):
+    for text in ("output.elasticsearch: {username: u}\n", "output.elasticsearch: {hosts: "
+                                                          "[]}\n", "output.elasticsearch:\n"):
         loaded = load(tmp_path, text)
         finding = only(loaded, "config-missing-hosts")
         assert "missing required field accessing 'output.elasticsearch.hosts'" in finding.message
@@ -207,10 +209,13 @@ def test_cloud_id_without_output_section_enables_es(tmp_path) -> None:
 @pytest.mark.parametrize(
     ("text", "code", "fragment"),
     [
-        ('cloud.auth: "a:b"\noutput.elasticsearch.hosts: [es]\n', "config-cloud-auth-invalid", "cloud.auth specified but cloud.id is empty"),
+        ('cloud.auth: "a:b"\noutput.elasticsearch.hosts: [es]\n', "config-cloud-auth-invalid", "cloud.auth specified "
+                                                                                               "but cloud.id is empty"),
         (f'cloud.id: "{CLOUD_ID}"\ncloud.auth: nocolon\n', "config-cloud-auth-invalid", "doesn't contain `:`"),
         ('cloud.id: "x:!!!"\n', "config-cloud-id-invalid", "base64 decoding failed"),
-        (f'cloud.id: "{CLOUD_ID}"\noutput.logstash.hosts: [ls]\n', "config-cloud-output-conflict", "already have the logstash output enabled"),
+        (f'cloud.id: "{CLOUD_ID}"\noutput.logstash.hosts: [ls]\n', "config-cloud-output-conflict", "already have the "
+                                                                                                   "logstash output "
+                                                                                                   "enabled"),
     ],
 )
 def test_cloud_errors(tmp_path, text, code, fragment) -> None:
@@ -223,7 +228,8 @@ def test_cloud_errors(tmp_path, text, code, fragment) -> None:
 
 def test_cloud_auth_with_api_key_conflicts(tmp_path) -> None:
     """cloud.auth writes user/password next to an api_key: the validation error."""
-    loaded = load(tmp_path, f'cloud.id: "{CLOUD_ID}"\ncloud.auth: "u:p"\noutput.elasticsearch.api_key: "VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw"\n')
+    loaded = load(tmp_path, f'cloud.id: "{CLOUD_ID}"\ncloud.auth: "u:p"\noutput.elasticsearch.api_key: '
+                            f'"VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw"\n')
     assert "cloud.auth" in only(loaded, "config-auth-conflict").message
 
 
@@ -279,26 +285,31 @@ def test_kibana_api_key_plus_es_password_is_the_gotcha(tmp_path) -> None:
     assert "warn" == finding.severity.value
     assert "copies username, password" in finding.message
     assert 'setup.kibana.username: ""' in finding.hint
-    loaded, _ = _kibana(tmp_path, "  api_key: 'VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw'\n", extra="setup.dashboards.enabled: true\n")
+    loaded, _ = _kibana(tmp_path, "  api_key: "
+                                  "'VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw'\n", extra="setup.dashboards.enabled: "
+                                                                                           "true\n")
     assert "fail" == only(loaded, "config-auth-conflict").severity.value
 
 
 def test_kibana_user_password_plus_es_api_key_conflicts_too(tmp_path) -> None:
     """The reverse: Kibana user/password + ES api_key copied in."""
-    loaded, _ = _kibana(tmp_path, "  username: a\n  password: b\n", es_yaml="  api_key: 'VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw'\n")
+    loaded, _ = _kibana(tmp_path, "  username: a\n  password: b\n", es_yaml="  api_key: "
+                                                                            "'VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw'\n")
     assert "copies api_key" in only(loaded, "config-auth-conflict").message
 
 
 def test_explicit_empty_kibana_field_blocks_the_copy(tmp_path) -> None:
     """setup.kibana.username: "" counts as set: nothing is copied for it."""
-    loaded, (kb,) = _kibana(tmp_path, "  api_key: 'VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw'\n  username: ''\n  password: ''\n")
+    loaded, (kb,) = _kibana(tmp_path, "  api_key: 'VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw'\n  username: ''\n  "
+                                      "password: ''\n")
     assert ("api_key", "setup.kibana") == (kb.credentials.method, kb.credentials.source)
     assert "config-auth-conflict" not in codes(loaded)
 
 
 def test_no_fallback_when_output_is_not_elasticsearch(tmp_path) -> None:
     """With a Logstash output nothing is copied."""
-    loaded = load(tmp_path, "output.logstash.hosts: [ls]\noutput.elasticsearch: {enabled: false, username: u, password: p}\nsetup.kibana.host: kb\n")
+    loaded = load(tmp_path, "output.logstash.hosts: [ls]\noutput.elasticsearch: {enabled: false, username: u, "
+                            "password: p}\nsetup.kibana.host: kb\n")
     assert "none" == target(loaded, "kibana").credentials.method
 
 
@@ -306,7 +317,8 @@ def test_kibana_ssl_is_not_inherited(tmp_path) -> None:
     """output.elasticsearch.ssl does not apply to Kibana."""
     loaded = load(
         tmp_path,
-        "output.elasticsearch: {hosts: ['https://es:9200'], ssl.verification_mode: none}\nsetup.kibana.host: 'https://kb:5601'\n",
+        "output.elasticsearch: {hosts: ['https://es:9200'], ssl.verification_mode: none}\nsetup.kibana.host: "
+        "'https://kb:5601'\n",
     )
     assert "none" == target(loaded, "elasticsearch[0]").tls.verification_mode
     assert ("full", "setup.kibana.ssl") == (target(loaded, "kibana").tls.verification_mode, target(loaded, "kibana").tls.prefix)
@@ -314,7 +326,9 @@ def test_kibana_ssl_is_not_inherited(tmp_path) -> None:
 
 def test_kibana_userinfo_with_api_key_fails(tmp_path) -> None:
     """user:pass@ in setup.kibana.host together with an api_key is refused."""
-    loaded, _ = _kibana(tmp_path, "  host: 'http://u:p@kb:5601'\n  api_key: 'VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw'\n", extra="setup.dashboards.enabled: true\n")
+    loaded, _ = _kibana(tmp_path, "  host: 'http://u:p@kb:5601'\n  api_key: "
+                                  "'VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw'\n", extra="setup.dashboards.enabled: "
+                                                                                           "true\n")
     assert any("cannot set api_key with username/password in Kibana URL" in f.message for f in loaded.findings)
 
 
@@ -344,7 +358,8 @@ def test_monitoring_inherits_everything_but_path(tmp_path) -> None:
 
 def test_monitoring_hosts_replace_and_keys_override(tmp_path) -> None:
     """Monitoring hosts replace the output's wholesale; monitoring keys override inherited ones."""
-    loaded = load(tmp_path, MON_BASE + "monitoring.elasticsearch:\n  hosts: ['https://mon:9200']\n  password: monpass\n")
+    loaded = load(tmp_path, MON_BASE + "monitoring.elasticsearch:\n  hosts: ['https://mon:9200']\n  password: "
+                                       "monpass\n")
     (m,) = [t for t in loaded.targets if t.role is Role.MONITORING]
     assert ("https://mon:9200", "beat", "monpass") == (m.url, m.credentials.username, m.credentials.password)
     assert "monitoring.elasticsearch" == m.credentials.source
@@ -368,7 +383,8 @@ def test_monitoring_default_user_is_beats_system(tmp_path) -> None:
 
 def test_monitoring_api_key_with_inherited_password_fails(tmp_path) -> None:
     """An api_key in monitoring + user/password from the output: the reporter's validation error."""
-    loaded = load(tmp_path, MON_BASE + "monitoring.elasticsearch.api_key: 'VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw'\n")
+    loaded = load(tmp_path, MON_BASE + "monitoring.elasticsearch.api_key: "
+                                       "'VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw'\n")
     finding = only(loaded, "config-auth-conflict")
     assert "for monitoring client" in finding.message and "inherited" in finding.message
     m = target(loaded, "monitoring[0]")
@@ -477,6 +493,7 @@ def test_relative_ca_paths_resolve_against_path_config(tmp_path) -> None:
     """path.config anchors relative ssl file paths."""
     loaded = load(
         tmp_path,
-        "path.config: /etc/custom\noutput.elasticsearch: {hosts: ['https://es:9200'], ssl.certificate_authorities: [ca.pem]}\n",
+        "path.config: /etc/custom\noutput.elasticsearch: {hosts: ['https://es:9200'], ssl.certificate_authorities: "
+        "[ca.pem]}\n",
     )
     assert "/etc/custom/ca.pem" == loaded.targets[0].tls.certificate_authorities[0].path

@@ -147,7 +147,8 @@ _OS_ROOT = {"name": "n", "cluster_name": "c", "version": {"distribution": "opens
         (_answer(200, _ES_ROOT, (("X-elastic-product", "Elasticsearch"),)), "elasticsearch", "8.15.3"),
         (_answer(200, _ES_ROOT), "elasticsearch", "8.15.3"),  # before 7.14: no header, the tagline tells
         (_answer(200, _OS_ROOT), "opensearch", "2.11.1"),
-        (_answer(401, b"Unauthorized", (("WWW-Authenticate", 'Basic realm="OpenSearch Security"'),)), "opensearch", None),
+        (_answer(401, b"Unauthorized", (("WWW-Authenticate", 'Basic realm="OpenSearch '
+                                                             'Security"'),)), "opensearch", None),
         (_answer(302, b"", (("kbn-name", "kibana"), ("location", "/spaces/enter"))), "kibana", None),
         (_answer(401, {"error": {"type": "security_exception", "reason": "x"}, "status": 401}), "elasticsearch", None),
         (_answer(200, b"<!DOCTYPE html><title>Welcome to nginx!</title>", (("Server", "nginx/1.25"),)), "unknown", None),

@@ -14,8 +14,10 @@ from esprobe.stages.tls import _plaintext_sample
     (b"1.1 400 Bad Request\r\n", 5, "in plain text: 'HTTP/1.1 400 Bad Request'"),
     (b"SSH-2.0-OpenSSH_9.6\r\n", 0, "in plain text: 'SSH-2.0-OpenSSH_9.6'"),
     (b".0-OpenSSH_9.6\r\n", 5, "in plain text: '….0-OpenSSH_9.6'"),
-    (bytes(range(200, 230)), 0, "with binary data that is not TLS (first bytes: c8 c9 ca cb cc cd ce cf d0 d1 d2 d3 d4 d5 d6 d7)"),
-    (bytes(range(200, 230)), 5, "with binary data that is not TLS (bytes after the first 5: c8 c9 ca cb cc cd ce cf d0 d1 d2 d3 d4 d5 d6 d7)"),
+    (bytes(range(200, 230)), 0, "with binary data that is not TLS (first bytes: c8 c9 ca cb cc cd ce cf d0 d1 d2 d3 d4 "
+                                "d5 d6 d7)"),
+    (bytes(range(200, 230)), 5, "with binary data that is not TLS (bytes after the first 5: c8 c9 ca cb cc cd ce cf d0 "
+                                "d1 d2 d3 d4 d5 d6 d7)"),
     (b"", 0, "in plain text"),
     (b"\r\n\r\n", 0, "in plain text"),
 ])

@@ -70,7 +70,8 @@ def test_wrong_userinfo_password_points_at_the_host_url(make_es, certs, ctx) -> 
 
 def test_monitoring_default_user_is_explained(make_es, certs, ctx) -> None:
     """monitoring.* without a user name sends beats_system with an empty password; the finding says so."""
-    creds = Credentials("basic", "beats_system", "", None, "monitoring default user", "monitoring.elasticsearch.username")
+    creds = Credentials("basic", "beats_system", "", None, "monitoring default "
+                                                           "user", "monitoring.elasticsearch.username")
     auth = stage(probe(target(make_es(), role=Role.MONITORING, certs=certs, credentials=creds), ctx()), Stage.AUTH)
     assert ["auth-wrong-password"] == codes(auth)
     assert "beats_system" in auth.findings[0].message and "monitoring.elasticsearch.username" in auth.findings[0].hint
@@ -191,7 +192,8 @@ def test_pki_dn_without_cn(make_es, certs, ctx) -> None:
 # --- security off --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("flavour", "said"), [("8.x", "no handler found"), ("7.17", "Security must be explicitly enabled")])
+@pytest.mark.parametrize(("flavour", "said"), [("8.x", "no handler found"), ("7.17", "Security must be explicitly "
+                                                                                     "enabled")])
 def test_security_disabled(make_es, certs, ctx, flavour: str, said: str) -> None:
     """Security off: a warning (method none) and privileges not applicable."""
     es = make_es(flavour, security=False)

@@ -114,7 +114,8 @@ def test_hosts_file_wins_and_disagreement_is_said(tmp_path: Path, dns_server: Fa
 
 def test_nsswitch_order_dns_first(tmp_path: Path, dns_server: FakeDns) -> None:
     """`hosts: dns files` makes DNS the source even when the hosts file has an entry."""
-    ctx = _ctx(tmp_path, dns_server, hosts="127.0.0.99 pinned.example.test\n", nsswitch="hosts: dns [NOTFOUND=return] files\n")
+    ctx = _ctx(tmp_path, dns_server, hosts="127.0.0.99 pinned.example.test\n", nsswitch="hosts: dns [NOTFOUND=return] "
+                                                                                        "files\n")
     result = _probe("pinned.example.test", ctx)
     assert [a["address"] for a in result.details["addresses"]] == ["127.0.0.20"]
     assert result.details["nsswitch_order"] == ["dns", "files"]

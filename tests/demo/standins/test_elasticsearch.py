@@ -433,7 +433,8 @@ FORBIDDEN_CASES = [
     (
         "8.x",
         "action [cluster:monitor/main] is unauthorized for user [nomon] with effective roles [noop] "
-        "(assigned roles [ghost] were not found), this action is granted by the cluster privileges [monitor,manage,all]",
+        "(assigned roles [ghost] were not found), this action is granted by the cluster privileges "
+        "[monitor,manage,all]",
     ),
     (
         "7.17",
