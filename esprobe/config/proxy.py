@@ -157,3 +157,28 @@ def choose_proxy(target: Target, environ: Mapping[str, str]) -> Tuple[Optional[P
     if route is None:
         return None, f"{name} cannot be parsed"
     return route, name
+
+
+@dataclass(frozen=True)
+class Route:
+    """
+    The path a target's requests take, decided once per target (by `route_for`).
+
+    Attributes:
+        chosen: the proxy the Beat would go through, or None when it goes direct.
+        why: how the choice was made, in words, for the report.
+    """
+
+    chosen: Optional[ProxyRoute]
+    why: str
+
+    @property
+    def proxy(self) -> Optional[ProxyRoute]:
+        """The proxy esprobe goes through too: the chosen one when esprobe speaks its protocol, else None."""
+        return self.chosen if self.chosen is not None and self.chosen.supported else None
+
+
+def route_for(target: Target, environ: Mapping[str, str]) -> Route:
+    """`choose_proxy` as a value, to compute once per target and hand to the stages that need it."""
+    chosen, why = choose_proxy(target, environ)
+    return Route(chosen, why)

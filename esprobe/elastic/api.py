@@ -488,6 +488,20 @@ class Identity:
         return self.realm_type == "pki"
 
 
+@dataclass(frozen=True)
+class AuthObservation:
+    """
+    What the auth stage learnt, for the privileges stage.
+
+    Attributes:
+        identity: who the server says the Beat is; None when security is off or Kibana did not say.
+        security_enabled: False when the server runs without security (nothing to authorize then).
+    """
+
+    identity: Optional[Identity]
+    security_enabled: bool = True
+
+
 def parse_identity(doc: Any) -> Optional[Identity]:
     """The ``_authenticate`` (or Kibana ``/internal/security/me``) document; None when it is not one."""
     if not isinstance(doc, dict) or not isinstance(doc.get("username"), str):

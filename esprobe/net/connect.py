@@ -7,12 +7,16 @@ observation so the TLS and HTTP stages reuse it instead of connecting again.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
+
+from esprobe.config.proxy import ProxyRoute
+from esprobe.net.tunnel import TunnelResult, open_tunnel
 
 _UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}
 
@@ -42,8 +46,8 @@ class TcpObservation:
     port: int
     sock: Optional[socket.socket] = field(default=None, repr=False, compare=False)
     connected_address: Optional[str] = None
-    proxy: Any = None
-    tunnel: Any = None
+    proxy: Optional[ProxyRoute] = None
+    tunnel: Optional[TunnelResult] = None
 
     def close(self) -> None:
         if self.sock is not None:
@@ -54,8 +58,6 @@ class TcpObservation:
 
     def detach(self) -> "TcpObservation":
         """What the report keeps: everything but the (closed) socket."""
-        import dataclasses
-
         return dataclasses.replace(self, sock=None)
 
 
@@ -124,10 +126,8 @@ def reconnect(tcp: TcpObservation, host: str, port: int, timeout: float) -> Opti
     if tcp.connected_address is None:
         return None
     _, sock = connect_one(tcp.connected_address, tcp.port, timeout)
-    if sock is None or tcp.tunnel is None:
+    if sock is None or tcp.tunnel is None or tcp.proxy is None:
         return sock
-    from esprobe.net.tunnel import open_tunnel
-
     if not open_tunnel(sock, tcp.proxy, host, port, timeout).ok:
         sock.close()
         return None

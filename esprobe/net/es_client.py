@@ -9,16 +9,21 @@ the Beat's headers (`esprobe.elastic.api.request_headers`) and turns every excha
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Sequence, Tuple, Union
 
 import requests
+from cryptography import x509
 
 from esprobe.context import ProbeContext
 from esprobe.elastic import api
-from esprobe.model import Stage, StageResult, Target
+from esprobe.model import Target
+from esprobe.net.connect import TcpObservation
 from esprobe.net.http import HttpFailure, ReusedConnectionAdapter, Stream, session_for
+from esprobe.net.tls import DEFAULT_PROTOCOLS, HandshakeSettings, TlsProbe, cipher_list, handshake
 
 
 @dataclass(frozen=True)
@@ -61,8 +66,6 @@ class Client:
         return self._send("GET", url, None, headers)
 
     def post_json(self, url: str, document: Any, headers: Optional[Mapping[str, str]] = None) -> Outcome:
-        import json
-
         body = json.dumps(document, separators=(",", ":")).encode("utf-8")
         extra = {"Content-Type": "application/json"}
         extra.update(headers or {})
@@ -95,45 +98,70 @@ class Client:
         self.session.close()
 
 
-def open_client(target: Target, ctx: ProbeContext, results: Mapping[Stage, StageResult]) -> Tuple[Optional[Client], str]:
+@dataclass(frozen=True)
+class HttpObservation:
+    """
+    What the http stage saw, and the client the auth and privileges stages reuse.
+
+    Attributes:
+        client: the target's client (Session over the verified connection); closed by the runner.
+        answer: the answer judged (after a same-origin redirect was followed), or None.
+        identity: who answered.
+        kibana: Kibana's status, for Kibana targets.
+    """
+
+    client: Client
+    answer: Optional[api.Answer] = None
+    identity: api.ServerIdentity = field(default_factory=lambda: api.ServerIdentity(api.UNKNOWN))
+    kibana: Optional[api.KibanaStatus] = None
+
+    @property
+    def version(self) -> Optional[Tuple[int, int, int]]:
+        if self.identity.serverless:
+            return None
+        return api.parse_version(self.identity.version)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def detach(self) -> None:
+        """Nothing of it is needed once the target is done (the client and answers are heavy)."""
+        return None
+
+
+def open_client(target: Target, ctx: ProbeContext, tcp: TcpObservation,
+                tls: Optional[TlsProbe]) -> Tuple[Optional[Client], str]:
     """
     A `Client` over the connection of the earlier stages, or (None, why not).
 
-    For ``https`` the connection is the TLS stage's verified one; if it has to be reopened, the TLS
-    stage's ``reopen`` does it and refuses a server that presents another certificate. For
-    ``http`` a closed connection is reopened to the same address.
+    For ``https`` the connection is the TLS stage's verified one (*tls*, handed on only when that
+    stage passed); if it has to be reopened, `TlsProbe.reopen` does it and refuses a server that
+    presents another certificate. For ``http`` a closed connection is reopened to the same address.
     """
-    tcp_result = results.get(Stage.TCP)
-    tcp = getattr(tcp_result, "observation", None)
-    sock = getattr(tcp, "sock", None)
+    sock = tcp.sock
     if sock is None:
         return None, "no open connection from the tcp stage"
-    tls_result = results.get(Stage.TLS)
     tls_connection = None
     reopen: Optional[Callable[[], Stream]] = None
     if target.scheme == "https":
-        tls = getattr(tls_result, "observation", None)
-        if tls_result is None or not tls_result.applicable or not tls_result.passed or tls is None:
+        if tls is None:
             return None, "the TLS stage did not pass, so nothing is sent (credentials never go over an unverified connection)"
-        tls_connection = getattr(tls, "connection", None)
+        tls_connection = tls.connection
         if tls_connection is None:
             return None, "the TLS stage kept no open connection"
         # The TLS stage may have handshaken again on a new socket (to see what the Beat sees when Go
         # withholds the client certificate): the connection's own socket is the one to use.
-        own = getattr(tls, "sock", None)
-        if isinstance(own, socket.socket):
-            sock = own
-        tls_reopen = getattr(tls, "reopen", None)
-        if callable(tls_reopen):
-            reopen = lambda: tls_reopen(ctx.step_timeout())  # noqa: E731
+        if isinstance(tls.sock, socket.socket):
+            sock = tls.sock
+        reopen = lambda: tls.reopen(ctx.step_timeout())  # noqa: E731
     else:
-        address, port = getattr(tcp, "connected_address", None), getattr(tcp, "port", target.port)
+        address, port = tcp.connected_address, tcp.port
         if address is not None:
             reopen = lambda: _plain_reopen(address, port, ctx.step_timeout())  # noqa: E731
     stream = Stream(sock, tls_connection)
     # Plain http through a proxy: the socket leads to the proxy, and requests go in absolute form.
     # (https through a proxy is a tunnel the tcp stage opened: a direct connection from here.)
-    proxy = getattr(tcp, "proxy", None) if getattr(tcp, "tunnel", None) is None else None
+    proxy = tcp.proxy if tcp.tunnel is None else None
     adapter = ReusedConnectionAdapter(stream, reopen, ctx.step_timeout(), proxy=proxy)
     session = session_for(api.origin(target.url), adapter, api.request_headers(target, ctx.beat))
     return Client(session, adapter, ctx.step_timeout), ""
@@ -158,8 +186,6 @@ def speaks_tls(address: str, port: int, host: str, timeout: float) -> bool:
     Used only to explain an ``http://`` target whose server closed without answering; no
     credentials and no HTTP request are sent on this connection.
     """
-    from esprobe.net.tls import DEFAULT_PROTOCOLS, HandshakeSettings, cipher_list, handshake
-
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
@@ -179,9 +205,7 @@ def speaks_tls(address: str, port: int, host: str, timeout: float) -> bool:
     try:
         return bool(observation.ok or observation.error_kind == "alert")
     finally:
-        close = getattr(observation, "close", None)
-        if callable(close):
-            close()
+        observation.close()
         try:
             sock.close()
         except OSError:
@@ -189,8 +213,6 @@ def speaks_tls(address: str, port: int, host: str, timeout: float) -> bool:
 
 
 def esapi_is_ip(host: str) -> bool:
-    import ipaddress
-
     try:
         ipaddress.ip_address(host)
         return True
@@ -198,12 +220,10 @@ def esapi_is_ip(host: str) -> bool:
         return False
 
 
-def first_cert_pem(data: Optional[bytes]) -> Optional[Any]:
+def first_cert_pem(data: Optional[bytes]) -> Optional[x509.Certificate]:
     """The first certificate of PEM *data* (a client certificate file), or None."""
     if not data:
         return None
-    from cryptography import x509
-
     try:
         certs = x509.load_pem_x509_certificates(data)
     except ValueError:
@@ -211,4 +231,5 @@ def first_cert_pem(data: Optional[bytes]) -> Optional[Any]:
     return certs[0] if certs else None
 
 
-__all__: Sequence[str] = ("Client", "Failure", "Outcome", "open_client", "speaks_tls", "first_cert_pem")
+__all__: Sequence[str] = ("Client", "Failure", "HttpObservation", "Outcome", "open_client", "speaks_tls",
+                          "first_cert_pem")

@@ -11,12 +11,21 @@ Nothing here raises for a bad peer: every failure comes back as data in `TlsObse
 
 from __future__ import annotations
 
+import dataclasses
 import select
 import socket
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from OpenSSL import SSL, crypto
+from OpenSSL._util import lib as _lib  # pyOpenSSL exposes no setter for a curve *list*
+
+from esprobe.net.connect import TcpObservation, reconnect
+from esprobe.net.http import HttpFailure, Stream
 
 # The Beat's protocol names (beats-tls §4) -> OpenSSL's version constants, filled lazily.
 PROTOCOL_ORDER = ("TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
@@ -217,8 +226,6 @@ def curve_list(names: Sequence[str]) -> Optional[str]:
 
 
 def _version_constant(name: str) -> int:
-    from OpenSSL import SSL
-
     return {
         "TLSv1.0": SSL.TLS1_VERSION,
         "TLSv1.1": SSL.TLS1_1_VERSION,
@@ -248,8 +255,6 @@ def _context(settings: HandshakeSettings):  # type: ignore[no-untyped-def]
 
 
 def _new_context(settings: HandshakeSettings):  # type: ignore[no-untyped-def]
-    from OpenSSL import SSL, crypto
-
     ctx = SSL.Context(SSL.TLS_CLIENT_METHOD)
     ctx.set_verify(SSL.VERIFY_NONE, lambda *args: True)
     ctx.set_min_proto_version(_version_constant(settings.min_version))
@@ -279,8 +284,6 @@ def _watch_states(connection, on_state: Callable[[str], None]) -> None:  # type:
 
 
 def _set_curves(ctx, curves: str) -> None:  # type: ignore[no-untyped-def]
-    from OpenSSL._util import lib as _lib  # pyOpenSSL exposes no setter for a curve *list*
-
     if _lib.SSL_CTX_set1_curves_list(ctx._context, curves.encode()) != 1:
         raise ValueError(f"OpenSSL rejected the curve list {curves!r}")
 
@@ -318,8 +321,6 @@ def _peek_first(sock: socket.socket) -> Tuple[bytes, Optional[OSError]]:
 
 def _classify(error: BaseException) -> Tuple[str, str, Optional[str]]:
     """(kind, words, alert) for an OpenSSL or OS error during or right after the handshake."""
-    from OpenSSL import SSL
-
     if isinstance(error, SSL.ZeroReturnError):
         return "eof", "the server closed the TLS connection", None
     if isinstance(error, SSL.SysCallError):
@@ -355,8 +356,6 @@ def _classify(error: BaseException) -> Tuple[str, str, Optional[str]]:
 
 def handshake(sock: socket.socket, settings: HandshakeSettings, timeout: float) -> TlsObservation:
     """Handshake on *sock* (already connected). The socket is owned by the result from now on."""
-    from OpenSSL import SSL
-
     states: List[str] = []
     deadline = time.monotonic() + timeout
     try:
@@ -411,14 +410,10 @@ def handshake(sock: socket.socket, settings: HandshakeSettings, timeout: float) 
 
 
 def _replace(observation: TlsObservation, **changes: Any) -> TlsObservation:
-    import dataclasses
-
     return dataclasses.replace(observation, **changes)
 
 
 def _await_post_handshake(connection, sock: socket.socket, deadline: float, budget: float) -> Optional[BaseException]:  # type: ignore[no-untyped-def]
-    from OpenSSL import SSL
-
     until = min(deadline, time.monotonic() + budget)
     while time.monotonic() < until:
         if not _wait(sock, True, until):
@@ -435,8 +430,6 @@ def _await_post_handshake(connection, sock: socket.socket, deadline: float, budg
 
 def _observed(connection, states: List[str], settings: HandshakeSettings, handshake_ms: float,  # type: ignore[no-untyped-def]
               sock: socket.socket) -> TlsObservation:
-    from cryptography.hazmat.primitives.serialization import Encoding
-
     chain = connection.get_peer_cert_chain(as_cryptography=True) or []
     cas = connection.get_client_ca_list() or []
     requested = any("certificate request" in s for s in states)
@@ -469,8 +462,6 @@ def _name_text(name) -> str:  # type: ignore[no-untyped-def]
 def _failed(connection, sock, kind, words, states, *, alert=None, peer_bytes=b"", peer_bytes_skipped=0):  # type: ignore[no-untyped-def]
     """A failed handshake, with whatever it had already shown (in TLS 1.2 the server's chain and
     CertificateRequest arrive before a client-certificate failure)."""
-    from cryptography.hazmat.primitives.serialization import Encoding
-
     requested = any("certificate request" in s for s in states)
     chain: Tuple[bytes, ...] = ()
     cas: Tuple[Any, ...] = ()
@@ -493,3 +484,72 @@ def _iana_cipher(connection) -> Optional[str]:  # type: ignore[no-untyped-def]
     """The cipher's standard (IANA) name, as Go and the Beat's logs print it (TLS 1.3 names already are)."""
     name = connection.get_cipher_name()
     return OPENSSL_TO_IANA.get(name, name)
+
+
+@dataclass(frozen=True)
+class TlsProbe:
+    """
+    The TLS stage's connection and what it showed, for the hostname and http stages.
+
+    Attributes:
+        handshake: what the handshake showed (its ``connection`` is live when the stage kept it).
+        settings: the settings it was made with, to open an identical connection again; None once
+            detached.
+        tcp: the tcp stage's observation: the path to reconnect along; None once detached.
+        host / port: where the connection goes.
+        client_leaf: the client certificate the server received, or None.
+        certificates: the server's chain, parsed once (leaf first); empty when it could not be parsed.
+    """
+
+    handshake: TlsObservation
+    settings: Optional[HandshakeSettings]
+    tcp: Optional[TcpObservation] = field(default=None, repr=False)
+    host: str = ""
+    port: int = 0
+    client_leaf: Optional[x509.Certificate] = field(default=None, repr=False)
+    certificates: Tuple[x509.Certificate, ...] = field(default=(), repr=False)
+
+    @property
+    def connection(self) -> Any:
+        return self.handshake.connection
+
+    @property
+    def sock(self) -> Optional[socket.socket]:
+        """The socket under the kept connection (a second handshake may have used a new one)."""
+        return self.handshake.sock
+
+    @property
+    def chain(self) -> Tuple[bytes, ...]:
+        return self.handshake.chain
+
+    @property
+    def leaf(self) -> Optional[x509.Certificate]:
+        """The server's certificate, parsed, or None."""
+        return self.certificates[0] if self.certificates else None
+
+    def reopen(self, timeout: float) -> Stream:
+        """
+        A fresh TCP + TLS connection with the same settings, for when the server closed the first.
+        Refuses unless the server presents the very same leaf certificate: credentials may only
+        travel over a connection whose verification passed.
+        """
+        sock = None
+        if self.settings is not None and self.tcp is not None:
+            sock = reconnect(self.tcp, self.host, self.port, timeout)
+        if sock is None or self.settings is None:
+            raise HttpFailure("closed", f"could not reconnect to {self.host}:{self.port}")
+        again = handshake(sock, self.settings, timeout)
+        if not again.ok or not again.chain or again.chain[0] != self.handshake.chain[0]:
+            again.close()
+            sock.close()
+            raise HttpFailure("closed", "the server presented a different certificate on reconnect; credentials "
+                                        "withheld")
+        return Stream(sock, again.connection)
+
+    def close(self) -> None:
+        self.handshake.close()
+
+    def detach(self) -> "TlsProbe":
+        """What the report (and the support bundle) keeps: what the handshake showed, no connection."""
+        shown = dataclasses.replace(self.handshake, connection=None, sock=None)
+        return dataclasses.replace(self, handshake=shown, settings=None, tcp=None)

@@ -1,15 +1,34 @@
 """
-The stages of one target, in the contract's order: what each needs, when it applies, and the glue
-that hands the network layer's observation to the stage's pure judgement.
+The stages of one target, in the contract's order: what each reads, when it applies, and the glue
+that hands the network layer's observations to the stage's judgement.
+
+The stage contract: a step's function receives the target, the run's context and the results so
+far, takes out exactly the typed observations listed in its ``needs`` (with `_observed`), and calls
+its stage with them. No stage sees another stage's result, and no network module sees any.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from typing import Callable, Mapping, Optional, Tuple
+from typing import Callable, Mapping, Optional, Tuple, Type, TypeVar
 
+from esprobe.config.proxy import Route, route_for
 from esprobe.context import ProbeContext
+from esprobe.elastic.api import AuthObservation
 from esprobe.model import Stage, StageResult, Target
+from esprobe.net.connect import TcpObservation, connect_all
+from esprobe.net.es_client import HttpObservation
+from esprobe.net.resolver import DnsObservation, resolve, with_crosscheck
+from esprobe.net.tls import TlsProbe
+from esprobe.net.tunnel import open_tunnel
+from esprobe.stages.auth import check_auth
+from esprobe.stages.dns import judge_direct_dns, judge_dns, judge_proxied_dns
+from esprobe.stages.hostname import judge_hostname
+from esprobe.stages.http import check_http
+from esprobe.stages.privileges import check_privileges
+from esprobe.stages.tcp import judge_proxied_tcp, judge_tcp
+from esprobe.stages.tls import check_tls
 
 Results = Mapping[Stage, StageResult]
 StepFn = Callable[[Target, ProbeContext, Results], StageResult]
@@ -23,7 +42,10 @@ class Step:
     Attributes:
         stage: which stage.
         run: observes (through the network layer) and judges (through ``stages/``).
-        needs: stages that must have passed; a stage that does not apply never blocks.
+        needs: the stages whose observations ``run`` reads; each must have passed (a stage that
+            does not apply never blocks, and then hands on nothing).
+        guards: stages that must have passed too, though ``run`` reads nothing of theirs (the
+            hostname check guards every request that may carry credentials).
         not_applicable: returns why the stage does not apply to a target, or None when it does.
         finish: called once the target's other stages are done, to fold in what arrived late
             (the DNS cross-check), or None.
@@ -32,56 +54,66 @@ class Step:
     stage: Stage
     run: StepFn
     needs: Tuple[Stage, ...] = ()
+    guards: Tuple[Stage, ...] = ()
     not_applicable: Callable[[Target], Optional[str]] = lambda target: None
     finish: Optional[Callable[[Target, ProbeContext, StageResult], StageResult]] = None
 
+    @property
+    def blocked_by(self) -> Tuple[Stage, ...]:
+        """Every stage that must have passed before this one runs, in the order a skip names them."""
+        return self.needs + self.guards
 
-def _route(target: Target, ctx: ProbeContext):  # type: ignore[no-untyped-def]
-    """The proxy the Beat's requests take, if esprobe can follow them there (pure and cheap)."""
-    from esprobe.config.proxy import choose_proxy
 
-    route, why = choose_proxy(target, ctx.environ)
-    return (route if route is not None and route.supported else None), route, why
+@dataclass(frozen=True)
+class Resolved:
+    """
+    What the dns step hands on: the path the target's requests take (decided once per target)
+    and the answer for the name dialled (the target's, or the proxy's).
+    """
+
+    route: Route
+    dns: DnsObservation
+
+
+_O = TypeVar("_O")
+
+
+def _observed(results: Results, stage: Stage, kind: Type[_O]) -> Optional[_O]:
+    """The observation *stage* handed on, when it is a *kind*; None when the stage did not apply."""
+    result = results.get(stage)
+    observation = result.observation if result is not None else None
+    return observation if isinstance(observation, kind) else None
+
+
+def _required(results: Results, stage: Stage, kind: Type[_O]) -> _O:
+    """The observation of a stage that passed and always hands one on."""
+    observation = _observed(results, stage, kind)
+    if observation is None:
+        raise LookupError(f"the {stage.value} stage passed without its {kind.__name__}")
+    return observation
+
+
+# --- the steps ------------------------------------------------------------------------------------
 
 
 def _dns(target: Target, ctx: ProbeContext, results: Results) -> StageResult:
-    import dataclasses
-
-    from esprobe import findings
-    from esprobe.net.resolver import resolve
-    from esprobe.stages.dns import judge_dns, judge_proxied_dns, route_details
-
-    route, chosen, why = _route(target, ctx)
-    if route is not None:
-        return judge_proxied_dns(target, route, resolve(route.host, ctx), resolv_conf=ctx.resolv_conf)
-    result = judge_dns(target, resolve(target.host, ctx), resolv_conf=ctx.resolv_conf)
-    if not target.is_http:
-        return result
-    details = dict(result.details)
-    details["route"] = route_details(None, why)
-    if chosen is not None:  # a proxy esprobe cannot speak: say so, and probe directly
-        note = findings.make(
-            "proxy-unsupported",
-            f"The Beat would go through the {chosen.scheme} proxy {chosen.display} ({chosen.source}); esprobe "
-            "probes the target directly instead.",
-            proxy_setting=chosen.source if chosen.source != "proxy_url" else "proxy_url")
-        result = dataclasses.replace(result, findings=result.findings + (note,))
-        if result.status.severity < note.status.severity:
-            result = dataclasses.replace(result, status=note.status)
-    return dataclasses.replace(result, details=details)
+    route = route_for(target, ctx.environ)
+    proxy = route.proxy
+    if proxy is not None:
+        dns = resolve(proxy.host, ctx)
+        result = judge_proxied_dns(target, proxy, dns, resolv_conf=ctx.resolv_conf)
+    else:
+        dns = resolve(target.host, ctx)
+        result = judge_direct_dns(target, route, dns, resolv_conf=ctx.resolv_conf)
+    return dataclasses.replace(result, observation=Resolved(route, dns))
 
 
 def _dns_finish(target: Target, ctx: ProbeContext, result: StageResult) -> StageResult:
     """Fold the background DNS cross-check into the dns stage's result, keeping its timing."""
-    import dataclasses
-
-    from esprobe.net.resolver import with_crosscheck
-    from esprobe.stages.dns import judge_dns
-
-    observation = result.observation
-    if observation is None or getattr(observation, "crosscheck", None) is None or result.details.get("route", {}).get("path") == "proxy":
+    resolved = result.observation
+    if not isinstance(resolved, Resolved) or resolved.dns.crosscheck is None or resolved.route.proxy is not None:
         return result
-    judged = judge_dns(target, with_crosscheck(observation), resolv_conf=ctx.resolv_conf)
+    judged = judge_dns(target, with_crosscheck(resolved.dns), resolv_conf=ctx.resolv_conf)
     details = dict(judged.details)
     if "route" in result.details:
         details["route"] = result.details["route"]
@@ -90,23 +122,16 @@ def _dns_finish(target: Target, ctx: ProbeContext, result: StageResult) -> Stage
 
 
 def _tcp(target: Target, ctx: ProbeContext, results: Results) -> StageResult:
-    import dataclasses
-
-    from esprobe.net.connect import connect_all
-    from esprobe.stages.tcp import judge_proxied_tcp, judge_tcp
-
-    dns = results[Stage.DNS].observation
-    addresses = [a.address for a in dns.addresses]
-    route, _, _ = _route(target, ctx)
-    if route is None:
+    resolved = _required(results, Stage.DNS, Resolved)
+    addresses = [a.address for a in resolved.dns.addresses]
+    proxy = resolved.route.proxy
+    if proxy is None:
         return judge_tcp(target, connect_all(addresses, target.port, ctx.step_timeout()))
-    from esprobe.net.tunnel import open_tunnel
-
-    observation = dataclasses.replace(connect_all(addresses, route.port, ctx.step_timeout()), proxy=route)
+    observation = dataclasses.replace(connect_all(addresses, proxy.port, ctx.step_timeout()), proxy=proxy)
     if observation.sock is not None and target.scheme == "https":
-        tunnel = open_tunnel(observation.sock, route, target.host, target.port, ctx.step_timeout())
+        tunnel = open_tunnel(observation.sock, proxy, target.host, target.port, ctx.step_timeout())
         observation = dataclasses.replace(observation, tunnel=tunnel)
-    return judge_proxied_tcp(target, route, observation)
+    return judge_proxied_tcp(target, proxy, observation)
 
 
 def _no_tls(target: Target) -> Optional[str]:
@@ -129,36 +154,26 @@ def _not_http(target: Target) -> Optional[str]:
 
 
 def _tls(target: Target, ctx: ProbeContext, results: Results) -> StageResult:
-    from esprobe.stages.tls import check_tls
-
-    return check_tls(target, ctx, results)
+    return check_tls(target, ctx, _required(results, Stage.TCP, TcpObservation))
 
 
 def _hostname(target: Target, ctx: ProbeContext, results: Results) -> StageResult:
-    from cryptography import x509
-
-    from esprobe.stages.hostname import judge_hostname
-
-    tls = results[Stage.TLS].observation
-    return judge_hostname(target, x509.load_der_x509_certificate(tls.chain[0]))
+    return judge_hostname(target, _required(results, Stage.TLS, TlsProbe).leaf)
 
 
 def _http(target: Target, ctx: ProbeContext, results: Results) -> StageResult:
-    from esprobe.stages.http import check_http
-
-    return check_http(target, ctx, results)
+    tcp = _required(results, Stage.TCP, TcpObservation)
+    return check_http(target, ctx, tcp, _observed(results, Stage.TLS, TlsProbe))
 
 
 def _auth(target: Target, ctx: ProbeContext, results: Results) -> StageResult:
-    from esprobe.stages.auth import check_auth
-
-    return check_auth(target, ctx, results)
+    http = _observed(results, Stage.HTTP, HttpObservation)
+    return check_auth(target, ctx, http, _observed(results, Stage.TLS, TlsProbe))
 
 
 def _privileges(target: Target, ctx: ProbeContext, results: Results) -> StageResult:
-    from esprobe.stages.privileges import check_privileges
-
-    return check_privileges(target, ctx, results)
+    http = _observed(results, Stage.HTTP, HttpObservation)
+    return check_privileges(target, ctx, http, _observed(results, Stage.AUTH, AuthObservation))
 
 
 STEPS: Tuple[Step, ...] = (
@@ -167,7 +182,7 @@ STEPS: Tuple[Step, ...] = (
     Step(Stage.TLS, _tls, needs=(Stage.TCP,), not_applicable=_no_tls),
     Step(Stage.HOSTNAME, _hostname, needs=(Stage.TLS,), not_applicable=_no_name_check),
     # Credentials travel only over a connection whose TLS verification (chain and name) passed.
-    Step(Stage.HTTP, _http, needs=(Stage.TCP, Stage.TLS, Stage.HOSTNAME), not_applicable=_not_http),
-    Step(Stage.AUTH, _auth, needs=(Stage.HTTP,), not_applicable=_not_http),
-    Step(Stage.PRIVILEGES, _privileges, needs=(Stage.AUTH,), not_applicable=_not_http),
+    Step(Stage.HTTP, _http, needs=(Stage.TCP, Stage.TLS), guards=(Stage.HOSTNAME,), not_applicable=_not_http),
+    Step(Stage.AUTH, _auth, needs=(Stage.HTTP, Stage.TLS), not_applicable=_not_http),
+    Step(Stage.PRIVILEGES, _privileges, needs=(Stage.AUTH, Stage.HTTP), not_applicable=_not_http),
 )

@@ -64,7 +64,7 @@ def _finished(step: Step, target: Target, ctx: ProbeContext, result: StageResult
 
 
 def _blocker(step: Step, results: Dict[Stage, StageResult]) -> Optional[Stage]:
-    for need in step.needs:
+    for need in step.blocked_by:
         prior = results.get(need)
         if prior is None or not prior.passed:
             return need

@@ -16,42 +16,36 @@ the Elasticsearch output) are named. No credential appears in any message or det
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
 from typing import Any, Dict, List, Optional, Tuple
+
+from cryptography import x509
 
 from esprobe import findings
 from esprobe.context import ProbeContext
 from esprobe.elastic import api
 from esprobe.elastic.pki_dn import java_dn, pki_username
 from esprobe.model import Finding, Role, Stage, StageResult, Target, skipped, stage_result
-from esprobe.net.es_client import Failure, first_cert_pem
-from esprobe.probe.pipeline import Results
+from esprobe.elastic.api import AuthObservation
+from esprobe.net.es_client import Failure, HttpObservation, first_cert_pem
+from esprobe.net.tls import TlsProbe
 
 AUTHENTICATE = "/_security/_authenticate"
 KIBANA_ME = "/internal/security/me"
 INTERNAL_ORIGIN = {"x-elastic-internal-origin": "kibana"}
 
 
-@dataclass(frozen=True)
-class AuthObservation:
+def check_auth(target: Target, ctx: ProbeContext, http: Optional[HttpObservation],
+               tls: Optional[TlsProbe]) -> StageResult:
     """
-    Attributes:
-        identity: who the server says the Beat is; None when security is off or Kibana did not say.
-        security_enabled: False when the server runs without security (nothing to authorize then).
+    Judge the Beat's credentials over the http stage's client (*http*); *tls* (None for http://)
+    says which client certificate the server asked for and received, for PKI.
     """
-
-    identity: Optional[api.Identity]
-    security_enabled: bool = True
-
-
-def check_auth(target: Target, ctx: ProbeContext, results: Results) -> StageResult:
-    http = getattr(results.get(Stage.HTTP), "observation", None)
-    client = getattr(http, "client", None)
-    if client is None:
+    if http is None:
         return skipped(Stage.AUTH, "skipped: the http stage kept no connection")
     if target.role is Role.KIBANA:
-        return _kibana(target, ctx, results, http)
-    return _elasticsearch(target, ctx, results, http)
+        return _kibana(target, ctx, http)
+    return _elasticsearch(target, ctx, http, tls)
 
 
 # --- shared words ----------------------------------------------------------------------------
@@ -137,7 +131,7 @@ def _who(identity: api.Identity) -> str:
 # --- Elasticsearch ---------------------------------------------------------------------------------
 
 
-def _elasticsearch(target: Target, ctx: ProbeContext, results: Results, http: Any) -> StageResult:
+def _elasticsearch(target: Target, ctx: ProbeContext, http: HttpObservation, tls: Optional[TlsProbe]) -> StageResult:
     url = api.api_url(target, AUTHENTICATE)
     outcome = http.client.get(url)
     params = _params(target)
@@ -154,10 +148,10 @@ def _elasticsearch(target: Target, ctx: ProbeContext, results: Results, http: An
             return stage_result(Stage.AUTH, "unreadable identity answer", [findings.make(
                 "auth-unexpected-answer", f"GET {url} answered {outcome.status_line}: {outcome.snippet()}.", **params)],
                 _details(target, None), AuthObservation(None))
-        return _authenticated(target, ctx.beat, results, identity)
+        return _authenticated(target, ctx.beat, tls, identity)
     if outcome.status == 401:
         by = _who_refused(outcome)
-        problems = _rejected(target, ctx.beat, results, outcome, params, by)
+        problems = _rejected(target, ctx.beat, tls, outcome, params, by)
         return stage_result(Stage.AUTH, _rejected_summary(target, by), problems, _details(target, None),
                             AuthObservation(None))
     error = api.parse_es_error(outcome)
@@ -180,7 +174,7 @@ def _security_disabled(target: Target, answer: api.Answer, url: str) -> StageRes
                         _details(target, None, method="none"), AuthObservation(None, security_enabled=False))
 
 
-def _authenticated(target: Target, beat: str, results: Results, identity: api.Identity) -> StageResult:
+def _authenticated(target: Target, beat: str, tls: Optional[TlsProbe], identity: api.Identity) -> StageResult:
     params = _params(target)
     problems: List[Finding] = []
     method = target.credentials.method
@@ -188,7 +182,7 @@ def _authenticated(target: Target, beat: str, results: Results, identity: api.Id
     summary = f"authenticated as {_who(identity)}"
     if identity.authentication_type == "anonymous":
         if method == "pki":
-            problems.append(_pki_not_accepted(target, beat, results, "Elasticsearch let the request in as its anonymous user "
+            problems.append(_pki_not_accepted(target, beat, tls, "Elasticsearch let the request in as its anonymous user "
                                                              f"({identity.username}) instead", severity=findings.WARN))
         else:
             problems.append(findings.make(
@@ -199,15 +193,15 @@ def _authenticated(target: Target, beat: str, results: Results, identity: api.Id
             ))
         summary = f"anonymous access as {identity.username}"
     elif method == "pki" and not identity.is_pki:
-        problems.append(_pki_not_accepted(target, beat, results, f"Elasticsearch authenticated the request as {_who(identity)}"))
+        problems.append(_pki_not_accepted(target, beat, tls, f"Elasticsearch authenticated the request as {_who(identity)}"))
     elif not identity.roles and not identity.is_api_key:
         if identity.is_pki:
-            problems.append(_pki_no_roles(target, beat, results, identity, params))
+            problems.append(_pki_no_roles(target, beat, tls, identity, params))
         else:
             problems.append(findings.make(
                 "auth-no-roles", f"{_who(identity)} authenticated but has no roles.", **params))
     if method == "pki":
-        dn, username = _predicted_pki(target, results)
+        dn, username = _predicted_pki(target, tls)
         if dn is not None:
             details.setdefault("pki_dn", dn)
         if username is not None:
@@ -229,7 +223,7 @@ def _who_refused(answer: api.Answer) -> str:
     return f"{front}, with WWW-Authenticate: {challenges}," if challenges else front
 
 
-def _rejected(target: Target, beat: str, results: Results, answer: api.Answer, params: Dict[str, str],
+def _rejected(target: Target, beat: str, tls: Optional[TlsProbe], answer: api.Answer, params: Dict[str, str],
               by: str = "Elasticsearch") -> List[Finding]:
     """The findings for a 401 to the Beat's credentials, by method."""
     error = api.parse_es_error(answer)
@@ -245,7 +239,7 @@ def _rejected(target: Target, beat: str, results: Results, answer: api.Answer, p
             **params,
         )]
     if method == "pki":
-        return [_pki_not_accepted(target, beat, results, f"Elasticsearch answered 401 {quoted}")]
+        return [_pki_not_accepted(target, beat, tls, f"Elasticsearch answered 401 {quoted}")]
     if method == "basic":
         code = "auth-wrong-password" if reason.startswith("unable to authenticate user") else "auth-rejected"
         return [findings.make(
@@ -312,12 +306,12 @@ def _api_key_rejected(target: Target, reason: str, additional: Optional[str], qu
 # --- PKI -------------------------------------------------------------------------------------------
 
 
-def _predicted_pki(target: Target, results: Optional[Results] = None) -> Tuple[Optional[str], Optional[str]]:
+def _predicted_pki(target: Target, tls: Optional[TlsProbe]) -> Tuple[Optional[str], Optional[str]]:
     """
     The DN Elasticsearch's PKI realm sees in the client certificate, and its user name: the
     certificate the TLS stage presented, else the configured one.
     """
-    cert = _attribute(getattr(results.get(Stage.TLS), "observation", None), "client_leaf") if results else None
+    cert: Optional[x509.Certificate] = tls.client_leaf if tls is not None else None
     if cert is None:
         certificate = target.tls.certificate if target.tls is not None else None
         cert = first_cert_pem(certificate.data if certificate is not None else None)
@@ -336,8 +330,9 @@ def _role_mapping_lines(beat: str, dn: str) -> str:
             f'{{"roles":["{role}"],"rules":{{"field":{{"dn":"{dn}"}}}},"enabled":true}}')
 
 
-def _pki_no_roles(target: Target, beat: str, results: Results, identity: api.Identity, params: Dict[str, str]) -> Finding:
-    dn = identity.pki_dn or _predicted_pki(target, results)[0] or "<the certificate's DN>"
+def _pki_no_roles(target: Target, beat: str, tls: Optional[TlsProbe], identity: api.Identity,
+                  params: Dict[str, str]) -> Finding:
+    dn = identity.pki_dn or _predicted_pki(target, tls)[0] or "<the certificate's DN>"
     return findings.make(
         "auth-pki-no-roles",
         f"The PKI realm {identity.realm} authenticated the client certificate as user {identity.username} "
@@ -347,14 +342,13 @@ def _pki_no_roles(target: Target, beat: str, results: Results, identity: api.Ide
     )
 
 
-def _pki_not_accepted(target: Target, beat: str, results: Results, what: str,
+def _pki_not_accepted(target: Target, beat: str, tls: Optional[TlsProbe], what: str,
                       severity: Optional[findings.Severity] = None) -> Finding:
     params = _params(target)
-    dn, username = _predicted_pki(target, results)
-    tls = getattr(results.get(Stage.TLS), "observation", None)
-    requested = _attribute(tls, "cert_requested")
+    dn, username = _predicted_pki(target, tls)
+    requested = tls.handshake.cert_requested if tls is not None else None
     parts = [f"{what}; the Beat's only credential is the client certificate."]
-    sent = _attribute(tls, "client_cert_sent")
+    sent = tls.handshake.client_cert_sent if tls is not None else None
     if requested is False:
         parts.append("The server did not ask for a client certificate in the TLS handshake "
                      "(xpack.security.http.ssl.client_authentication is none), so the Beat never sends it.")
@@ -374,20 +368,12 @@ def _pki_not_accepted(target: Target, beat: str, results: Results, what: str,
     return findings.make("auth-pki-not-accepted", " ".join(parts), hint=hint, severity=severity, **params)
 
 
-def _attribute(obj: Any, name: str) -> Optional[Any]:
-    """An attribute of the TLS stage's observation, or of the handshake observation it wraps."""
-    for candidate in (obj, getattr(obj, "handshake", None), getattr(obj, "observation", None)):
-        if candidate is not None and hasattr(candidate, name):
-            return getattr(candidate, name)
-    return None
-
-
 # --- Kibana ------------------------------------------------------------------------------------
 
 
-def _kibana(target: Target, ctx: ProbeContext, results: Results, http: Any) -> StageResult:
+def _kibana(target: Target, ctx: ProbeContext, http: HttpObservation) -> StageResult:
     params = _params(target)
-    answer: Optional[api.Answer] = getattr(http, "answer", None)
+    answer = http.answer
     status_code = answer.status if answer is not None else None
     method = target.credentials.method
     if status_code == 401:
@@ -465,7 +451,5 @@ def _kibana_rejected(target: Target, answer: api.Answer, params: Dict[str, str])
 
 def _es_reason_in(message: str) -> Optional[str]:
     """Elasticsearch's reason inside Kibana's wrapped security_exception message."""
-    import re
-
     match = re.search(r"(unable to authenticate[^\],]*\]?(?: for REST request \[[^\]]*\])?|missing authentication credentials[^\]]*\])", message)
     return match.group(1) if match else None

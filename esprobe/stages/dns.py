@@ -6,6 +6,7 @@ import dataclasses
 from typing import Any, Dict, List, Optional
 
 from esprobe import findings
+from esprobe.config.proxy import ProxyRoute, Route
 from esprobe.model import Finding, Stage, StageResult, Target, stage_result
 from esprobe.net.resolver import DNS, HOSTS_FILE, DnsObservation, SourceAnswer
 
@@ -121,14 +122,34 @@ def _where_looked(obs: DnsObservation) -> str:
     return "; ".join(parts)
 
 
-def route_details(route, why: str) -> Dict[str, Any]:  # type: ignore[no-untyped-def]
+def route_details(route: Optional[ProxyRoute], why: str) -> Dict[str, Any]:
     """The contract-free ``route`` detail: which path the Beat's requests take, and why."""
     if route is None:
         return {"path": "direct", "why": why}
     return {"path": "proxy", "proxy": route.display, "source": route.source, "why": why}
 
 
-def judge_proxied_dns(target: Target, route, obs: DnsObservation, *, resolv_conf: str) -> StageResult:  # type: ignore[no-untyped-def]
+def judge_direct_dns(target: Target, route: Route, obs: DnsObservation, *, resolv_conf: str) -> StageResult:
+    """The target's own name, resolved as the Beat resolves it when it goes direct (see `route_details`)."""
+    result = judge_dns(target, obs, resolv_conf=resolv_conf)
+    if not target.is_http:
+        return result
+    details = dict(result.details)
+    details["route"] = route_details(None, route.why)
+    chosen = route.chosen
+    if chosen is not None:  # a proxy esprobe cannot speak: say so, and probe directly
+        note = findings.make(
+            "proxy-unsupported",
+            f"The Beat would go through the {chosen.scheme} proxy {chosen.display} ({chosen.source}); esprobe "
+            "probes the target directly instead.",
+            proxy_setting=chosen.source if chosen.source != "proxy_url" else "proxy_url")
+        result = dataclasses.replace(result, findings=result.findings + (note,))
+        if result.status.severity < note.status.severity:
+            result = dataclasses.replace(result, status=note.status)
+    return dataclasses.replace(result, details=details)
+
+
+def judge_proxied_dns(target: Target, route: ProxyRoute, obs: DnsObservation, *, resolv_conf: str) -> StageResult:
     """With a proxy the Beat resolves the proxy's name, not the target's (the proxy does that)."""
     proxy_target = dataclasses.replace(target, host=route.host, setting=_proxy_setting(target, route))
     result = judge_dns(proxy_target, obs, resolv_conf=resolv_conf)
@@ -138,7 +159,7 @@ def judge_proxied_dns(target: Target, route, obs: DnsObservation, *, resolv_conf
     return dataclasses.replace(result, summary=summary, details=details)
 
 
-def _proxy_setting(target: Target, route) -> str:  # type: ignore[no-untyped-def]
+def _proxy_setting(target: Target, route: ProxyRoute) -> str:
     if route.source == "proxy_url":
         return f"{_PREFIX[target.role.value]}.proxy_url"
     return route.source  # the environment variable

@@ -10,8 +10,9 @@ to the auth and privileges stages, so the whole target costs one connection.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import urljoin
 
@@ -19,41 +20,11 @@ from esprobe import findings
 from esprobe.context import ProbeContext
 from esprobe.elastic import api
 from esprobe.model import Finding, Role, Stage, StageResult, Target, skipped, stage_result
-from esprobe.net.es_client import Client, Failure, Outcome, open_client, speaks_tls
-from esprobe.probe.pipeline import Results
+from esprobe.net.connect import TcpObservation
+from esprobe.net.es_client import Client, Failure, HttpObservation, Outcome, open_client, speaks_tls
+from esprobe.net.tls import TlsProbe
 
 _REDIRECTS = (301, 302, 303, 307, 308)
-
-
-@dataclass(frozen=True)
-class HttpObservation:
-    """
-    What the http stage saw, and the client later stages reuse.
-
-    Attributes:
-        client: the target's client (Session over the verified connection); closed by the runner.
-        answer: the answer judged (after a same-origin redirect was followed), or None.
-        identity: who answered.
-        kibana: Kibana's status, for Kibana targets.
-    """
-
-    client: Client
-    answer: Optional[api.Answer] = None
-    identity: api.ServerIdentity = field(default_factory=lambda: api.ServerIdentity(api.UNKNOWN))
-    kibana: Optional[api.KibanaStatus] = None
-
-    @property
-    def version(self) -> Optional[Tuple[int, int, int]]:
-        if self.identity.serverless:
-            return None
-        return api.parse_version(self.identity.version)
-
-    def close(self) -> None:
-        self.client.close()
-
-    def detach(self) -> None:
-        """Nothing of it is needed once the target is done (the client and answers are heavy)."""
-        return None
 
 
 def _params(target: Target, url: str) -> Dict[str, str]:
@@ -62,9 +33,12 @@ def _params(target: Target, url: str) -> Dict[str, str]:
     return {"prefix": prefix, "hosts_setting": hosts_setting, "url": url}
 
 
-def check_http(target: Target, ctx: ProbeContext, results: Results) -> StageResult:
-    """Ask the target the Beat's first question over the connection the earlier stages opened."""
-    client, why = open_client(target, ctx, results)
+def check_http(target: Target, ctx: ProbeContext, tcp: TcpObservation, tls: Optional[TlsProbe]) -> StageResult:
+    """
+    Ask the target the Beat's first question over the connection the earlier stages opened: *tcp*,
+    and for https *tls* (handed on only when the TLS and hostname stages passed).
+    """
+    client, why = open_client(target, ctx, tcp, tls)
     if client is None:
         return skipped(Stage.HTTP, f"skipped: {why}")
     url = api.kibana_status_url(target) if target.role is Role.KIBANA else target.url
@@ -81,7 +55,7 @@ def check_http(target: Target, ctx: ProbeContext, results: Results) -> StageResu
     outcome, redirect_problems = _ask_following_once(client, url, params)
     problems.extend(redirect_problems)
     if isinstance(outcome, Failure):
-        problems.extend(_failure(target, ctx, results, outcome, params))
+        problems.extend(_failure(target, ctx, tcp, outcome, params))
         details = {"status_code": None, "product": api.UNKNOWN, "version": None, "url": url}
         return stage_result(Stage.HTTP, _failure_summary(outcome), problems, details, HttpObservation(client))
     if outcome.status in _REDIRECTS:
@@ -97,7 +71,7 @@ def check_http(target: Target, ctx: ProbeContext, results: Results) -> StageResu
                    "url": url}
         summary = f"{outcome.status_line}: redirected to {_safe_location(location or '(no Location)')}, not followed"
         return stage_result(Stage.HTTP, summary, problems, details, HttpObservation(client, outcome))
-    front = _front_refused_client_certificate(target, results, outcome, url)
+    front = _front_refused_client_certificate(target, tls, outcome, url)
     if front is not None:
         details = {"status_code": outcome.status, "product": api.identify(outcome).product, "version": None,
                    "url": url}
@@ -119,13 +93,13 @@ _NGINX_NO_CERTIFICATE = "No required SSL certificate was sent"
 _NGINX_BAD_CERTIFICATE = "The SSL certificate error"
 
 
-def _front_refused_client_certificate(target: Target, results: Results, answer: api.Answer, url: str) -> Optional[Finding]:
+def _front_refused_client_certificate(target: Target, tls: Optional[TlsProbe], answer: api.Answer,
+                                      url: str) -> Optional[Finding]:
     """The finding when a TLS front answers 400 for a missing or refused client certificate, else None."""
     if answer.status != 400 or target.tls is None:
         return None
     body = answer.text
-    tls = getattr(results.get(Stage.TLS), "observation", None)
-    sent = bool(getattr(getattr(tls, "handshake", None), "client_cert_sent", False))
+    sent = tls is not None and tls.handshake.client_cert_sent
     prefix = target.tls.prefix
     if _NGINX_NO_CERTIFICATE in body:
         why = ("the configured certificate was withheld (see the tls stage)" if target.tls.certificate is not None
@@ -199,13 +173,13 @@ def _safe_location(location: str) -> str:
 # --- failures ---------------------------------------------------------------------------------
 
 
-def _failure(target: Target, ctx: ProbeContext, results: Results, failure: Failure,
+def _failure(target: Target, ctx: ProbeContext, tcp: TcpObservation, failure: Failure,
              params: Dict[str, str]) -> List[Finding]:
     url = failure.url or target.url
     if failure.kind == "timeout":
         return [findings.make("http-timeout", f"GET {url}: {failure.detail}.", **params)]
     if failure.kind in ("eof", "reset", "closed"):
-        if target.scheme == "http" and failure.kind != "closed" and _tls_port(target, ctx, results):
+        if target.scheme == "http" and failure.kind != "closed" and _tls_port(target, ctx, tcp):
             return [findings.make(
                 "http-plaintext-to-tls",
                 f"GET {url}: {failure.detail}; the port answers a TLS handshake, so the server expects https:// "
@@ -220,9 +194,8 @@ def _failure(target: Target, ctx: ProbeContext, results: Results, failure: Failu
     return [findings.make("http-request-invalid", f"GET {url}: {failure.detail}.", **params)]
 
 
-def _tls_port(target: Target, ctx: ProbeContext, results: Results) -> bool:
-    tcp = getattr(results.get(Stage.TCP), "observation", None)
-    address = getattr(tcp, "connected_address", None)
+def _tls_port(target: Target, ctx: ProbeContext, tcp: TcpObservation) -> bool:
+    address = tcp.connected_address
     if address is None:
         return False
     return speaks_tls(address, target.port, target.host, ctx.step_timeout())
@@ -339,8 +312,6 @@ def _details(answer: api.Answer, identity: api.ServerIdentity) -> Dict[str, Any]
 
 
 def _replace(identity: api.ServerIdentity, **changes: Any) -> api.ServerIdentity:
-    import dataclasses
-
     return dataclasses.replace(identity, **changes)
 
 

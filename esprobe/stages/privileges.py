@@ -18,23 +18,21 @@ from esprobe import findings
 from esprobe.context import ProbeContext
 from esprobe.elastic import api
 from esprobe.model import Finding, Role, Stage, StageResult, Target, not_applicable, skipped, stage_result
-from esprobe.net.es_client import Failure
-from esprobe.probe.pipeline import Results
+from esprobe.net.es_client import Failure, HttpObservation
 
 HAS_PRIVILEGES = "/_security/user/_has_privileges"
 
 
-def check_privileges(target: Target, ctx: ProbeContext, results: Results) -> StageResult:
-    http = getattr(results.get(Stage.HTTP), "observation", None)
-    client = getattr(http, "client", None)
-    if client is None:
+def check_privileges(target: Target, ctx: ProbeContext, http: Optional[HttpObservation],
+                     auth: Optional[api.AuthObservation]) -> StageResult:
+    """Ask the server whether the identity the auth stage found (*auth*) may do what the Beat does."""
+    if http is None:
         return skipped(Stage.PRIVILEGES, "skipped: the http stage kept no connection")
-    auth = getattr(results.get(Stage.AUTH), "observation", None)
     if target.role is Role.KIBANA:
         return _kibana_space(target, http)
     if auth is not None and not auth.security_enabled:
         return not_applicable(Stage.PRIVILEGES, "security is disabled on the server, so every request is allowed")
-    identity: Optional[api.Identity] = getattr(auth, "identity", None)
+    identity = auth.identity if auth is not None else None
     if target.role is Role.MONITORING:
         needs = api.monitoring_needs()
     else:
@@ -160,7 +158,7 @@ def _grant_hint(target: Target, beat: str, identity: Optional[api.Identity], nee
 # --- Kibana ---------------------------------------------------------------------------------------
 
 
-def _kibana_space(target: Target, http: Any) -> StageResult:
+def _kibana_space(target: Target, http: HttpObservation) -> StageResult:
     space = target.space_id
     if not space:
         return stage_result(Stage.PRIVILEGES, "no setup.kibana.space.id: the default space", (),

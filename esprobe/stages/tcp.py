@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import List
 
 from esprobe import findings
+from esprobe.config.proxy import ProxyRoute
 from esprobe.model import Finding, Role, Stage, StageResult, Target, stage_result
 from esprobe.net.connect import TcpAttempt, TcpObservation
 
@@ -85,7 +86,7 @@ def _proxy_setting(target: Target) -> str:
     return f"{prefix}.proxy_url"
 
 
-def judge_proxied_tcp(target: Target, route, obs: TcpObservation) -> StageResult:  # type: ignore[no-untyped-def]
+def judge_proxied_tcp(target: Target, route: ProxyRoute, obs: TcpObservation) -> StageResult:
     """The connection to the proxy, then (for https) the CONNECT tunnel to the target."""
     prefix = _proxy_setting(target).rsplit(".", 1)[0]
     params = {

@@ -19,18 +19,27 @@ from cryptography import x509
 from esprobe import findings
 from esprobe.context import ProbeContext
 from esprobe.model import Finding, Role, Severity, Stage, StageResult, Target, TlsSettings, stage_result
+from esprobe.net.connect import TcpObservation, reconnect
 from esprobe.net.resolver import literal_address, to_query_name
 from esprobe.net.tls import (
+    BEATS_CIPHERS,
+    OPENSSL_TO_IANA,
+    PROTOCOL_ALIASES,
+    PROTOCOL_ORDER,
     ClientIdentity,
     HandshakeSettings,
     TlsObservation,
+    TlsProbe,
     cipher_list,
     curve_list,
     handshake,
     protocol_range,
 )
+from esprobe.x509.beats_verdict import ChainVerdict, chain_findings, judge_chain
 from esprobe.x509.client_identity import LoadedIdentity, go_would_send, lacks_client_auth, load_identity
 from esprobe.x509.facts import cert_facts
+from esprobe.x509.go_verify import go_parse_error
+from esprobe.x509.system_roots import go_append_certs_from_pem, load_system_roots
 
 _HOSTS_SETTING = {
     Role.ELASTICSEARCH: "output.elasticsearch.hosts",
@@ -38,69 +47,6 @@ _HOSTS_SETTING = {
     Role.MONITORING: "monitoring.elasticsearch.hosts",
     Role.LOGSTASH: "output.logstash.hosts",
 }
-
-
-# --- the observation handed to the http stages ------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TlsProbe:
-    """
-    The verified TLS connection, for the http stages to reuse.
-
-    Attributes:
-        handshake: what the handshake showed (its ``connection`` is live when ``ok``).
-        settings: the settings it was made with, to open an identical connection again.
-        tcp / host / port: the path it took and where it goes (to open another one like it).
-        client_leaf: the client certificate the server received, or None.
-    """
-
-    handshake: TlsObservation
-    settings: Optional[HandshakeSettings]  # None once detached
-    tcp: Any = field(repr=False)  # the tcp stage's observation: the path to reconnect along
-    host: str = ""
-    port: int = 0
-    client_leaf: Optional[x509.Certificate] = field(default=None, repr=False)
-
-    @property
-    def connection(self) -> Any:
-        return self.handshake.connection
-
-    @property
-    def sock(self) -> Any:
-        """The socket under the kept connection (a second handshake may have used a new one)."""
-        return self.handshake.sock
-
-    @property
-    def chain(self) -> Tuple[bytes, ...]:
-        return self.handshake.chain
-
-    def reopen(self, timeout: float):  # type: ignore[no-untyped-def]
-        """
-        A fresh TCP + TLS connection with the same settings, for when the server closed the first.
-        Refuses unless the server presents the very same leaf certificate: credentials may only
-        travel over a connection whose verification passed.
-        """
-        from esprobe.net.connect import reconnect
-        from esprobe.net.http import HttpFailure, Stream
-
-        sock = reconnect(self.tcp, self.host, self.port, timeout) if self.settings is not None else None
-        if sock is None or self.settings is None:
-            raise HttpFailure("closed", f"could not reconnect to {self.host}:{self.port}")
-        again = handshake(sock, self.settings, timeout)
-        if not again.ok or not again.chain or again.chain[0] != self.handshake.chain[0]:
-            again.close()
-            sock.close()
-            raise HttpFailure("closed", "the server presented a different certificate on reconnect; credentials withheld")
-        return Stream(sock, again.connection)
-
-    def close(self) -> None:
-        self.handshake.close()
-
-    def detach(self) -> "TlsProbe":
-        """What the report (and the support bundle) keeps: what the handshake showed, no connection."""
-        handshake = dataclasses.replace(self.handshake, connection=None, sock=None)
-        return dataclasses.replace(self, handshake=handshake, settings=None, tcp=None)
 
 
 # --- trust material -----------------------------------------------------------------------------
@@ -118,14 +64,10 @@ class Trust:
 @functools.lru_cache(maxsize=64)
 def _parsed_cas(data: bytes) -> Tuple[x509.Certificate, ...]:
     """A CA file's certificates, parsed once per run however many targets name it."""
-    from esprobe.x509.system_roots import go_append_certs_from_pem
-
     return tuple(go_append_certs_from_pem(data))
 
 
 def _load_trust(tls: TlsSettings, ctx: ProbeContext) -> Trust:
-    from esprobe.x509.system_roots import load_system_roots
-
     if not tls.certificate_authorities:
         system = load_system_roots(ctx.environ)
         return Trust(tuple(system.certs), True, system.path, system.go_error)
@@ -190,15 +132,14 @@ def handshake_settings(target: Target, identity: Optional[LoadedIdentity]) -> Ha
 # --- the stage ------------------------------------------------------------------------------------
 
 
-def check_tls(target: Target, ctx: ProbeContext, results: Dict[Stage, StageResult]) -> StageResult:
-    from esprobe.net.connect import reconnect
-
+def check_tls(target: Target, ctx: ProbeContext, tcp: TcpObservation) -> StageResult:
+    """Handshake on the tcp stage's connection and judge what the server showed, the Beat's way."""
     tls = target.tls
     assert tls is not None
-    tcp = results[Stage.TCP].observation
     trust = _load_trust(tls, ctx)
     identity, identity_problems = _load_identity(tls)
     settings = handshake_settings(target, identity)
+    assert tcp.sock is not None, "the tcp stage passed, so it kept a connection"
     observation = handshake(tcp.sock, settings, ctx.step_timeout())
 
     def retry(changed: HandshakeSettings) -> Optional[TlsObservation]:
@@ -222,14 +163,13 @@ def check_tls(target: Target, ctx: ProbeContext, results: Dict[Stage, StageResul
     if not observation.chain:
         if not any(f.code == "tls-client-cert-not-sent" for f in problems):
             problems += _handshake_failure(target, tls, settings, observation, identity, retry, params)
-        return _result(target, tls, settings, observation, trust, identity, problems, now, None, tcp)
+        return _result(target, tls, settings, observation, trust, identity, problems, now, None, tcp, [])
 
-    presented, parse_problem = _parse_chain(observation.chain)
+    loaded, parse_problem = _parse_chain(observation.chain)
     if parse_problem:
         problems.append(findings.make("tls-cert-unparsable", parse_problem, **params, subject="the server certificate"))
-        return _result(target, tls, settings, observation, trust, identity, problems, now, None, tcp)
-
-    from esprobe.x509.beats_verdict import chain_findings, judge_chain
+        return _result(target, tls, settings, observation, trust, identity, problems, now, None, tcp, loaded)
+    presented = tuple(cert for cert in loaded if cert is not None)
 
     verdict = judge_chain(
         presented,
@@ -252,7 +192,7 @@ def check_tls(target: Target, ctx: ProbeContext, results: Dict[Stage, StageResul
     problems += _expiry(presented, identity, now, ctx, tls, target)
     if observation.ok and observation.protocol in ("TLSv1", "TLSv1.0", "TLSv1.1"):
         problems.append(findings.make("tls-old-protocol", f"The server negotiated {observation.protocol}.", **params))
-    return _result(target, tls, settings, observation, trust, identity, problems, now, verdict, tcp)
+    return _result(target, tls, settings, observation, trust, identity, problems, now, verdict, tcp, loaded)
 
 
 def _params(target: Target, tls: TlsSettings, settings: HandshakeSettings) -> Dict[str, Any]:
@@ -264,22 +204,27 @@ def _params(target: Target, tls: TlsSettings, settings: HandshakeSettings) -> Di
     }
 
 
-def _parse_chain(chain: Sequence[bytes]) -> Tuple[Tuple[x509.Certificate, ...], Optional[str]]:
-    from esprobe.x509.go_verify import go_parse_error
-
-    parsed: List[x509.Certificate] = []
+def _parse_chain(chain: Sequence[bytes]) -> Tuple[List[Optional[x509.Certificate]], Optional[str]]:
+    """
+    The server's chain parsed once: each certificate (None where cryptography cannot read it), and
+    the error Go would stop at, the first in order, or None when Go reads them all.
+    """
+    parsed: List[Optional[x509.Certificate]] = []
+    problem: Optional[str] = None
     for der in chain:
         try:
             with warnings.catch_warnings():  # cryptography warns about encodings Go judges below
                 warnings.simplefilter("ignore")
                 cert = x509.load_der_x509_certificate(der)
         except (ValueError, x509.InvalidVersion) as error:
-            return (), f"tls: failed to parse certificate from server: x509: {error}"
-        problem = go_parse_error(cert)
-        if problem:
-            return (), f"tls: failed to parse certificate from server: {problem}"
+            parsed.append(None)
+            problem = problem or f"tls: failed to parse certificate from server: x509: {error}"
+            continue
         parsed.append(cert)
-    return tuple(parsed), None
+        go_problem = go_parse_error(cert)
+        if go_problem and problem is None:
+            problem = f"tls: failed to parse certificate from server: {go_problem}"
+    return parsed, problem
 
 
 def _empty_store_note(tls: TlsSettings, trust: Trust) -> Finding:
@@ -480,8 +425,6 @@ def _protocol_mismatch(settings, observation, retry, params, beat) -> Finding:  
     if widened is not None and widened.ok:
         server_versions = widened.protocol or "unknown"
         widened.close()
-        from esprobe.net.tls import PROTOCOL_ALIASES, PROTOCOL_ORDER
-
         version = PROTOCOL_ALIASES.get(server_versions, server_versions)
         if version in PROTOCOL_ORDER and PROTOCOL_ORDER.index(version) < PROTOCOL_ORDER.index(settings.min_version):
             # A server below the Beat's minimum answers with its own version, and Go itself aborts
@@ -496,8 +439,6 @@ def _protocol_mismatch(settings, observation, retry, params, beat) -> Finding:  
 
 def _beats_cipher_name(cipher: str) -> Optional[str]:
     """The Beat's name for a suite OpenSSL negotiated (given by its OpenSSL or IANA name), if it has one."""
-    from esprobe.net.tls import BEATS_CIPHERS
-
     for beats_name, openssl_name in BEATS_CIPHERS.items():
         if openssl_name and cipher in (openssl_name, _iana(openssl_name)):
             return beats_name
@@ -505,8 +446,6 @@ def _beats_cipher_name(cipher: str) -> Optional[str]:
 
 
 def _iana(openssl_name: str) -> str:
-    from esprobe.net.tls import OPENSSL_TO_IANA
-
     return OPENSSL_TO_IANA.get(openssl_name, openssl_name)
 
 
@@ -534,22 +473,23 @@ def _plaintext_sample(data: bytes, skipped: int = 0) -> str:
 # --- the result ---------------------------------------------------------------------------------
 
 
-def _trust_kind(tls: TlsSettings, verdict: Any) -> str:
+def _trust_kind(tls: TlsSettings, verdict: Optional[ChainVerdict]) -> str:
     if tls.verification_mode == "none":
         return "none"
-    if verdict is not None and getattr(verdict, "trust", None) in ("configured-ca", "os-store", "fingerprint", "none"):
+    if verdict is not None and verdict.trust in ("configured-ca", "os-store", "fingerprint", "none"):
         return str(verdict.trust)
     return "configured-ca" if tls.certificate_authorities else "os-store"
 
 
-def _result(target, tls, settings, observation, trust, identity, problems, now, verdict, tcp) -> StageResult:  # type: ignore[no-untyped-def]
+def _result(target, tls, settings, observation, trust, identity, problems, now, verdict, tcp,  # type: ignore[no-untyped-def]
+            loaded) -> StageResult:
     chain_facts = []
-    for der in observation.chain:
+    for cert in loaded:
+        if cert is None:  # an unparsable certificate is reported by its finding; skip its facts
+            continue
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                chain_facts.append(cert_facts(x509.load_der_x509_certificate(der), now))
-        except Exception:  # an unparsable certificate is reported by its finding; skip its facts
+            chain_facts.append(cert_facts(cert, now))
+        except Exception:  # likewise a certificate whose facts cannot be read
             continue
     client = None
     if identity is not None and identity.leaf is not None:
@@ -577,8 +517,9 @@ def _result(target, tls, settings, observation, trust, identity, problems, now, 
         observation.close()
         observation = dataclasses.replace(observation, connection=None)
     result = stage_result(Stage.TLS, _summary(observation, problems, details), problems, details)
+    parsed = tuple(loaded) if all(cert is not None for cert in loaded) else ()
     probe = TlsProbe(observation, settings, tcp, target.host, target.port,
-                     identity.leaf if identity is not None and observation.client_cert_sent else None)
+                     identity.leaf if identity is not None and observation.client_cert_sent else None, parsed)
     return dataclasses.replace(result, observation=probe)
 
 
