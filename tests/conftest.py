@@ -6,12 +6,17 @@ import ipaddress
 import os
 import socket
 import ssl
+from pathlib import Path
+from typing import Any, Callable, Iterator, List, Optional
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-# The stand-in Elasticsearch/Kibana fixtures, shared by tests/stages/, tests/probe/ and tests/render/.
-from tests.support.standins import certs, ctx, make_es, make_kibana  # noqa: F401
+from esprobe.context import Deadline, ProbeContext
+from esprobe.demo.standins import pki
+from esprobe.demo.standins.elasticsearch import FakeElasticsearch
+from esprobe.demo.standins.kibana import FakeKibana
+from tests.support.standins import Certs, populate
 
 # Property-based tests: a few seconds in the normal suite; `tox -e fuzz` (HYPOTHESIS_PROFILE=long)
 # runs many more examples.
@@ -65,3 +70,66 @@ def _no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("http_proxy", "https_proxy", "no_proxy", "all_proxy"):
         monkeypatch.delenv(var, raising=False)
         monkeypatch.delenv(var.upper(), raising=False)
+
+
+# --- the stand-in Elasticsearch and Kibana, for tests/stages/, tests/probe/ and tests/render/ ----------------
+# (tests/demo/standins/ has its own `certs`: the stand-ins' own tests need other certificates)
+
+@pytest.fixture(scope="session")
+def certs(tmp_path_factory: pytest.TempPathFactory) -> Certs:
+    directory = tmp_path_factory.mktemp("es-pki")
+    ca = pki.CertAuthority.root("esprobe es test CA")
+    intermediate = ca.intermediate()
+    server = intermediate.issue("es.test", dns=["es.test", "kibana.test", "other.test", "localhost"], ips=["127.0.0.1"])
+    client = intermediate.issue(subject=pki.name("beats01", c="US", o="acme", ou="ops"),
+                                extended_key_usage=[pki.CLIENT_AUTH])
+    no_cn = intermediate.issue(subject=pki.name(None, o="acme", ou="ops"), extended_key_usage=[pki.CLIENT_AUTH])
+    ca_file = directory / "ca.crt"
+    ca_file.write_bytes(ca.cert_pem)
+    return Certs(ca, server, client, no_cn, ca_file)
+
+
+@pytest.fixture
+def ctx(tmp_path: Path) -> Callable[..., ProbeContext]:
+    """A ProbeContext whose names resolve through a hosts file only (es.test, kibana.test, other.test -> 127.0.0.1)."""
+    hosts = tmp_path / "hosts"
+    hosts.write_text("127.0.0.1 es.test kibana.test other.test\n")
+    nsswitch = tmp_path / "nsswitch.conf"
+    nsswitch.write_text("hosts: files\n")
+
+    def make(timeout: float = 3.0, beat: str = "metricbeat") -> ProbeContext:
+        return ProbeContext(timeout=timeout, deadline=Deadline(timeout * 4), hosts_file=str(hosts),
+                            hosts_file_overridden=True, nsswitch_conf=str(nsswitch), beat=beat)
+
+    return make
+
+
+@pytest.fixture
+def make_es(certs: Certs) -> Iterator[Callable[..., FakeElasticsearch]]:
+    """Start a populated stand-in Elasticsearch; ``tls="default"`` is HTTPS with the test server certificate."""
+    started: List[Any] = []
+
+    def make(flavour: str = "8.x", *, tls: Any = "default", **options: Any) -> FakeElasticsearch:
+        config = certs.tls() if tls == "default" else tls
+        es = populate(FakeElasticsearch(flavour, tls=config, **options)).start()
+        started.append(es)
+        return es
+
+    yield make
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def make_kibana(certs: Certs) -> Iterator[Callable[..., FakeKibana]]:
+    started: List[Any] = []
+
+    def make(es: Optional[FakeElasticsearch], version: str = "8.15", *, tls: Any = "default", **options: Any) -> FakeKibana:
+        config = certs.tls() if tls == "default" else tls
+        kibana = FakeKibana(es, version=version, tls=config, **options).start()
+        started.append(kibana)
+        return kibana
+
+    yield make
+    for server in started:
+        server.stop()

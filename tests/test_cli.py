@@ -8,9 +8,9 @@ from typing import Iterator
 
 import pytest
 
-from tests.cli_support import Stack, start_stack
-from tests.peers import never_speaks, serve
-from tests.schema import validate_report
+from tests.support.cli import Stack, start_stack
+from tests.support.peers import never_speaks, serve
+from tests.support.schema import validate_report
 
 
 @pytest.fixture(scope="module")

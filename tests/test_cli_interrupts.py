@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.peers import never_speaks, serve
-
-REPO = Path(__file__).resolve().parent.parent
+from tests.support.paths import REPO
+from tests.support.peers import never_speaks, serve
 
 
 def _config(tmp_path: Path, port: int) -> Path:

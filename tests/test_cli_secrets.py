@@ -16,9 +16,9 @@ import pytest
 
 from esprobe.config.keystore import write_keystore
 from esprobe.demo.standins import pki
-from tests.cli_support import WRITER_PASSWORD, Stack, start_stack
-from tests.peers import refused_port
-from tests.schema import validate_report
+from tests.support.cli import WRITER_PASSWORD, Stack, start_stack
+from tests.support.peers import refused_port
+from tests.support.schema import validate_report
 
 KEYSTORE_PW = "Ks-Canary-pw-0b7e19"  # the writer's password, only in the keystore
 API_SECRET = "ApiKey-Canary-secret-5c2a"

@@ -11,7 +11,7 @@ import pytest
 
 from esprobe.cli import main
 from esprobe.environment import Environment
-from tests.demo.conftest import REPO
+from tests.support.paths import REPO
 
 DEMO_COMMAND = "python3 -m pip install . && esprobe demo"
 TEST_COMMAND = "python3 -m pip install '.[test]' && python3 -m pytest"

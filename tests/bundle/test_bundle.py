@@ -18,7 +18,7 @@ import pytest
 import yaml
 from cryptography import x509
 
-from tests.bundle.conftest import (
+from tests.support.bundle import (
     CLOUD_AUTH_PW,
     Pki,
     Scenario,
@@ -29,7 +29,7 @@ from tests.bundle.conftest import (
     run_cli,
     write_config,
 )
-from tests.schema import validate_report
+from tests.support.schema import validate_report
 
 EXPECTED_MEMBERS = {
     "report.json",

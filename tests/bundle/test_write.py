@@ -26,7 +26,7 @@ from esprobe.bundle.write import (
 from esprobe.demo.standins import pki
 from esprobe.model import PemSource, Role, Target, TlsSettings
 from esprobe.redact import Redactor
-from tests.bundle.conftest import run_cli
+from tests.support.bundle import run_cli
 
 SECRET = "Canary-Scan-Secret-0a9b"
 CLOCK = Clock(_dt.datetime(2026, 3, 4, 5, 6, 7, tzinfo=_dt.timezone.utc),

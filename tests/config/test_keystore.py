@@ -12,7 +12,7 @@ import pytest
 from esprobe.config import write_keystore
 from esprobe.config.keystore import read_keystore
 from esprobe.redact import Redactor
-from tests.config.helpers import all_text, codes, load, only
+from tests.support.config import all_text, codes, load, only
 
 REFERENCE = Path("/work/shared/reference/testdata")
 SALT = bytes(range(64))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.config.helpers import all_text, codes, load, only
+from tests.support.config import all_text, codes, load, only
 
 BASE = """
 output.elasticsearch:

@@ -14,7 +14,7 @@ from esprobe.demo.standins.server import LoopbackServer, Response, TlsConfig
 from esprobe.model import PemSource, ProxySettings, Role, Stage, Status, Target, TlsSettings
 from esprobe.probe import runner
 from esprobe.probe.pipeline import STEPS
-from tests.peers import ConnectProxy, refused_port
+from tests.support.peers import ConnectProxy, refused_port
 
 
 def _target(url: str = "https://es.example.com:9200", role: Role = Role.ELASTICSEARCH,

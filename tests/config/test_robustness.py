@@ -14,7 +14,7 @@ from esprobe.config import load_config, write_keystore
 from esprobe.findings import catalogue
 from esprobe.model import Severity
 from esprobe.redact import Redactor
-from tests.config.helpers import all_text, load
+from tests.support.config import all_text, load
 
 # The number of examples comes from the active profile (tests/conftest.py): more under `tox -e fuzz`.
 SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -10,7 +10,7 @@ import pytest
 from esprobe.config import load_config
 from esprobe.config.source import check_file_perms, parse_yaml, yaml_v2_plain
 from esprobe.config.tree import to_plain
-from tests.config.helpers import codes, load, only, write
+from tests.support.config import codes, load, only, write
 
 ES = "output.elasticsearch.hosts: ['http://es:9200']\n"
 

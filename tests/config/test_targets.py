@@ -11,7 +11,7 @@ from esprobe.config.layout import beat_name, path_defaults
 from esprobe.config.tree import to_plain
 from esprobe.model import Role
 from esprobe.redact import Redactor
-from tests.config.helpers import all_text, codes, load, only, target, urls, write
+from tests.support.config import all_text, codes, load, only, target, urls, write
 
 CLOUD_ID = "prod:" + base64.b64encode(b"eu-west-1.aws.found.io$esid$kbid").decode()
 

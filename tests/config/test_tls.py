@@ -6,7 +6,7 @@ import pytest
 
 from esprobe.demo.standins.pki import CertAuthority
 from esprobe.redact import Redactor
-from tests.config.helpers import all_text, codes, load, only
+from tests.support.config import all_text, codes, load, only
 
 
 def _tls(tmp_path, ssl_yaml: str, hosts: str = "[https://es:9200]", **kwargs):

@@ -7,7 +7,7 @@ import pytest
 from esprobe.config import write_keystore
 from esprobe.config.variables import TemplateSyntaxError, parse_template
 from esprobe.redact import Redactor
-from tests.config.helpers import all_text, codes, load, only
+from tests.support.config import all_text, codes, load, only
 
 
 def _user(tmp_path, value: str, env=None, keystore=None, overrides=()):

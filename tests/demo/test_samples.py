@@ -18,8 +18,7 @@ from esprobe.demo import samples
 from esprobe.model import Severity
 from esprobe.stages.hostname import match_full, match_strict
 from esprobe.x509.beats_verdict import judge_chain
-
-from .conftest import REPO
+from tests.support.paths import REPO
 
 NOW = dt.datetime.now(dt.timezone.utc)
 

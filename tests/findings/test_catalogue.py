@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 import string
-from pathlib import Path
 
 import pytest
 
 from esprobe.findings import catalogue
 from esprobe.findings.docs import render_markdown
+from tests.support.paths import REPO
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "findings.md"
+DOCS = REPO / "docs" / "findings.md"
 
 
 def test_docs_findings_md_is_generated_from_the_catalogue() -> None:

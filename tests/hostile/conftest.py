@@ -1,8 +1,4 @@
-"""
-The hostile-peer harness: a healthy loopback stack (FakeDns, FakeElasticsearch) plus one name,
-``hostile.test``, for whatever misbehaving server a test starts; and one way to run esprobe's
-command line in-process against both at once, measuring time, memory and stderr.
-"""
+"""Fixtures for the hostile-peer tests: the loopback stack and the hostile peer's certificate."""
 
 from __future__ import annotations
 
@@ -10,9 +6,7 @@ import json
 import ssl
 import time
 import tracemalloc
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator
 
 import pytest
 
@@ -21,13 +15,9 @@ from esprobe.demo.standins.dns import FakeDns, Zone
 from esprobe.demo.standins.elasticsearch import FakeElasticsearch
 from esprobe.demo.standins.kibana import FakeKibana
 from esprobe.demo.standins.server import TlsConfig
-from tests.cli_support import WRITER_PASSWORD, WRITER_ROLE, Stack
-from tests.hostile import peers
-
-HOSTILE = "hostile.test"
-TIMEOUT = 1.0  # --timeout for every run here
-# A stage bounded by --timeout may overrun it by this much (scheduling, closing, judging).
-SLACK = 0.5
+from tests.support import hostile_peers as peers
+from tests.support.cli import WRITER_PASSWORD, WRITER_ROLE, Stack
+from tests.support.hostile import HOSTILE, TIMEOUT, Run, RunAgainst, hostile_config
 
 
 @pytest.fixture(scope="module")
@@ -56,57 +46,6 @@ def hostile_cert(stack: Stack) -> pki.Issued:
 @pytest.fixture(scope="module")
 def tls_context(hostile_cert: pki.Issued) -> ssl.SSLContext:
     return peers.server_context(hostile_cert)
-
-
-@dataclass
-class Run:
-    """One in-process run of `esprobe --format json` and what it cost."""
-
-    code: int
-    document: Dict[str, Any]
-    out: str
-    err: str
-    elapsed: float
-    peak_bytes: Optional[int]  # tracemalloc's peak while the probes ran, when measured
-
-    def target(self, host: str) -> Dict[str, Any]:
-        return next(t for t in self.document["targets"] if t["host"] == host)
-
-    @property
-    def hostile(self) -> Dict[str, Any]:
-        return self.target(HOSTILE)
-
-    @property
-    def healthy(self) -> Dict[str, Any]:
-        return self.target("es.test")
-
-    def stage(self, name: str, host: str = HOSTILE) -> Dict[str, Any]:
-        return next(s for s in self.target(host)["stages"] if s["stage"] == name)
-
-    def codes(self, name: str, host: str = HOSTILE) -> List[str]:
-        return [f["code"] for f in self.stage(name, host)["findings"]]
-
-    def message(self, name: str, code: str, host: str = HOSTILE) -> str:
-        return next(f["message"] for f in self.stage(name, host)["findings"] if f["code"] == code)
-
-    def seconds(self, host: str = HOSTILE) -> float:
-        """Time the target's stages took, from the report."""
-        return sum(s["duration_ms"] for s in self.target(host)["stages"]) / 1000
-
-
-def hostile_config(stack: Stack, port: int, scheme: str = "https", name: str = "hostile.yml") -> Path:
-    """The healthy Elasticsearch first, the hostile peer second, one output, shared credentials."""
-    return stack.config(
-        "output.elasticsearch:\n"
-        f'  hosts: ["https://es.test:{stack.es.port}", "{scheme}://{HOSTILE}:{port}"]\n'
-        "  username: beats_writer\n"
-        '  password: "${ES_PWD}"\n'
-        f'  ssl.certificate_authorities: ["{stack.ca_file}"]\n',
-        name,
-    )
-
-
-RunAgainst = Callable[..., Run]
 
 
 @pytest.fixture

@@ -17,21 +17,20 @@ import ssl
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Callable, List, Tuple
 
 import pytest
 
 from esprobe.demo.standins import pki
 from esprobe.net.http import MAX_BODY
-from tests.cli_support import WRITER_PASSWORD, Stack
-from tests.hostile import peers
-from tests.hostile.conftest import HOSTILE, SLACK, TIMEOUT, Run, RunAgainst
-from tests.peers import serve
+from tests.support import hostile_peers as peers
+from tests.support.cli import WRITER_PASSWORD, Stack
+from tests.support.hostile import HOSTILE, SLACK, TIMEOUT, Run, RunAgainst
+from tests.support.paths import REPO
+from tests.support.peers import serve
 
 Respond = Callable[[ssl.SSLSocket, peers.Tally], None]
 
-REPO = Path(__file__).resolve().parents[2]
 
 # Reading is capped at MAX_BODY (1 MiB) per answer; the copies http.client and the report make
 # stay within a few of those. Far below the 50 MB (or the endless stream) on offer.

@@ -8,9 +8,9 @@ import ssl
 from typing import List
 
 from esprobe.net.tls import HandshakeSettings, cipher_list, handshake
-from tests.hostile import peers
-from tests.hostile.conftest import HOSTILE
-from tests.peers import serve
+from tests.support import hostile_peers as peers
+from tests.support.hostile import HOSTILE
+from tests.support.peers import serve
 
 
 def test_tls_close_after_the_socket_closed_leaves_a_reused_descriptor_alone(tls_context: ssl.SSLContext) -> None:

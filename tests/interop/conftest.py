@@ -14,7 +14,7 @@ from typing import Iterator
 import pytest
 
 from esprobe.demo.standins.dns import FakeDns, Zone
-from tests.interop.servers import ServerProcess, Servers
+from tests.support.interop_servers import ServerProcess, Servers
 
 
 @pytest.fixture(scope="session", autouse=True)

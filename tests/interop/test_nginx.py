@@ -19,9 +19,9 @@ import pytest
 from esprobe.demo.standins import pki
 from esprobe.demo.standins.dns import FakeDns
 from esprobe.demo.standins.elasticsearch import FakeElasticsearch
-from tests.cli_support import WRITER_ROLE
-from tests.interop.probe import Verdict, es_config, run_esprobe
-from tests.interop.servers import ServerProcess, Servers, free_port, nginx_server_block
+from tests.support.cli import WRITER_ROLE
+from tests.support.interop_probe import Verdict, es_config, run_esprobe
+from tests.support.interop_servers import ServerProcess, Servers, free_port, nginx_server_block
 
 pytestmark = pytest.mark.interop
 

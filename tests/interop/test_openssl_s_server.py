@@ -15,8 +15,8 @@ import pytest
 
 from esprobe.demo.standins import pki
 from esprobe.demo.standins.dns import FakeDns
-from tests.interop.probe import Verdict, es_config, run_esprobe
-from tests.interop.servers import Servers
+from tests.support.interop_probe import Verdict, es_config, run_esprobe
+from tests.support.interop_servers import Servers
 
 pytestmark = pytest.mark.interop
 

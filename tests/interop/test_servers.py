@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.interop.servers import ServerProcess, free_port, require_binary
+from tests.support.interop_servers import ServerProcess, free_port, require_binary
 
 pytestmark = pytest.mark.interop
 

@@ -8,7 +8,7 @@ import threading
 from esprobe.demo.standins import pki
 from esprobe.demo.standins.server import LoopbackServer, Response, TlsConfig
 from esprobe.net.tls import HandshakeSettings, cipher_list, handshake
-from tests.peers import serve
+from tests.support.peers import serve
 
 
 def test_close_after_the_socket_was_closed_writes_nothing_anywhere() -> None:

@@ -13,8 +13,8 @@ from esprobe.render.json import render_json
 from esprobe.render.nagios import render_nagios
 from esprobe.render.prometheus import render_prometheus
 from esprobe.render.table import render_table
-from tests import factories
-from tests.schema import validate_report
+from tests.support import factories
+from tests.support.schema import validate_report
 
 REPORTS = {
     "healthy": factories.report([factories.healthy(client_days=20)]),

@@ -11,7 +11,7 @@ from esprobe.render.json import render_json
 from esprobe.render.nagios import render_nagios
 from esprobe.render.prometheus import render_prometheus
 from esprobe.render.table import render_table
-from tests.schema import validate_report
+from tests.support.schema import validate_report
 from tests.support.standins import NOMON_PW, WRITER_PW, api_key, basic, probe, target
 
 WRONG_PW = "Canary-wrong-Pw-0b6d"

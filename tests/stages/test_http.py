@@ -11,7 +11,7 @@ import pytest
 
 from esprobe.demo.standins.server import LoopbackServer, Request, Response
 from esprobe.model import Role, Stage, Status
-from tests.peers import never_speaks, serve
+from tests.support.peers import never_speaks, serve
 from tests.support.standins import ELASTIC_PW, WRITER_PW, basic, codes, probe, stage, target
 
 

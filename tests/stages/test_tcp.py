@@ -10,7 +10,7 @@ import pytest
 from esprobe.model import Role, Status, Target
 from esprobe.net.connect import connect_all
 from esprobe.stages.tcp import judge_tcp
-from tests.peers import never_speaks, refused_port, serve, tarpit
+from tests.support.peers import never_speaks, refused_port, serve, tarpit
 
 
 def _target(port: int) -> Target:

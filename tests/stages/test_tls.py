@@ -21,7 +21,7 @@ from esprobe.demo.standins.server import LoopbackServer, Response, TlsConfig
 from esprobe.model import PemSource, Role, Stage, Status, Target, TargetReport, TlsSettings
 from esprobe.probe import runner
 from esprobe.probe.pipeline import STEPS
-from tests.peers import never_speaks, serve
+from tests.support.peers import never_speaks, serve
 
 HOST = "es.test"
 DAY = dt.timedelta(days=1)

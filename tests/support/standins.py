@@ -1,21 +1,18 @@
-"""
-The stand-in stack for probing targets directly: certificates made at test time, the stand-in
+"""The stand-in stack for probing targets directly: certificates made at test time, the stand-in
 Elasticsearch and Kibana over real TLS (and plain HTTP), targets built as the config reader builds
 them, and a hosts file that maps the test names to 127.0.0.1. Probes run the real pipeline.
+The fixtures (certs, ctx, make_es, make_kibana) are in tests/conftest.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, List, Optional
+from typing import Any, List, Optional
 
-import pytest
-
-from esprobe.context import Deadline, ProbeContext
+from esprobe.context import ProbeContext
 from esprobe.demo.standins import pki
 from esprobe.demo.standins.elasticsearch import FakeElasticsearch
-from esprobe.demo.standins.kibana import FakeKibana
 from esprobe.demo.standins.server import TlsConfig
 from esprobe.model import Credentials, PemSource, Role, Stage, StageResult, Target, TargetReport, TlsSettings
 from esprobe.probe.runner import probe_target
@@ -54,35 +51,6 @@ class Certs:
         return self.tls(client_auth=client_auth, client_ca_pem=self.ca.cert_pem, **options)
 
 
-@pytest.fixture(scope="session")
-def certs(tmp_path_factory: pytest.TempPathFactory) -> Certs:
-    directory = tmp_path_factory.mktemp("es-pki")
-    ca = pki.CertAuthority.root("esprobe es test CA")
-    intermediate = ca.intermediate()
-    server = intermediate.issue("es.test", dns=["es.test", "kibana.test", "other.test", "localhost"], ips=["127.0.0.1"])
-    client = intermediate.issue(subject=pki.name("beats01", c="US", o="acme", ou="ops"),
-                                extended_key_usage=[pki.CLIENT_AUTH])
-    no_cn = intermediate.issue(subject=pki.name(None, o="acme", ou="ops"), extended_key_usage=[pki.CLIENT_AUTH])
-    ca_file = directory / "ca.crt"
-    ca_file.write_bytes(ca.cert_pem)
-    return Certs(ca, server, client, no_cn, ca_file)
-
-
-@pytest.fixture
-def ctx(tmp_path: Path) -> Callable[..., ProbeContext]:
-    """A ProbeContext whose names resolve through a hosts file only (es.test, kibana.test, other.test -> 127.0.0.1)."""
-    hosts = tmp_path / "hosts"
-    hosts.write_text("127.0.0.1 es.test kibana.test other.test\n")
-    nsswitch = tmp_path / "nsswitch.conf"
-    nsswitch.write_text("hosts: files\n")
-
-    def make(timeout: float = 3.0, beat: str = "metricbeat") -> ProbeContext:
-        return ProbeContext(timeout=timeout, deadline=Deadline(timeout * 4), hosts_file=str(hosts),
-                            hosts_file_overridden=True, nsswitch_conf=str(nsswitch), beat=beat)
-
-    return make
-
-
 def populate(es: FakeElasticsearch) -> FakeElasticsearch:
     es.add_role("metricbeat_writer", **WRITER_ROLE)
     es.add_role("writer_no_monitor", cluster=["read_ilm"],
@@ -100,37 +68,6 @@ def populate(es: FakeElasticsearch) -> FakeElasticsearch:
     es.add_user("monitor_user", MONITOR_PW, roles=["beats_monitoring"])
     es.add_user("noroles", NOROLES_PW, roles=[])
     return es
-
-
-@pytest.fixture
-def make_es(certs: Certs) -> Iterator[Callable[..., FakeElasticsearch]]:
-    """Start a populated stand-in Elasticsearch; ``tls="default"`` is HTTPS with the test server certificate."""
-    started: List[Any] = []
-
-    def make(flavour: str = "8.x", *, tls: Any = "default", **options: Any) -> FakeElasticsearch:
-        config = certs.tls() if tls == "default" else tls
-        es = populate(FakeElasticsearch(flavour, tls=config, **options)).start()
-        started.append(es)
-        return es
-
-    yield make
-    for server in started:
-        server.stop()
-
-
-@pytest.fixture
-def make_kibana(certs: Certs) -> Iterator[Callable[..., FakeKibana]]:
-    started: List[Any] = []
-
-    def make(es: Optional[FakeElasticsearch], version: str = "8.15", *, tls: Any = "default", **options: Any) -> FakeKibana:
-        config = certs.tls() if tls == "default" else tls
-        kibana = FakeKibana(es, version=version, tls=config, **options).start()
-        started.append(kibana)
-        return kibana
-
-    yield make
-    for server in started:
-        server.stop()
 
 
 _PREFIX = {Role.ELASTICSEARCH: "output.elasticsearch", Role.KIBANA: "setup.kibana",

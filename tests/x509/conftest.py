@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-
 import pytest
 
 from esprobe.demo.standins import pki
-
-DAY = dt.timedelta(days=1)
-
-
-@dataclass
-class World:
-    """The catalogue's common setup: EC root, intermediate (pathlen 0), leaf for www.example.com."""
-
-    now: dt.datetime
-    root: pki.CertAuthority
-    inter: pki.CertAuthority
-    leaf: pki.Issued
-    other: pki.CertAuthority  # an unrelated CA of another organisation
+from tests.support.x509 import DAY, World
 
 
 @pytest.fixture(scope="session")
@@ -37,8 +22,3 @@ def world() -> World:
 def rsa_root() -> pki.CertAuthority:
     """An RSA root: SHA-1 signatures need an RSA issuer."""
     return pki.CertAuthority.root("Test RSA Root CA", key_kind="rsa")
-
-
-def go_time(value: dt.datetime) -> str:
-    """RFC 3339 in UTC, written independently of the code under test."""
-    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

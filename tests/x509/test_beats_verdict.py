@@ -11,8 +11,7 @@ from esprobe.findings import catalogue
 from esprobe.model import PemSource, Role, Severity, Target, TlsSettings
 from esprobe.x509 import beats_verdict as cv
 from esprobe.x509.facts import sha256_fingerprint, spki_pin
-
-from .conftest import DAY, go_time
+from tests.support.x509 import DAY, go_time
 
 UNKNOWN = "x509: certificate signed by unknown authority"
 PREFIX = "tls: failed to verify certificate: "

@@ -11,8 +11,7 @@ from cryptography.hazmat.primitives import serialization
 
 from esprobe.demo.standins import pki
 from esprobe.x509 import facts as x509_facts
-
-from .conftest import DAY
+from tests.support.x509 import DAY
 
 CERT_KEYS = {"subject", "issuer", "serial", "not_before", "not_after", "days_left", "dns_sans", "ip_sans", "sha256",
              "key", "signature_algorithm", "is_ca"}

@@ -11,8 +11,7 @@ from cryptography.x509.oid import ObjectIdentifier
 
 from esprobe.demo.standins import pki
 from esprobe.x509 import go_verify
-
-from .conftest import DAY, go_time
+from tests.support.x509 import DAY, go_time
 
 UNKNOWN = "x509: certificate signed by unknown authority"
 

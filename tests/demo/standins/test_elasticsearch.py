@@ -11,8 +11,7 @@ import requests
 
 from esprobe.demo.standins.elasticsearch import FakeElasticsearch, apply_filter_path
 from esprobe.demo.standins.server import TlsConfig
-
-from .conftest import Pki, api_key_header, b64, session
+from tests.support.standin_clients import Pki, api_key_header, b64, session
 
 ELASTIC = ("elastic", "elastic-secret-pw")
 WRITER = ("beats_writer", "writer-secret-pw")

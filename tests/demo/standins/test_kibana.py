@@ -8,8 +8,7 @@ import pytest
 
 from esprobe.demo.standins.elasticsearch import FakeElasticsearch
 from esprobe.demo.standins.kibana import FakeKibana, Space
-
-from .conftest import Pki, api_key_header
+from tests.support.standin_clients import Pki, api_key_header
 
 USER = ("kibana_user", "kibana-user-secret")
 UNAUTHORIZED = {"statusCode": 401, "error": "Unauthorized", "message": "Unauthorized"}

@@ -13,8 +13,7 @@ from OpenSSL import SSL
 
 from esprobe.demo.standins import pki
 from esprobe.demo.standins.server import LoopbackServer, Request, Response, TlsConfig
-
-from .conftest import Pki, eventually, openssl_client, session
+from tests.support.standin_clients import Pki, eventually, openssl_client, session
 
 SEEN: List[Request] = []
 

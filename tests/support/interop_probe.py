@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from esprobe.cli import main
 from esprobe.environment import Environment
-from tests.schema import validate_report
+from tests.support.schema import validate_report
 
 STAGES = ("dns", "tcp", "tls", "hostname", "http", "auth", "privileges")
 

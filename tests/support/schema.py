@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "esprobe" / "schema" / "report.schema.json"
+from tests.support.paths import REPO
+
+SCHEMA_PATH = REPO / "esprobe" / "schema" / "report.schema.json"
 
 
 @lru_cache(maxsize=1)

@@ -1,6 +1,6 @@
 """
 Hostile loopback peers: servers that stall, drip, flood, lie or hang up, each a handler for
-`tests.peers.serve`.
+`tests.support.peers.serve`.
 
 The TLS ones complete a real handshake (stdlib `ssl` on the server side, certificates from
 `esprobe.demo.standins.pki`) and misbehave only afterwards, so the stage under test is the HTTP one;
