@@ -88,6 +88,13 @@ def _add_check_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-E", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override a setting, with the Beat's -E syntax")
     parser.add_argument("--keystore", metavar="PATH", help="the Beat's keystore (default: where the Beat keeps it)")
+    parser.add_argument("--service", metavar="NAME",
+                        help="probe as the systemd service NAME runs the Beat: its unit, drop-ins, environment, "
+                             "flags, working directory and user")
+    parser.add_argument("--pid", type=_positive_int, metavar="PID",
+                        help="probe as the running Beat PID does (/proc/PID: command line, environment, cwd, root)")
+    parser.add_argument("--all", action="store_true", help="every Beat service installed on the host, one report each")
+    parser.add_argument("--root", metavar="DIR", help="read units and the Beat's files under DIR (as systemctl --root)")
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     parser.add_argument("--output", metavar="PATH", help="write the report to PATH atomically instead of stdout")
     parser.add_argument("--timeout", type=_positive_float, default=5.0, metavar="SECONDS",
@@ -179,10 +186,17 @@ def _check_options(args: argparse.Namespace, env: Environment):  # type: ignore[
         resolve_rules(args.beat_version)
     except ValueError as error:
         raise UsageError(str(error)) from None
+    launched = sum(1 for given in (args.service, args.pid, args.all) if given)
+    if launched > 1:
+        raise UsageError("--service, --pid and --all exclude one another")
+    if launched and args.config:
+        raise UsageError("-c cannot be combined with --service, --pid or --all: the Beat's own -c is used")
+    if args.root and (args.pid or not launched):
+        raise UsageError("--root goes with --service or --all")
     paths = tuple(args.config) or default_config_paths(env.cwd)
-    if not paths:
-        raise UsageError("no config file: give the Beat's config with -c PATH")
-    return CheckOptions(
+    if not paths and not launched:
+        raise UsageError("no config file: give the Beat's config with -c PATH (or --service NAME)")
+    options = CheckOptions(
         config_paths=tuple(os.path.join(env.cwd, p) for p in paths),
         overrides=tuple(args.overrides),
         keystore=_in_cwd(env, args.keystore),
@@ -196,6 +210,15 @@ def _check_options(args: argparse.Namespace, env: Environment):  # type: ignore[
         environ=env.environ,
         beat_version=args.beat_version,
     )
+    if args.service or args.pid:
+        from esprobe.services import LaunchError, invocation_from_args, options_for
+
+        try:
+            invocation = invocation_from_args(args.service, args.pid, _in_cwd(env, args.root) or "/")
+        except LaunchError as error:
+            raise UsageError(str(error)) from None
+        return options_for(options, invocation, args.overrides)
+    return options
 
 
 def render(report, fmt: str, *, color: bool) -> str:  # type: ignore[no-untyped-def]
@@ -237,6 +260,8 @@ def _run(args: argparse.Namespace, env: Environment) -> int:
         if getattr(args, name, None):
             setattr(args, name, _in_cwd(env, getattr(args, name)))
     redactor = Redactor()
+    if args.all:
+        return _run_all(args, env, options, redactor)
     from esprobe.probe.check import run_check
 
     report, loaded = run_check(options, redactor)
@@ -262,6 +287,28 @@ def _run(args: argparse.Namespace, env: Environment) -> int:
         env.stderr.write(f"esprobe: cannot write {args.output}: {error.strerror or error}\n")
         return EXIT_UNKNOWN
     return report.exit_code
+
+
+def _run_all(args: argparse.Namespace, env: Environment, options, redactor) -> int:  # type: ignore[no-untyped-def]
+    from esprobe.output import emit
+    from esprobe.render.many import render_many
+    from esprobe.services import LaunchError, run_all
+
+    if args.command == "bundle":
+        raise UsageError("a bundle is for one Beat: use --service NAME or --pid PID")
+    try:
+        reports, problems = run_all(options, args.overrides, _in_cwd(env, args.root) or "/", redactor)
+    except LaunchError as error:
+        raise UsageError(str(error)) from None
+    for problem in problems:
+        env.stderr.write(f"esprobe: left out: {redactor.redact(problem)}\n")
+    text = render_many(reports, args.format, color=_use_color(args, env))
+    try:
+        emit(text, redactor, stream=env.stdout, path=args.output)
+    except OSError as error:
+        env.stderr.write(f"esprobe: cannot write {args.output}: {error.strerror or error}\n")
+        return EXIT_UNKNOWN
+    return max(report.exit_code for report in reports)
 
 
 def main(argv: Optional[Sequence[str]] = None, env: Optional[Environment] = None) -> int:

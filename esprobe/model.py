@@ -338,6 +338,9 @@ class Report:
     warn_days: int = 30
     crit_days: int = 7
     rules: Optional[RuleSet] = None  # the Beat/Go rules the verdicts follow (--beat-version)
+    # How the Beat is started, with provenance (--service/--pid; see config/service.py), as
+    # plain JSON-able data; None when esprobe read -c/-E from its own command line.
+    service: Optional[Mapping[str, Any]] = None
 
     @property
     def status(self) -> Status:

@@ -17,14 +17,38 @@ from esprobe.config import gotext
 from esprobe.config.keystore import KeystoreInfo, KeystoreRead, read_keystore, write_keystore
 from esprobe.config.layout import beat_name, path_defaults
 from esprobe.config.settings import Reader, Report
-from esprobe.config.source import LoadedFile, check_file_perms, load_file
+from esprobe.config.source import LoadedFile, check_file_perms, files_under, load_file
 from esprobe.config.targets import apply_cloud, build_targets
 from esprobe.config.tree import Node, find, merge, parse_override, split_path, to_plain
 from esprobe.config.variables import Resolution, Resolver, VariableError
 from esprobe.model import Finding, Severity, Target
 from esprobe.redact import Redactor
 
-__all__ = ["KeystoreInfo", "LoadedConfig", "load_config", "write_keystore"]
+__all__ = ["KeystoreInfo", "Launch", "LoadedConfig", "load_config", "write_keystore"]
+
+
+@dataclass(frozen=True)
+class Launch:
+    """
+    What esprobe knows of how the Beat is started, beyond -c and -E (see config/service.py).
+
+    Attributes:
+        cwd: the Beat's working directory (relative paths; ssl files are opened from it), or None
+            for esprobe's own.
+        home: ``path.home`` when no setting gives it (the binary's directory), or None for
+            esprobe's guess from the config file's place.
+        beat: the Beat's name from its binary, or None to guess from the config.
+        euid: the user the Beat runs as, for the strict.perms ownership rule (None: esprobe's).
+        override_origins: where each ``-E`` came from, in the order of the overrides.
+        root: the directory the Beat's ``/`` is seen from.
+    """
+
+    cwd: Optional[str] = None
+    home: Optional[str] = None
+    beat: Optional[str] = None
+    euid: Optional[int] = None
+    override_origins: Tuple[Optional[str], ...] = ()
+    root: str = "/"
 
 
 @dataclass(frozen=True)
@@ -42,6 +66,8 @@ class LoadedConfig:
             unresolvable variable is left as written).
         keystore: what was found at the keystore location, or None when no location could
             be determined.
+        variables: every ``${VAR}`` resolved from outside the config: name -> (``env`` or
+            ``keystore``, the settings that use it).
     """
 
     path: Optional[str]
@@ -51,6 +77,7 @@ class LoadedConfig:
     findings: Tuple[Finding, ...]
     effective: Mapping[str, Any] = field(default_factory=dict)
     keystore: Optional[KeystoreInfo] = None
+    variables: Mapping[str, Tuple[str, Tuple[str, ...]]] = field(default_factory=dict)
 
 
 def load_config(
@@ -60,6 +87,7 @@ def load_config(
     keystore_path: Optional[str] = None,
     only: Sequence[str] = (),
     redactor: Optional[Redactor] = None,
+    launch: Optional["Launch"] = None,
 ) -> LoadedConfig:
     """
     Load the Beat's configuration.
@@ -71,11 +99,14 @@ def load_config(
         keystore_path: ``--keystore``; default ``keystore.path`` or ``${path.data}/<beat>.keystore``.
         only: role names to keep (``elasticsearch``, ``kibana``, ``monitoring``, ``logstash``).
         redactor: every secret met is registered here.
+        launch: how the Beat is really started (a service or a process), when known: its working
+            directory, binary directory, user, root and where each ``-E`` came from.
     """
     redactor = redactor if redactor is not None else Redactor()
     environ = dict(os.environ if environ is None else environ)
     try:
-        return _load(list(paths), list(overrides), environ, keystore_path, list(only), redactor)
+        with files_under(launch.root if launch is not None else "/"):
+            return _load(list(paths), list(overrides), environ, keystore_path, list(only), redactor, launch or Launch())
     except Exception as err:  # a bug in esprobe must not hide the rest of the report
         report = Report()
         report.add(
@@ -165,8 +196,10 @@ def _load(
     keystore_path: Optional[str],
     only: List[str],
     redactor: Redactor,
+    launch: Launch,
 ) -> LoadedConfig:
     report = Report()
+    cwd = launch.cwd or os.getcwd()
     files: List[str] = []
     loaded_files: List[LoadedFile] = []
     merged: Optional[Node] = None
@@ -180,15 +213,16 @@ def _load(
             merged = merge(merged, loaded.root)
     first = os.path.abspath(paths[0]) if paths else None
     merged = merged if merged is not None else Node({}, first)
-    beat = beat_name(first, list(merged.value) if merged.is_dict else [])
-    root = merge(path_defaults(first, beat), merged)
+    beat = launch.beat or beat_name(first, list(merged.value) if merged.is_dict else [])
+    root = merge(path_defaults(first, beat, launch.home), merged)
 
     # -E overrides: merged among themselves in order, then over the files.
     problems: List[Any] = []
     conflicts: List[Any] = []
     flags: Optional[Node] = None
-    for flag in overrides:
-        override = parse_override(flag, problems, conflicts)
+    for index, flag in enumerate(overrides):
+        origin = launch.override_origins[index] if index < len(launch.override_origins) else None
+        override = parse_override(flag, problems, conflicts, origin)
         if override.error is not None:
             report.add(
                 "config-override-invalid",
@@ -207,7 +241,7 @@ def _load(
     # Bootstrap reads (paths, strict.perms, keystore.path) resolve without the keystore, as the
     # Beat loads the keystore only after them.
     boot = Reader(root, _make_resolver(root, environ, {}), report, redactor)
-    home = _absolute(boot.string("path.home") or os.getcwd(), os.getcwd())
+    home = _absolute(boot.string("path.home") or cwd, cwd)
     config_dir = _absolute(boot.string("path.config") or home, home)
     data_dir = _absolute(boot.string("path.data") or os.path.join(home, "data"), home)
     strict = gotext.go_parse_bool(environ.get("BEAT_STRICT_PERMS", "")) is not False and boot.boolean(
@@ -215,7 +249,7 @@ def _load(
     )
     if strict:
         for loaded in loaded_files:
-            for perm in check_file_perms(loaded.path):
+            for perm in check_file_perms(loaded.path, euid=launch.euid):
                 fix = (
                     f"chmod go-w {perm.path}"
                     if perm.kind == "writable"
@@ -231,19 +265,23 @@ def _load(
     if keystore_path:
         ks_path, ks_source = os.path.abspath(keystore_path), "--keystore"
     elif boot.string("keystore.path"):
-        ks_path, ks_source = os.path.abspath(boot.string("keystore.path")), "keystore.path"
+        ks_path, ks_source = _absolute(boot.string("keystore.path"), cwd), "keystore.path"
     else:
         ks_path, ks_source = os.path.join(data_dir, f"{beat}.keystore"), "default"
     keystore = read_keystore(ks_path, ks_source)
-    _keystore_findings(report, keystore, strict)
+    _keystore_findings(report, keystore, strict, launch.euid)
     for name, value in keystore.values.items():
         redactor.add(value, f"keystore:{name}")
 
     reader = Reader(root, _make_resolver(root, environ, keystore.values), report, redactor)
     reader.unresolved = boot.unresolved
     reader.used_names = boot.used_names
+    reader.used_sources = boot.used_sources
+    reader.workdir_known = launch.cwd is not None
     cloud = apply_cloud(reader)
-    targets = build_targets(reader, beat, config_dir, cloud)
+    # The Beat opens ssl files as written, so relative ones from its working directory; without
+    # a known launch esprobe anchors them at path.config (and says so, see config/tls.py).
+    targets = build_targets(reader, beat, launch.cwd or config_dir, cloud)
 
     _variable_findings(reader, keystore, dashboards=reader.boolean("setup.dashboards.enabled", False))
     _shadow_findings(reader)
@@ -264,10 +302,13 @@ def _load(
         findings=findings,
         effective=effective if isinstance(effective, dict) else {},
         keystore=keystore.info,
+        variables={
+            name: (reader.used_sources.get(name, "env"), tuple(users)) for name, users in reader.used_names.items()
+        },
     )
 
 
-def _keystore_findings(report: Report, keystore: KeystoreRead, strict: bool) -> None:
+def _keystore_findings(report: Report, keystore: KeystoreRead, strict: bool, euid: Optional[int] = None) -> None:
     info = keystore.info
     if keystore.problem == "unreadable":
         report.add(
@@ -284,7 +325,7 @@ def _keystore_findings(report: Report, keystore: KeystoreRead, strict: bool) -> 
             location=info.path,
         )
     if info.exists and strict and keystore.problem != "unreadable":
-        for perm in check_file_perms(info.path, keystore=True):
+        for perm in check_file_perms(info.path, keystore=True, euid=euid):
             fix = (
                 f"chmod go-wrx {perm.path} (and chmod u+rw)"
                 if perm.kind == "writable"

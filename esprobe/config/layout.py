@@ -48,16 +48,19 @@ def is_package_layout(first_file: Optional[str], beat: str) -> bool:
     return os.path.abspath(first_file) == f"/etc/{beat}/{beat}.yml"
 
 
-def path_defaults(first_file: Optional[str], beat: str) -> Node:
+def path_defaults(first_file: Optional[str], beat: str, home: Optional[str] = None) -> Node:
     """
     The ``path.*`` defaults merged under the files (settings in the files or ``-E`` win).
 
     deb/rpm: home ``/usr/share/<beat>``, config ``/etc/<beat>``, data ``/var/lib/<beat>``,
     logs ``/var/log/<beat>`` (the service's command-line flags). tar: everything under the
     config file's directory (the Beat's own default is the binary's directory, which esprobe
-    cannot see; the config normally sits next to it).
+    cannot see; the config normally sits next to it). With *home* known (the binary's directory
+    of a service or process), the Beat's own rule applies: home, then config/data/logs under it.
     """
-    if is_package_layout(first_file, beat):
+    if home is not None:
+        values = {"home": home, "config": "${path.home}", "data": "${path.home}/data", "logs": "${path.home}/logs"}
+    elif is_package_layout(first_file, beat):
         values = {
             "home": f"/usr/share/{beat}",
             "config": f"/etc/{beat}",

@@ -112,6 +112,10 @@ class Reader:
         self.prefix = prefix
         self.unresolved: Dict[Tuple[str, Tuple[str, ...], str], _Unresolved] = {}
         self.used_names: Dict[str, List[str]] = {}  # variable name -> settings using it
+        self.used_sources: Dict[str, str] = {}  # variable name -> "env" or "keystore"
+        # True when the Beat's working directory is known (--service/--pid): relative ssl paths
+        # are then resolved exactly as the Beat opens them, and need no caveat.
+        self.workdir_known = False
         self._cache: Dict[int, Any] = {}
 
     def view(self, root: Node, prefix: str) -> "Reader":
@@ -122,6 +126,8 @@ class Reader:
         other = Reader(root, self.resolver, self.report, self.redactor, prefix)
         other.unresolved = self.unresolved
         other.used_names = self.used_names
+        other.used_sources = self.used_sources
+        other.workdir_known = self.workdir_known
         other._cache = self._cache
         return other
 
@@ -174,6 +180,7 @@ class Reader:
         for lookup in resolution.lookups:
             if lookup.source in ("env", "keystore"):
                 users = self.used_names.setdefault(lookup.name, [])
+                self.used_sources[lookup.name] = lookup.source
                 if self.display(path) not in users:
                     users.append(self.display(path))
         return outcome, node, resolution

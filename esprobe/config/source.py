@@ -6,11 +6,13 @@ is a boolean, ``0123`` an octal number), plus the ``strict.perms`` file check (Â
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import re
 import stat
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
@@ -18,7 +20,17 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from esprobe.config import gotext
 from esprobe.config.tree import Conflict, Node, SyntaxProblem, normalize_into, string_node
 
-__all__ = ["DuplicateKey", "LoadedFile", "YamlProblem", "check_file_perms", "load_file", "parse_yaml", "read_text"]
+__all__ = [
+    "DuplicateKey",
+    "LoadedFile",
+    "YamlProblem",
+    "check_file_perms",
+    "files_under",
+    "host_path",
+    "load_file",
+    "parse_yaml",
+    "read_text",
+]
 
 # Bounds so that a hostile or mistaken file (a device, a billion-laughs document) costs little.
 MAX_FILE_BYTES = 16 * 1024 * 1024
@@ -302,11 +314,36 @@ def go_error(op: str, path: str, err: OSError) -> str:
     return f"{op} {path}: {reason}"
 
 
+# The directory the Beat's "/" is seen from: "/" normally; a mounted image (--root) or a
+# container's /proc/PID/root when esprobe reads a service or a process. Paths in findings stay
+# the Beat's own; only the opens go through the root.
+_FS_ROOT: contextvars.ContextVar[str] = contextvars.ContextVar("esprobe_fs_root", default="/")
+
+
+@contextlib.contextmanager
+def files_under(root: str) -> Iterator[None]:
+    """Open the Beat's files under *root* for the duration of the block."""
+    token = _FS_ROOT.set(root or "/")
+    try:
+        yield
+    finally:
+        _FS_ROOT.reset(token)
+
+
+def host_path(path: str) -> str:
+    """Where a path of the Beat's is opened from here."""
+    root = _FS_ROOT.get()
+    if root == "/":
+        return path
+    return os.path.join(root, os.path.abspath(path).lstrip("/"))
+
+
 def read_text(path: str, limit: int = MAX_FILE_BYTES) -> bytes:
     """
     Read a whole regular file, bounded. Raises OSError worded for `go_error` (a directory,
     FIFO or device raises too, so that a mistaken path cannot block or flood).
     """
+    path = host_path(path)
     st = os.stat(path)
     if stat.S_ISDIR(st.st_mode):
         raise IsADirectoryError(21, "Is a directory", path)
@@ -362,7 +399,7 @@ def check_file_perms(path: str, *, keystore: bool = False, euid: Optional[int] =
     if os.name == "nt":
         return []
     try:
-        st = os.stat(path)
+        st = os.stat(host_path(path))
     except OSError:
         return []
     euid = os.geteuid() if euid is None else euid

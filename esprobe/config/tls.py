@@ -113,6 +113,8 @@ def _relative_path_note(reader: Reader, setting: str, value: str, base_dir: str)
     """
     if is_inline_pem(value) or os.path.isabs(value) or not os.path.abspath(base_dir).startswith("/etc/"):
         return
+    if getattr(reader, "workdir_known", False):
+        return
     reader.report.add(
         "config-ssl-relative-path",
         f"{setting} is the relative path {value!r}: esprobe read {_resolve(base_dir, value)}, but the Beat "

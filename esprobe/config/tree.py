@@ -337,13 +337,15 @@ class Override:
     error: Optional[str] = None
 
 
-def parse_override(flag: str, problems: List[SyntaxProblem], conflicts: List[Conflict]) -> Override:
+def parse_override(
+    flag: str, problems: List[SyntaxProblem], conflicts: List[Conflict], origin: Optional[str] = None
+) -> Override:
     """
     Parse one ``-E`` string like the Beat: split at the first ``=``; no ``=`` means ``true``;
     an empty value is ignored; the value goes through go-ucfg's ``parse.Value``.
     """
     key, sep, text = flag.partition("=")
-    location = f"-E {key}"
+    location = f"-E {key}" + (f" ({origin})" if origin else "")
     if not key:
         return Override(key, None, "the setting name before '=' is empty")
     if not sep:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import string
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
-from esprobe.findings import auth, config, dns, hostname, http, privileges, proxy, run, tcp, tls
+from esprobe.findings import auth, config, dns, hostname, http, privileges, proxy, run, service, tcp, tls
 from esprobe.findings.spec import FAIL, WARN, Spec
 from esprobe.model import Finding, Severity
 
@@ -21,7 +21,7 @@ __all__ = ["FAIL", "WARN", "Spec", "catalogue", "codes", "make"]
 
 def _collect() -> Dict[str, Spec]:
     catalogue: Dict[str, Spec] = {}
-    for part in (config, dns, tcp, proxy, tls, hostname, http, auth, privileges, run):
+    for part in (config, service, dns, tcp, proxy, tls, hostname, http, auth, privileges, run):
         for spec in part.SPECS:
             if spec.code in catalogue:
                 raise RuntimeError(f"finding code {spec.code} is defined twice")

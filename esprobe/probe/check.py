@@ -6,7 +6,7 @@ import datetime as _dt
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Tuple
+from typing import Any, Mapping, Optional, Tuple
 
 from esprobe import __version__
 from esprobe.context import DEADLINE_FACTOR, DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Deadline, ProbeContext
@@ -31,6 +31,9 @@ class CheckOptions:
     concurrency: int = DEFAULT_CONCURRENCY
     beat_version: Optional[str] = None  # --beat-version; None = the newest documented Beat release
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
+    # --service/--pid: how the Beat is really started (config/service.py); -c/-E/environ above
+    # are then the service's, and load_config follows its working directory, user and root.
+    invocation: Any = None
 
 
 def default_config_paths(cwd: str) -> Tuple[str, ...]:
@@ -78,7 +81,9 @@ def run_check(options: CheckOptions, redactor: Redactor) -> Tuple[Report, object
         keystore_path=options.keystore,
         only=options.only,
         redactor=redactor,
+        launch=_launch(options),
     )
+    findings, service = _service_part(options, loaded, redactor)
     ctx = ProbeContext(
         timeout=options.timeout,
         deadline=Deadline(options.timeout * DEADLINE_FACTOR),
@@ -97,14 +102,38 @@ def run_check(options: CheckOptions, redactor: Redactor) -> Tuple[Report, object
         started_at=_iso(started_wall),
         duration_ms=round((time.monotonic() - started) * 1000, 3),
         config=ConfigInfo(loaded.path, loaded.beat),
-        findings=loaded.findings,
+        findings=findings,
         targets=targets,
         timestamp=started_wall,
+        service=service,
         warn_days=options.warn_days,
         crit_days=options.crit_days,
         rules=rules,
     )
     return report, loaded
+
+
+def _launch(options: CheckOptions):  # type: ignore[no-untyped-def]
+    if options.invocation is None:
+        return None
+    from esprobe.config.service import launch_of
+
+    return launch_of(options.invocation)
+
+
+def _service_part(options: CheckOptions, loaded: Any, redactor: Redactor):  # type: ignore[no-untyped-def]
+    """With --service/--pid: the launch's own findings, and the report's ``service`` object."""
+    if options.invocation is None:
+        return loaded.findings, None
+    import dataclasses
+
+    from esprobe.config.service import invocation_findings, service_info
+
+    extra = tuple(
+        dataclasses.replace(f, message=redactor.redact(f.message), hint=redactor.redact(f.hint))
+        for f in invocation_findings(options.invocation, loaded)
+    )
+    return loaded.findings + extra, service_info(options.invocation, loaded)
 
 
 def _iso(unix: float) -> str:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Sequence
 
 from esprobe.model import Finding, Report, StageResult, TargetReport
 
-SCHEMA_VERSION = 1
+# 2: "service" (how the Beat is started, with provenance) and, for --all, a list of reports.
+SCHEMA_VERSION = 2
 
 
 def finding_to_dict(finding: Finding) -> Dict[str, Any]:
@@ -62,6 +63,7 @@ def report_to_dict(report: Report) -> Dict[str, Any]:
         "exit_code": report.exit_code,
         "findings": [finding_to_dict(f) for f in report.findings],
         "targets": [target_to_dict(t) for t in report.targets],
+        "service": _plain(report.service) if report.service is not None else None,
     }
 
 
@@ -79,3 +81,8 @@ def _plain(value: Any) -> Any:
 
 def render_json(report: Report) -> str:
     return json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_json_many(reports: Sequence[Report]) -> str:
+    """``--all``: a JSON list with one report object per Beat service, in unit-name order."""
+    return json.dumps([report_to_dict(r) for r in reports], indent=2, ensure_ascii=False) + "\n"

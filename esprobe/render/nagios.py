@@ -9,7 +9,7 @@ The exit code carries the state; the text never has to be parsed for it.
 
 from __future__ import annotations
 
-from typing import Any, List, Mapping, Optional
+from typing import Any, List, Mapping, Optional, Sequence
 
 from esprobe.model import Report, Stage, StageResult, Status, TargetReport
 
@@ -115,3 +115,28 @@ def render_nagios(report: Report) -> str:
     state = _STATE[report.exit_code]
     first = f"ESPROBE {state} - {_summary(report)} | {' '.join(_perfdata(report))}"
     return "\n".join([first, *_problems(report)]) + "\n"
+
+
+def render_nagios_many(reports: Sequence[Report]) -> str:
+    """
+    ``--all``: one plugin output for every Beat service: the worst state, a summary naming each
+    Beat that is not OK, perfdata labelled per service, then each Beat's long output under its name.
+    """
+    code = max(r.exit_code for r in reports)
+    names = [str((r.service or {}).get("name") or r.config.beat) for r in reports]
+    bad = [f"{name} {_STATE[r.exit_code]}: {_summary(r)}" for name, r in zip(names, reports) if r.exit_code]
+    ok = sum(1 for r in reports if not r.exit_code)
+    summary = "; ".join(bad) if bad else ", ".join(names) + " ok"
+    if len(summary) > _SUMMARY_MAX:
+        summary = summary[: _SUMMARY_MAX - 1].rsplit(";", 1)[0] + f"; {len(bad)} Beats with problems"
+    summary = _clean(f"{summary} ({ok}/{len(reports)} Beats ok)")
+    perfdata: List[str] = []
+    long_output: List[str] = []
+    for name, report in zip(names, reports):
+        for item in _perfdata(report):
+            label, value = item.split("=", 1)
+            perfdata.append(f"{_label(name + ' ' + label.strip(chr(39)))}={value}")
+        long_output.append(_clean(f"{name}: {_STATE[report.exit_code]} - {_summary(report)}"))
+        long_output.extend(f"  {line}" for line in _problems(report))
+    first = f"ESPROBE {_STATE[code]} - {summary} | {' '.join(perfdata)}"
+    return "\n".join([first, *long_output]) + "\n"

@@ -8,7 +8,7 @@ the number of series stays bounded. No client-side timestamps (the collector for
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from esprobe.model import Report, Status, TargetReport
 
@@ -74,10 +74,10 @@ def _cert_series(target: TargetReport, base: Dict[str, str]) -> Iterable[Tuple[D
             yield {**base, "subject": subject}, when
 
 
-def render_prometheus(report: Report) -> str:
-    samples: Dict[str, List[str]] = {name: [] for name, _ in _METRICS}
+def _add_samples(samples: Dict[str, List[str]], report: Report, extra: Mapping[str, str]) -> None:
+    """The series of one report; *extra* labels (``beat``, ``service`` with --all) go first on each."""
     for target in report.targets:
-        base = {"role": target.target.role.value, "url": target.target.url}
+        base = {**extra, "role": target.target.role.value, "url": target.target.url}
         status = target.status
         up = 1 if status in (Status.OK, Status.WARN, Status.SKIPPED) else 0
         samples["esprobe_target_up"].append(f"esprobe_target_up{_labels(base)} {up}")
@@ -97,19 +97,40 @@ def render_prometheus(report: Report) -> str:
             samples["esprobe_certificate_expiry_timestamp_seconds"].append(
                 f"esprobe_certificate_expiry_timestamp_seconds{_labels(cert_labels)} {_value(when)}"
             )
+    run = _labels(dict(extra)) if extra else ""
     for severity in ("warn", "fail"):
         count = sum(1 for f in report.findings if f.severity.value == severity)
-        samples["esprobe_config_problems"].append(f'esprobe_config_problems{{severity="{severity}"}} {count}')
-    samples["esprobe_run_status"].append(f"esprobe_run_status {report.exit_code}")
+        samples["esprobe_config_problems"].append(
+            f"esprobe_config_problems{_labels({**extra, 'severity': severity})} {count}"
+        )
+    samples["esprobe_run_status"].append(f"esprobe_run_status{run} {report.exit_code}")
     samples["esprobe_run_duration_seconds"].append(
-        f"esprobe_run_duration_seconds {_value(round(report.duration_ms / 1000, 6))}"
+        f"esprobe_run_duration_seconds{run} {_value(round(report.duration_ms / 1000, 6))}"
     )
     samples["esprobe_last_run_timestamp_seconds"].append(
-        f"esprobe_last_run_timestamp_seconds {_value(round(report.timestamp, 3))}"
+        f"esprobe_last_run_timestamp_seconds{run} {_value(round(report.timestamp, 3))}"
     )
+
+
+def _exposition(samples: Dict[str, List[str]]) -> str:
     lines: List[str] = []
     for name, help_text in _METRICS:
         lines.append(f"# HELP {name} {help_text}")
         lines.append(f"# TYPE {name} gauge")
         lines.extend(samples[name])
     return "\n".join(lines) + "\n"
+
+
+def render_prometheus(report: Report) -> str:
+    samples: Dict[str, List[str]] = {name: [] for name, _ in _METRICS}
+    _add_samples(samples, report, {})
+    return _exposition(samples)
+
+
+def render_prometheus_many(reports: Sequence[Report]) -> str:
+    """``--all``: one exposition, every series labelled with its ``beat`` and ``service``."""
+    samples: Dict[str, List[str]] = {name: [] for name, _ in _METRICS}
+    for report in reports:
+        service = report.service or {}
+        _add_samples(samples, report, {"beat": report.config.beat, "service": str(service.get("name", ""))})
+    return _exposition(samples)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from typing import Dict, List
+from typing import Any, Dict, List, Mapping
 
 from esprobe.model import Finding, Report, Status, TargetReport
 
@@ -76,6 +76,8 @@ def render_table(report: Report, *, color: bool = False) -> str:
     lines.append(f"esprobe {report.esprobe_version} — {where} ({report.config.beat})")
     if report.rules:
         lines.append(f"judged as {report.rules.describe()}")
+    if report.service:
+        lines.extend(_service_lines(report.service))
     lines.append("")
     if report.findings:
         lines.append("configuration")
@@ -87,6 +89,29 @@ def render_table(report: Report, *, color: bool = False) -> str:
         lines.append("")
     lines.append(_summary_line(report, color))
     return "\n".join(lines) + "\n"
+
+
+def _service_lines(service: Mapping[str, Any]) -> List[str]:
+    """How the Beat is started, each piece with where it came from (the report's ``service``)."""
+    lines = [f"as {service['kind']} {service['name']} runs it:"]
+    command = service["command"]
+    lines.append(f"  command      {' '.join(command['argv'])}")
+    lines.append(f"               ({command['origin']})")
+    user = service["user"]
+    lines.append(f"  user         {user['name']} (uid {user['uid']}; {user['origin']})")
+    workdir = service["working_directory"]
+    lines.append(f"  directory    {workdir['path']} ({workdir['origin']})")
+    for entry in service["config_files"]:
+        lines.append(f"  config       {entry['path']} ({entry['origin']})")
+    for entry in service["overrides"]:
+        lines.append(f"  override     {entry['flag']} ({entry['origin']})")
+    keystore = service.get("keystore")
+    if keystore:
+        state = "" if keystore["exists"] else ", not there"
+        lines.append(f"  keystore     {keystore['path']} ({keystore['origin']}{state})")
+    for entry in service["variables"]:
+        lines.append(f"  ${{{entry['name']}}}  from {entry['origin']}, used by {', '.join(entry['settings'])}")
+    return lines
 
 
 def _summary_line(report: Report, color: bool) -> str:
