@@ -175,7 +175,12 @@ def bench_dead_host(timeout: float = 2.0) -> Dict[str, Any]:
             "codes": codes}
 
 
-BENCHMARKS = {"roundtrips": bench_roundtrips, "startup": bench_startup, "scale": bench_scale, "dead-host": bench_dead_host}
+BENCHMARKS = {
+    "roundtrips": bench_roundtrips,
+    "startup": bench_startup,
+    "scale": bench_scale,
+    "dead-host": bench_dead_host,
+}
 
 
 def main(argv: List[str]) -> int:

@@ -51,14 +51,15 @@ def main() -> int:
     names.update({f"node{i}.es.bench": ["127.0.0.1"] for i in range(args.hosts)})
     dns = FakeDns(Zone(a=names))
     rtt = args.rtt_ms / 1000
-    with dns, es, kibana, Relay(("127.0.0.1", es.port), rtt) as es_relay, Relay(("127.0.0.1", kibana.port), rtt) as kb_relay:
+    with dns, es, kibana, Relay(("127.0.0.1", es.port), rtt) as es_relay, \
+            Relay(("127.0.0.1", kibana.port), rtt) as kb_relay:
         ca_file = directory / "ca.crt"
         config = directory / "metricbeat.yml"
         config.write_text(
             f'output.elasticsearch:\n  hosts: ["https://es.bench:{es_relay.port}"]\n  username: beats_writer\n'
             f'  password: "{PASSWORD}"\n  ssl.certificate_authorities: ["{ca_file}"]\n'
-            f'setup.kibana:\n  host: "https://kibana.bench:{kb_relay.port}"\n  ssl.certificate_authorities: '
-            f'["{ca_file}"]\n')
+            f'setup.kibana:\n  host: "https://kibana.bench:{kb_relay.port}"\n'
+            f'  ssl.certificate_authorities: ["{ca_file}"]\n')
         config.chmod(0o600)
         many = directory / "many.yml"
         hosts = ", ".join(f'"https://node{i}.es.bench:{es_relay.port}"' for i in range(args.hosts))

@@ -34,7 +34,9 @@ PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY")
 
 _CERT_BLOCK = re.compile(rb"-----BEGIN CERTIFICATE-----\r?\n.*?-----END CERTIFICATE-----", re.DOTALL)
 _ANY_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----")
-_PRIVATE_BLOCK = re.compile(rb"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(.*?)-----END [A-Z0-9 ]*PRIVATE KEY-----", re.DOTALL)
+_PRIVATE_BLOCK = re.compile(
+    rb"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(.*?)-----END [A-Z0-9 ]*PRIVATE KEY-----", re.DOTALL
+)
 
 
 def _read_text(path: str, limit: int = _READ_LIMIT) -> str:
@@ -319,8 +321,11 @@ def dns_text(
 
 def proxy_text(targets: Sequence[Target], environ: Mapping[str, str]) -> str:
     """``network/proxy.txt``: the proxy variables (both cases) and each target's proxy settings."""
-    lines = ["# esprobe support bundle: proxies", "", "environment (used by the Beat unless proxy_url is set or "
-                                                      "proxy_disable is true):"]
+    lines = [
+        "# esprobe support bundle: proxies",
+        "",
+        "environment (used by the Beat unless proxy_url is set or proxy_disable is true):",
+    ]
     for name in PROXY_VARIABLES:
         for variant in (name, name.lower()):
             value = environ.get(variant)
@@ -328,8 +333,8 @@ def proxy_text(targets: Sequence[Target], environ: Mapping[str, str]) -> str:
     lines += ["", "targets:"]
     for target in targets:
         proxy = target.proxy
-        parts = [f"proxy_url={proxy.url}" if proxy.url else "proxy_url (not "
-                                                            "set)", f"proxy_disable={str(proxy.disable).lower()}"]
+        parts = [f"proxy_url={proxy.url}" if proxy.url else "proxy_url (not set)",
+                 f"proxy_disable={str(proxy.disable).lower()}"]
         if proxy.headers:
             parts.append("proxy_headers: " + ", ".join(name for name, _ in proxy.headers) + " (values not shown)")
         lines.append(f"  {target.id} ({target.url}): " + "; ".join(parts))

@@ -434,7 +434,8 @@ class _YamlRedactor:
     def _flow(self, value: str, path: Tuple[str, ...], line_no: int) -> str:
         def one(m: re.Match[str]) -> str:
             inner = path + (m.group("key"),)
-            if not is_secret_setting(inner) or not m.group("value").strip() or _VARIABLE_ONLY.match(m.group("value").strip()):
+            written = m.group("value").strip()
+            if not is_secret_setting(inner) or not written or _VARIABLE_ONLY.match(written):
                 return m.group(0)
             self._record(KEY_NAME, ".".join(inner), line_no)
             return m.group(0)[: m.start("value") - m.start(0)] + REDACTED
@@ -442,7 +443,10 @@ class _YamlRedactor:
         return _FLOW_PAIR.sub(one, value)
 
     def line(self, line: str, line_no: int) -> str:
-        body, newline = (line[:-2], "\r\n") if line.endswith("\r\n") else (line.rstrip("\n"), "\n" if line.endswith("\n") else "")
+        if line.endswith("\r\n"):
+            body, newline = line[:-2], "\r\n"
+        else:
+            body, newline = line.rstrip("\n"), "\n" if line.endswith("\n") else ""
         if self.in_pem:
             self.settings.append(self._setting())
             return self._pem(body, line_no) + newline

@@ -179,7 +179,8 @@ def collect_members(
         directory = f"certs/{safe_name(target_report.target.id)}"
         built = _guarded(partial(target_certificates, target_report), directory)
         files += [(f"{directory}/{name}", data) for name, data in built.items()]
-    files += [(f"certs/ca/{name}", data) for name, data in _guarded(lambda: ca_certificates(targets), "certs/ca").items()]
+    authorities = _guarded(partial(ca_certificates, targets), "certs/ca")
+    files += [(f"certs/ca/{name}", data) for name, data in authorities.items()]
     for name, data in files:
         add(name, plain(partial(data.decode, "utf-8", "surrogateescape")))
 

@@ -48,7 +48,11 @@ class CloudState:
 
 def active_outputs(reader: Reader) -> List[str]:
     """The enabled ``output.*`` sections (go-ucfg Namespace: a disabled section does not count)."""
-    return [name for name in reader.keys("output") if reader.is_section(f"output.{name}") and reader.enabled(f"output.{name}")]
+    return [
+        name
+        for name in reader.keys("output")
+        if reader.is_section(f"output.{name}") and reader.enabled(f"output.{name}")
+    ]
 
 
 def _set(root: Node, path: str, node: Node) -> None:
@@ -64,7 +68,9 @@ def _set(root: Node, path: str, node: Node) -> None:
     current.value[comps[-1]] = node
 
 
-def _cloud_decode(reader: Reader, id_setting: str, auth_setting: str) -> Optional[Tuple[urls.CloudID, Optional[Tuple[str, str]]]]:
+def _cloud_decode(
+    reader: Reader, id_setting: str, auth_setting: str
+) -> Optional[Tuple[urls.CloudID, Optional[Tuple[str, str]]]]:
     cloud_id = reader.string(id_setting)
     cloud_auth = reader.string(auth_setting, secret=True)
     if not cloud_id and not cloud_auth:
@@ -289,8 +295,8 @@ def _credentials(auth: _Auth, tls: Optional[TlsSettings]) -> Credentials:
     if method == "basic":
         return Credentials("basic", auth.username, auth.password, None, auth.source, auth.setting)
     if method == "pki":
-        return Credentials("pki", None, None, None, "client "
-                                                    "certificate", tls.certificate.setting if tls and tls.certificate else None)
+        setting = tls.certificate.setting if tls and tls.certificate else None
+        return Credentials("pki", None, None, None, "client certificate", setting)
     return Credentials("none", None, None, None, "", None)
 
 
@@ -373,8 +379,8 @@ def _http_targets(reader: Reader, items: Sequence[Any], role: Role, protocol: st
         _warn_scheme(reader, item, built)
         if built.scheme not in ("http", "https"):
             _invalid_host(
-                reader, item, f"the scheme '{built.scheme}' is not http or https (unsupported protocol "
-                              f"scheme)", Severity.WARN
+                reader, item, f"the scheme '{built.scheme}' is not http or https (unsupported protocol scheme)",
+                Severity.WARN,
             )
             continue
         host_auth = _apply_userinfo(reader, item, built, auth)
@@ -478,7 +484,9 @@ def kibana_target(reader: Reader, base_dir: str, cloud: CloudState, es_active: b
         source = KIBANA
     credential_field = "api_key" if values["api_key"] else "password" if values["password"] else "username"
     setting_base = ES if credential_field in copied else KIBANA
-    auth = _Auth(values["username"], values["password"], values["api_key"], source, f"{setting_base}.{credential_field}")
+    auth = _Auth(
+        values["username"], values["password"], values["api_key"], source, f"{setting_base}.{credential_field}"
+    )
     if auth.username or auth.password:
         reader.redactor.add_basic_auth(auth.username, auth.password, f"{setting_base}.password")
     if auth.api_key and (auth.username or auth.password) and own:
@@ -642,7 +650,14 @@ def monitoring_targets(reader: Reader, base_dir: str, es_active: bool, cloud: Cl
 
 
 def _monitoring_source(
-    reader: Reader, view: Reader, own: Callable[[str], bool], inherited: bool, cloud: CloudState, api_key: str, username: str, password: str
+    reader: Reader,
+    view: Reader,
+    own: Callable[[str], bool],
+    inherited: bool,
+    cloud: CloudState,
+    api_key: str,
+    username: str,
+    password: str,
 ) -> Tuple[str, Optional[str]]:
     if api_key:
         field_name = "api_key"

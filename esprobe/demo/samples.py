@@ -18,7 +18,7 @@ import datetime as _dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Mapping, Tuple, Union
+from typing import Dict, List, Mapping, Tuple, TypedDict, Union
 
 from esprobe.demo.standins import pki
 
@@ -35,10 +35,17 @@ CERT_DIR = "/etc/metricbeat/certs"  # where the committed sample configs expect 
 
 # The role a publishing Beat needs on 8.x (Elastic's "publishing role"), and who has it.
 WRITER_ROLE = "metricbeat_writer"
-WRITER_ROLE_BODY: Mapping[str, object] = {
-    "cluster": ["monitor", "read_ilm", "read_pipeline"],
-    "indices": [{"names": ["metricbeat-*"], "privileges": ["create_doc", "auto_configure"]}],
-}
+class RoleBody(TypedDict):
+    """The body of ``PUT /_security/role/<name>``, as far as the samples use it."""
+
+    cluster: List[str]
+    indices: List[Mapping[str, List[str]]]
+
+
+WRITER_ROLE_BODY = RoleBody(
+    cluster=["monitor", "read_ilm", "read_pipeline"],
+    indices=[{"names": ["metricbeat-*"], "privileges": ["create_doc", "auto_configure"]}],
+)
 WRITER_USER = "beats_writer"
 PKI_USER_DN = "CN=beats01, OU=monitoring, O=esprobe"  # as Elasticsearch's PKI realm renders it
 UNMAPPED_PKI_USER_DN = "CN=beats02, OU=monitoring, O=esprobe"

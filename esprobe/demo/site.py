@@ -90,12 +90,14 @@ class DemoSite:
             pki_realm=True,
         )
         self.es = es
-        es.add_role(samples.WRITER_ROLE, **samples.WRITER_ROLE_BODY)  # type: ignore[arg-type]
+        es.add_role(samples.WRITER_ROLE, **samples.WRITER_ROLE_BODY)
         password = secrets.token_urlsafe(12)
         es.add_user(samples.WRITER_USER, password, [samples.WRITER_ROLE])
         es.map_pki(samples.PKI_USER_DN, [samples.WRITER_ROLE])  # beats02 stays unmapped on purpose
         key = es.create_api_key(samples.WRITER_USER, "metricbeat")
-        read_only = es.create_api_key(samples.WRITER_USER, "metricbeat-read-only", role_descriptors=_READ_ONLY_DESCRIPTOR)
+        read_only = es.create_api_key(
+            samples.WRITER_USER, "metricbeat-read-only", role_descriptors=_READ_ONLY_DESCRIPTOR
+        )
         es.start()
         self.kibana = FakeKibana(es, version="8.15", tls=TlsConfig.from_issued(sample.kibana)).start()
 

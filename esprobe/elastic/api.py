@@ -308,7 +308,11 @@ def identify(answer: Answer) -> ServerIdentity:
     if number and common["tagline"] == "You Know, for Search":
         # Before 7.14 Elasticsearch sent no product header; its tagline is the signature.
         return ServerIdentity(ELASTICSEARCH, evidence="tagline", **common)
-    if isinstance(doc.get("error"), dict) and doc.get("status") in (401, 403) and doc["error"].get("type") == "security_exception":
+    if (
+        isinstance(doc.get("error"), dict)
+        and doc.get("status") in (401, 403)
+        and doc["error"].get("type") == "security_exception"
+    ):
         return ServerIdentity(ELASTICSEARCH, evidence="security_exception error body", **common)
     if isinstance(doc.get("error"), str) and doc["error"].startswith("no handler found for uri"):
         return ServerIdentity(ELASTICSEARCH, evidence="Elasticsearch's no-handler error", **common)
@@ -481,7 +485,11 @@ class Identity:
 
     @property
     def is_api_key(self) -> bool:
-        return self.authentication_type == "api_key" or self.api_key_id is not None or (self.realm_type or "").endswith("_api_key")
+        return (
+            self.authentication_type == "api_key"
+            or self.api_key_id is not None
+            or (self.realm_type or "").endswith("_api_key")
+        )
 
     @property
     def is_pki(self) -> bool:
@@ -580,20 +588,21 @@ class _Action(TypedDict):
 
 
 _MONITOR = _Action(action="cluster:monitor/main", granted_by=("monitor", "manage", "all"),
-                request="GET / (the connection check)")
+                   request="GET / (the connection check)")
 _CREATE_DOC = _Action(action="indices:data/write/bulk[s]", granted_by=("create_doc", "create", "index", "write", "all"),
-                   request="POST /_bulk")
+                      request="POST /_bulk")
 _READ_ILM = _Action(action="cluster:admin/ilm/get", granted_by=("read_ilm", "manage_ilm", "manage", "all"),
-                 request="GET /_ilm/policy/<policy>")
+                    request="GET /_ilm/policy/<policy>")
 _READ_PIPELINE = _Action(action="cluster:admin/ingest/pipeline/get",
-                      granted_by=("read_pipeline", "manage_ingest_pipelines", "manage_pipeline", "manage", "all"),
-                      request="GET /_ingest/pipeline/<pipeline>")
-_AUTO_CONFIGURE = _Action(action="indices:admin/auto_create", granted_by=("auto_configure", "create_index", "manage", "all"),
-                       request="POST /_bulk (first write to a data stream that does not exist yet)")
+                         granted_by=("read_pipeline", "manage_ingest_pipelines", "manage_pipeline", "manage", "all"),
+                         request="GET /_ingest/pipeline/<pipeline>")
+_AUTO_CONFIGURE = _Action(action="indices:admin/auto_create",
+                          granted_by=("auto_configure", "create_index", "manage", "all"),
+                          request="POST /_bulk (first write to a data stream that does not exist yet)")
 _VIEW_METADATA = _Action(action="indices:admin/aliases/get", granted_by=("view_index_metadata", "manage", "all"),
-                      request="GET /_alias/<alias> (the ILM write-alias check)")
+                         request="GET /_alias/<alias> (the ILM write-alias check)")
 _CREATE_INDEX = _Action(action="indices:admin/create", granted_by=("create_index", "manage", "all"),
-                     request="PUT /.monitoring-beats-7-<date> (first document of the day)")
+                        request="PUT /.monitoring-beats-7-<date> (first document of the day)")
 
 MONITORING_INDEX = ".monitoring-beats-*"
 
@@ -632,7 +641,10 @@ def publishing_needs(version: Optional[Tuple[int, int, int]], beat: str, index_p
 
 
 def monitoring_needs() -> List[Need]:
-    """Internal collection (``monitoring.elasticsearch``): cluster ``monitor``; ``create_index`` and ``create_doc`` on ``.monitoring-beats-*``."""
+    """
+    Internal collection (``monitoring.elasticsearch``): cluster ``monitor``; ``create_index`` and
+    ``create_doc`` on ``.monitoring-beats-*``.
+    """
     return [
         Need(CLUSTER, "monitor", **_MONITOR),
         Need(INDEX, "create_index", MONITORING_INDEX, **_CREATE_INDEX),
@@ -654,7 +666,11 @@ def has_privileges_body(needs: Sequence[Need]) -> Dict[str, Any]:
 
 def missing_privileges(needs: Sequence[Need], doc: Any) -> Optional[List[Need]]:
     """The needs a ``_has_privileges`` answer says are not held; None when the answer is not one."""
-    if not isinstance(doc, dict) or not isinstance(doc.get("cluster", {}), dict) or not isinstance(doc.get("index", {}), dict):
+    if (
+        not isinstance(doc, dict)
+        or not isinstance(doc.get("cluster", {}), dict)
+        or not isinstance(doc.get("index", {}), dict)
+    ):
         return None
     cluster = doc.get("cluster") or {}
     index = doc.get("index") or {}

@@ -24,7 +24,8 @@ def _paint(text: str, status: Status, color: bool) -> str:
 
 
 def _status_word(status: Status, color: bool) -> str:
-    return _paint(status.value.upper() if status in (Status.FAIL, Status.ERROR, Status.UNKNOWN) else status.value, status, color)
+    shouted = status in (Status.FAIL, Status.ERROR, Status.UNKNOWN)
+    return _paint(status.value.upper() if shouted else status.value, status, color)
 
 
 def _finding_lines(finding: Finding, color: bool, indent: str = "  ") -> List[str]:

@@ -407,8 +407,9 @@ def _weak_leaf_key(leaf: x509.Certificate, base: _Base) -> Optional[ChainVerdict
         element="leaf", culprit=leaf, **base)
 
 
-def _scan_fingerprint(presented: Tuple[x509.Certificate, ...], fingerprint: str,
-                      expected: bytes) -> Tuple[Optional[x509.Certificate], Optional[x509.Certificate], List[ChainNote]]:
+def _scan_fingerprint(
+    presented: Tuple[x509.Certificate, ...], fingerprint: str, expected: bytes
+) -> Tuple[Optional[x509.Certificate], Optional[x509.Certificate], List[ChainNote]]:
     """Beats' ``trustRootCA``: (matched CA, matched non-CA, warning notes)."""
     notes: List[ChainNote] = []
     found_ca: List[str] = []
@@ -560,8 +561,12 @@ def _fingerprint_format_verdict(fingerprint: str, error: str, prefix: str, notes
                         **base)
 
 
-def _fingerprint_shape_notes(fingerprint: str, presented: Tuple[x509.Certificate, ...],
-                             roots: Tuple[x509.Certificate, ...], matched: Optional[x509.Certificate]) -> List[ChainNote]:
+def _fingerprint_shape_notes(
+    fingerprint: str,
+    presented: Tuple[x509.Certificate, ...],
+    roots: Tuple[x509.Certificate, ...],
+    matched: Optional[x509.Certificate],
+) -> List[ChainNote]:
     notes: List[ChainNote] = []
     if matched is not None:
         return notes
@@ -605,7 +610,9 @@ def _check_pins(pins: Tuple[str, ...], chains: Sequence[Sequence[x509.Certificat
 # --- notes that never decide the verdict -----------------------------------------------------
 
 
-def _structural_notes(presented: Tuple[x509.Certificate, ...], roots: Tuple[x509.Certificate, ...]) -> Tuple[ChainNote, ...]:
+def _structural_notes(
+    presented: Tuple[x509.Certificate, ...], roots: Tuple[x509.Certificate, ...]
+) -> Tuple[ChainNote, ...]:
     notes: List[ChainNote] = []
     leaf = presented[0]
     for index, cert in enumerate(presented):

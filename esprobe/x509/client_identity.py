@@ -14,10 +14,10 @@ from typing import Any, List, Optional, Tuple
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 # What cryptography raises for bytes it cannot make sense of (bad DER, unknown key types).
 _UNREADABLE = (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion)
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 _BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.S)
 
@@ -100,7 +100,9 @@ def _decrypt(block: PemBlock, passphrase: Optional[str]) -> Tuple[Optional[PemBl
     if block.kind == "ENCRYPTED PRIVATE KEY" and not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
         return None, f"unknown key type {type(key).__name__}"
     try:
-        der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        der = key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
     except _UNREADABLE as error:
         return None, f"failed to parse key: {_short(error)}"
     return PemBlock("PRIVATE KEY", (), der), None

@@ -13,6 +13,7 @@ import base64
 import datetime as _dt
 import hashlib
 import math
+from functools import partial
 from typing import Any, Dict, List, Optional
 
 from cryptography import x509
@@ -269,7 +270,7 @@ def describe(cert: x509.Certificate, now: Optional[_dt.datetime] = None) -> str:
         extensions = []
     for ext in extensions:
         critical = " [critical]" if ext.critical else ""
-        lines.append(f"  {_safe(lambda: _extension_text(ext), ext.oid.dotted_string)}{critical}")
+        lines.append(f"  {_safe(partial(_extension_text, ext), ext.oid.dotted_string)}{critical}")
     if not extensions:
         lines.append("  (none)")
     return "\n".join(lines) + "\n"
