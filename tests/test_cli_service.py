@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Iterator
 
@@ -226,3 +227,37 @@ def test_pid_of_a_running_beat(stack: Stack, tmp_path: Path) -> None:
     assert service["overrides"] == [{"flag": "-E output.elasticsearch.compression_level=1",
                                      "origin": f"-E in /proc/{process.pid}/cmdline"}]
     assert WRITER_PASSWORD not in result.out
+
+
+def test_bundle_holds_the_unit_drop_ins_and_env_files_redacted(stack: Stack, root: Path, tmp_path: Path) -> None:
+    put(root, "/etc/default/filebeat",
+        f"ES_PWD='{WRITER_PASSWORD}'\nSHIPPER_API_TOKEN=tok-Unrelated-9f3e\nTZ=UTC\n", 0o600)
+    target = tmp_path / "case.zip"
+    result = stack.run("bundle", "--service", "filebeat", "--root", str(root), "-o", str(target), environ={})
+    assert result.code == 0, result.err
+    with zipfile.ZipFile(target) as archive:
+        members = {name: archive.read(name).decode() for name in archive.namelist()}
+    assert members["service/lib/systemd/system/filebeat.service"] == unit("filebeat")
+    assert members["service/etc/systemd/system/filebeat.service.d/cwd.conf"].startswith("[Service]\nWorkingDirectory=")
+    env_file = members["service/etc/default/filebeat"]
+    assert env_file.splitlines() == ["ES_PWD=<redacted>", "SHIPPER_API_TOKEN=<redacted>", "TZ=UTC"]
+    assert "output.elasticsearch" in members["config/original.yml"]  # read through --root
+    for name, text in members.items():
+        assert WRITER_PASSWORD not in text and "tok-Unrelated-9f3e" not in text, name
+
+
+def test_a_password_passed_on_exec_start_never_shows(stack: Stack, root: Path) -> None:
+    """systemd expands ${ES_PWD} into the -E flag; the report shows the flag, never the value."""
+    put(root, "/etc/filebeat/filebeat.yml", config(stack, "filebeat", "ca.crt").replace('"${ES_PWD}"', "unused"),
+        0o600)
+    put(root, "/etc/systemd/system/filebeat.service.d/pw.conf",
+        "[Service]\nExecStart=\nExecStart=/usr/share/filebeat/bin/filebeat $BEAT_CONFIG_OPTS $BEAT_PATH_OPTS "
+        "-E output.elasticsearch.password=${ES_PWD}\n")
+    for fmt in ("json", "table"):
+        result = stack.run("--service", "filebeat", "--root", str(root), "--format", fmt, environ={})
+        assert result.code == 0, result.out
+        assert WRITER_PASSWORD not in result.out
+    document = json.loads(stack.run("--service", "filebeat", "--root", str(root), "--format", "json").out)
+    assert document["service"]["overrides"][0] == {
+        "flag": "-E output.elasticsearch.password=<redacted>",
+        "origin": "-E in ExecStart= at /etc/systemd/system/filebeat.service.d/pw.conf:3"}

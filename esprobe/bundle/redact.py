@@ -602,3 +602,32 @@ def redact_override(flag: str, known: KnownSecrets, file: str) -> Tuple[str, Lis
         flag = f"{key}={REDACTED}"
     text, more = redact_text(flag, known, file, lines=False, setting=key.strip() or None)
     return text, found + more
+
+
+# --- systemd units and environment files ------------------------------------------------------
+
+_ASSIGNMENT = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)[ \t]*=(?P<value>[^\n]*)")
+
+
+def redact_assignments(text: str, known: KnownSecrets, file: str) -> Tuple[str, List[Redaction]]:
+    """
+    A unit, drop-in or environment file: the rest of the line after ``NAME=`` when NAME names a
+    secret (``ES_PASSWORD=``, ``Environment="API_KEY=..."``, ``-E output.elasticsearch.password=``),
+    then the shape rules and the known values over the whole text. Cutting to the end of the line
+    may take more than the value; in a support bundle that errs on the right side.
+    """
+    found: List[Redaction] = []
+    out_lines: List[str] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.lstrip().startswith(("#", ";")):
+            out_lines.append(line)
+            continue
+        for match in _ASSIGNMENT.finditer(line):
+            name = match.group("name")
+            if is_secret_name(name) and match.group("value").strip():
+                line = line[: match.start("value")] + REDACTED
+                found.append(Redaction(file, KEY_NAME, name, number))
+                break
+        out_lines.append(line)
+    clean, more = redact_text("\n".join(out_lines), known, file)
+    return clean, found + more

@@ -41,6 +41,7 @@ from esprobe.bundle.redact import (
     MIN_SUBSTRING,
     KnownSecrets,
     Redaction,
+    redact_assignments,
     redact_override,
     redact_text,
     redact_tree,
@@ -172,6 +173,8 @@ def collect_members(
     for name, text in _original_configs(options, loaded):
         add(name, partial(redact_yaml_text, text, known, name))
     add("config/effective.yml", lambda: _effective_yaml(getattr(loaded, "effective", {}) or {}, known))
+    for name, text in _service_files(options):
+        add(name, partial(redact_assignments, text, known, name))
 
     targets = [t.target for t in report.targets]
     files: List[Tuple[str, bytes]] = []
@@ -226,6 +229,24 @@ def _guarded(build: Callable[[], Dict[str, bytes]], where: str) -> Dict[str, byt
         return {"error.txt": f"esprobe could not collect {where}: {type(error).__name__}: {error}\n".encode()}
 
 
+def _service_files(options: Any) -> List[Tuple[str, str]]:
+    """With --service/--pid: the unit, its drop-ins and its environment files, as ``service/<path>``."""
+    invocation = getattr(options, "invocation", None)
+    if invocation is None:
+        return []
+    out = []
+    for path in invocation.files:
+        name = "service/" + path.lstrip("/")
+        try:
+            with open(invocation.host_path(path), "rb") as handle:
+                data = handle.read(_CONFIG_READ_LIMIT)
+        except OSError as error:
+            out.append((name, f"# esprobe could not read {path}: {error.strerror or error}\n"))
+            continue
+        out.append((name, data.decode("utf-8", "surrogateescape")))
+    return out
+
+
 def _original_configs(options: Any, loaded: Any) -> List[Tuple[str, str]]:
     """``config/original.yml`` for the first ``-c`` file, ``original-2.yml`` ... for the others."""
     paths: List[str] = [os.path.abspath(p) for p in getattr(options, "config_paths", ())]
@@ -235,8 +256,10 @@ def _original_configs(options: Any, loaded: Any) -> List[Tuple[str, str]]:
     out = []
     for i, path in enumerate(paths):
         name = "config/original.yml" if i == 0 else f"config/original-{i + 1}.yml"
+        invocation = getattr(options, "invocation", None)
         try:
-            with open(path, "rb") as handle:
+            # A service's files are read through its root (--root, a container's /proc/PID/root).
+            with open(invocation.host_path(path) if invocation is not None else path, "rb") as handle:
                 data = handle.read(_CONFIG_READ_LIMIT + 1)
         except OSError as error:
             out.append((name, f"# esprobe could not read {path}: {error.strerror or error}\n"))

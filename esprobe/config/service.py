@@ -208,6 +208,39 @@ def _binary_path(argv0: str, environ: Mapping[str, str], root: str) -> str:
     return argv0
 
 
+def _through_wrapper(argv: List[str], index: int, environ: Mapping[str, str], root: str) -> List[str]:
+    """
+    The deb/rpm packages install ``/usr/bin/<beat>``, a shell script that execs the real binary
+    with the ``-path.*`` flags and then ``"$@"``: a unit that runs it gets those flags first (and
+    its own, later ones win). Only that shape is followed; any other script is taken as the binary.
+    """
+    import shlex
+
+    path = _binary_path(argv[index], environ, root)
+    try:
+        with open(in_root(root, path), "rb") as handle:
+            head = handle.read(64 * 1024)
+    except OSError:
+        return argv
+    if not head.startswith(b"#!"):
+        return argv
+    text = head.decode("utf-8", errors="replace").replace("\\\n", " ")
+    for line in text.splitlines():
+        words = line.strip().split(None, 1)
+        if len(words) != 2 or words[0] != "exec":
+            continue
+        try:
+            parts = shlex.split(words[1])
+        except ValueError:
+            return argv
+        if not parts or parts[-1] != "$@" or os.path.basename(parts[0]) != os.path.basename(argv[index]):
+            return argv
+        if any("$" in part for part in parts[:-1]):
+            return argv
+        return [*argv[:index], *parts[:-1], *argv[index + 1:]]
+    return argv
+
+
 def _real_in_root(root: str, path: str) -> str:
     """Resolve symlinks of an in-root path without leaving the root (a container's /usr/bin links)."""
     current = path
@@ -239,6 +272,8 @@ def build_invocation(
     if not argv:
         raise InvocationError(f"{name}: the command line is empty")
     index, beat = beat_of(argv)
+    if kind == "service":
+        argv = _through_wrapper(list(argv), index, environ, root)
     flags = parse_beat_flags(argv[index + 1:])
     if flags.subcommand not in (None, "run"):
         raise InvocationError(f"{name} runs '{beat} {flags.subcommand}', not the Beat itself ('{beat} run')")

@@ -237,3 +237,27 @@ def test_a_process_that_is_gone(beat_like: subprocess.Popen) -> None:
 def test_a_process_that_is_not_a_beat() -> None:
     with pytest.raises(InvocationError, match="is not a Beat"):
         from_process(os.getpid())
+
+
+WRAPPER = """#!/usr/bin/env bash
+
+# Script to run Metricbeat in foreground with the same path settings that
+# the init script / systemd unit file would do.
+
+exec /usr/share/metricbeat/bin/metricbeat \\
+  -path.home /usr/share/metricbeat \\
+  -path.config /etc/metricbeat \\
+  -path.data /var/lib/metricbeat \\
+  -path.logs /var/log/metricbeat \\
+  "$@"
+"""
+
+
+def test_the_packages_usr_bin_wrapper_adds_its_path_flags(root: Path) -> None:
+    write(root, "/usr/bin/metricbeat", WRAPPER, 0o755)
+    write(root, "/etc/systemd/system/mb.service", "[Service]\nExecStart=metricbeat -c custom.yml --path.data /d\n")
+    invocation = from_unit(read_unit("mb", str(root)), str(root))
+    assert invocation.argv[:3] == ("/usr/share/metricbeat/bin/metricbeat", "-path.home", "/usr/share/metricbeat")
+    assert [c.value for c in invocation.config_files] == ["/etc/metricbeat/custom.yml"]  # against -path.config
+    assert invocation.flags.paths["data"] == "/d"  # the unit's own flag comes later and wins
+    assert invocation.home_default == "/usr/share/metricbeat/bin"
