@@ -9,7 +9,9 @@ endpoint the Beat would talk to. It never raises for bad input; problems come ba
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
@@ -19,7 +21,8 @@ from esprobe.config.layout import beat_name, path_defaults
 from esprobe.config.settings import Reader, Report
 from esprobe.config.source import LoadedFile, check_file_perms, files_under, load_file
 from esprobe.config.targets import apply_cloud, build_targets
-from esprobe.config.tree import Node, find, merge, parse_override, split_path, to_plain
+from esprobe.config.tree import Hole, Node, find, from_plain, merge, parse_override, split_path, to_plain
+from esprobe.config.urls import NEWEST, UrlRules, mask_userinfo
 from esprobe.config.variables import Resolution, Resolver, VariableError
 from esprobe.model import Finding, Severity, Target
 from esprobe.redact import Redactor
@@ -88,6 +91,7 @@ def load_config(
     only: Sequence[str] = (),
     redactor: Optional[Redactor] = None,
     launch: Optional["Launch"] = None,
+    url_rules: Optional[UrlRules] = None,
 ) -> LoadedConfig:
     """
     Load the Beat's configuration.
@@ -101,12 +105,16 @@ def load_config(
         redactor: every secret met is registered here.
         launch: how the Beat is really started (a service or a process), when known: its working
             directory, binary directory, user, root and where each ``-E`` came from.
+        url_rules: the net/url rules of the Go release the Beat is built with (default: the newest).
     """
     redactor = redactor if redactor is not None else Redactor()
     environ = dict(os.environ if environ is None else environ)
     try:
         with files_under(launch.root if launch is not None else "/"):
-            return _load(list(paths), list(overrides), environ, keystore_path, list(only), redactor, launch or Launch())
+            return _load(
+                list(paths), list(overrides), environ, keystore_path, list(only), redactor, launch or Launch(),
+                url_rules or NEWEST,
+            )
     except Exception as err:  # a bug in esprobe must not hide the rest of the report
         report = Report()
         report.add(
@@ -150,6 +158,20 @@ def _file_findings(report: Report, loaded: LoadedFile) -> None:
 
 def _conflict_findings(report: Report, conflicts: Sequence[Any]) -> None:
     for c in conflicts:
+        if c.outcomes is not None:
+            kept, other = (_shown(v) for v in c.outcomes)
+            report.add(
+                "config-nondeterministic-merge",
+                f"{c.setting} is defined twice in one file, once with a dotted key and once nested "
+                f"({c.first} and {c.second}). go-ucfg merges the two in Go's random map order and never "
+                f"refuses this, so each start of the Beat uses one of two results: {kept} or {other}. "
+                "esprobe checks the first.",
+                setting=c.setting,
+                location=c.second,
+                first=c.first,
+                second=c.second,
+            )
+            continue
         report.add(
             "config-ambiguous-key",
             f"{c.setting} is defined twice in one file, once with a dotted key and once nested "
@@ -160,6 +182,70 @@ def _conflict_findings(report: Report, conflicts: Sequence[Any]) -> None:
             first=c.first,
             second=c.second,
         )
+
+
+_SECRET_KEY = re.compile(r"pass|secret|key|token|auth", re.IGNORECASE)
+
+
+def _shown(value: Any) -> str:
+    """A plain value as compact JSON for a message, with URL passwords masked."""
+
+    def masked(v: Any) -> Any:
+        if isinstance(v, str):
+            return mask_userinfo(v)
+        if isinstance(v, list):
+            return [masked(x) for x in v]
+        if isinstance(v, dict):  # a value under a secret-looking key is never shown
+            return {k: "<redacted>" if _SECRET_KEY.search(k) and v[k] is not None else masked(x) for k, x in v.items()}
+        return v
+
+    return json.dumps(masked(value), ensure_ascii=False, separators=(", ", ": "))
+
+
+def _hole_findings(report: Report, holes: Sequence[Hole], root: Node) -> None:
+    """One warning per list an index-addressed -E punched holes into, with the whole list as the fix."""
+    by_list: dict = {}
+    for hole in holes:
+        by_list.setdefault(hole.setting, []).append(hole)
+    for setting, found in by_list.items():
+        final = find(root, split_path(setting))
+        now = to_plain(final) if final is not None else None
+        wanted = list(now) if isinstance(now, list) else []
+        for hole in found:
+            if hole.index < len(wanted):
+                wanted[hole.index] = to_plain(hole.lost)
+        lost = ", ".join(f"index {h.index} ({_shown(to_plain(h.lost))} from {h.lost.location})" for h in found)
+        flag = found[0].flag or "-E"
+        report.add(
+            "config-override-hole",
+            f"{flag} sets one element of {setting} by its index. go-ucfg builds a new list whose lower "
+            f"indexes are empty (nil) and merges it index by index, so the nil replaces {lost}; an empty "
+            f"element is read as the setting's default. The Beat uses {setting}: {_shown(now)}.",
+            setting=setting,
+            location=flag,
+            fix=f"-E '{setting}={_shown(wanted)}'",
+        )
+
+
+def _expander(root: Node, environ: Mapping[str, str]) -> Any:
+    """Resolve a ${VAR} value to the list or section it stands for (config and environment only)."""
+    resolver = _make_resolver(root, environ, {})
+
+    def expand(node: Node) -> Optional[Node]:
+        if node.template is None:
+            return None
+        try:
+            resolution = resolver.context().whole(node.template)
+        except (VariableError, RecursionError):
+            return None
+        value = resolution.value
+        if isinstance(value, Node):
+            return value.copy() if value.is_container else None
+        if isinstance(value, (dict, list)):
+            return from_plain(value, node.location)
+        return None
+
+    return expand
 
 
 def _syntax_findings(report: Report, problems: Sequence[Any]) -> None:
@@ -197,6 +283,7 @@ def _load(
     only: List[str],
     redactor: Redactor,
     launch: Launch,
+    url_rules: UrlRules,
 ) -> LoadedConfig:
     report = Report()
     cwd = launch.cwd or os.getcwd()
@@ -219,6 +306,7 @@ def _load(
     # -E overrides: merged among themselves in order, then over the files.
     problems: List[Any] = []
     conflicts: List[Any] = []
+    holes: List[Hole] = []
     flags: Optional[Node] = None
     for index, flag in enumerate(overrides):
         origin = launch.override_origins[index] if index < len(launch.override_origins) else None
@@ -232,11 +320,16 @@ def _load(
                 key=override.key or "(empty)",
             )
         elif override.node is not None:
-            flags = merge(flags, override.node)
+            flags = merge(flags, override.node, holes)
     _conflict_findings(report, conflicts)
     _syntax_findings(report, problems)
     if flags is not None:
-        root = merge(root, flags)
+        # The Beat merges -E with the options of elastic-agent-libs config.MergeConfigs (PathSep,
+        # ResolveEnv, VarExp): a ${VAR} list resolves from the config and the environment only,
+        # the keystore being loaded later.
+        files_root = root
+        root = merge(root, flags, holes, _expander(files_root, environ))
+    _hole_findings(report, holes, root)
 
     # Bootstrap reads (paths, strict.perms, keystore.path) resolve without the keystore, as the
     # Beat loads the keystore only after them.
@@ -278,6 +371,9 @@ def _load(
     reader.used_names = boot.used_names
     reader.used_sources = boot.used_sources
     reader.workdir_known = launch.cwd is not None
+    reader.url_rules = url_rules
+    if not reader.boolean("setup.dashboards.enabled", False):
+        report.setup_only = ("setup.kibana",)
     cloud = apply_cloud(reader)
     # The Beat opens ssl files as written, so relative ones from its working directory; without
     # a known launch esprobe anchors them at path.config (and says so, see config/tls.py).

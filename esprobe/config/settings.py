@@ -57,6 +57,10 @@ class Report:
     def __init__(self) -> None:
         self.findings: List[Finding] = []
         self._seen: set = set()
+        # Settings only '<beat> setup' reads (setup.kibana unless dashboards load at start-up): a
+        # problem there fails setup and the Kibana target, not the Beat (libbeat/cmd/instance/beat.go
+        # unpacks setup.kibana only in loadDashboards / InitKibanaConfig).
+        self.setup_only: Tuple[str, ...] = ()
 
     def add(self, code: str, message: str, **kwargs: Any) -> Finding:
         """Build the finding through the catalogue; ``{name}`` in hints is the setting."""
@@ -64,6 +68,13 @@ class Report:
             kwargs.setdefault("name", kwargs["setting"])
         if kwargs.get("location") is not None:
             kwargs.setdefault("where", kwargs["location"])
+        setting = kwargs.get("setting") or ""
+        if kwargs.get("severity") is None and any(setting == p or setting.startswith(p + ".") for p in self.setup_only):
+            if catalogue.catalogue()[code].severity is Severity.FAIL:
+                kwargs["severity"] = Severity.WARN
+                message = message.replace("the Beat refuses to start", "'<beat> setup' fails").replace(
+                    "The Beat refuses to start", "'<beat> setup' fails"
+                ) + " (setup.kibana is only read by '<beat> setup' and when dashboards are loaded.)"
         finding = catalogue.make(code, message, **kwargs)
         key = (finding.code, finding.setting, finding.message)
         # A value inherited by the monitoring reporter is read twice; report it once, at its line.
@@ -89,6 +100,7 @@ class Item:
     text: str
     setting: str
     location: Optional[str]
+    null: bool = False  # the element is nil (a hole or `~`): it unpacks to "" without validation
 
 
 class Reader:
@@ -117,6 +129,7 @@ class Reader:
         # are then resolved exactly as the Beat opens them, and need no caveat.
         self.workdir_known = False
         self._cache: Dict[int, Any] = {}
+        self.url_rules: Any = None  # the Beat's Go net/url rules (urls.UrlRules); None = the newest
 
     def view(self, root: Node, prefix: str) -> "Reader":
         """
@@ -129,6 +142,7 @@ class Reader:
         other.used_sources = self.used_sources
         other.workdir_known = self.workdir_known
         other._cache = self._cache
+        other.url_rules = self.url_rules
         return other
 
     def display(self, path: str) -> str:
@@ -249,10 +263,12 @@ class Reader:
             return isinstance(value, Node) and value.is_dict
         return node.is_dict or node.value is None
 
-    def string_list(self, path: str, *, secret: bool = False) -> Optional[List[Item]]:
+    def string_list(self, path: str, *, secret: bool = False, keep_nulls: bool = False) -> Optional[List[Item]]:
         """
         A list of strings; a single scalar counts as a one-element list. None when the setting
-        is absent; an empty list when it is present but empty.
+        is absent; an empty list when it is present but empty. A nil element unpacks to "" (go-ucfg
+        reify.go reifyPrimitive zero-initialises it and skips the validators): with *keep_nulls* it
+        comes back as an `Item` with ``null`` set, else it is left out.
         """
         value, node, _ = self.resolve(path)
         if value is MISSING or value is ERROR:
@@ -274,8 +290,10 @@ class Reader:
             else:
                 text = self.string(sub, secret=secret)
                 if self._is_null(sub):
+                    if keep_nulls:
+                        items.append(Item("", self.display(sub), element.location, null=True))
                     continue
-            items.append(Item(text, self.display(sub), element.location))
+            items.append(Item(text, self.display(sub), element.location, null=element.value is None))
         return items
 
     def _element_string(self, path: str, element: Node, secret: bool) -> str:

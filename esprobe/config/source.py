@@ -18,7 +18,7 @@ import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from esprobe.config import gotext
-from esprobe.config.tree import Conflict, Node, SyntaxProblem, normalize_into, string_node
+from esprobe.config.tree import Conflict, Node, SyntaxProblem, normalize_mapping, string_node
 
 __all__ = [
     "DuplicateKey",
@@ -249,11 +249,8 @@ class _Builder:
                 seen_inherited.add(text)
                 pairs.append((text, value))
         pairs.extend((text, value) for i, (text, _, value) in enumerate(own) if last_index[text] == i)
-        result = Node({}, self.loc(node))
-        for text, value in pairs:
-            sub = f"{path}.{text}" if path else text
-            normalize_into(result, text, self.build(value, depth + 1, sub), self.conflicts, path)
-        return result
+        built = [(text, self.build(value, depth + 1, f"{path}.{text}" if path else text)) for text, value in pairs]
+        return normalize_mapping(built, self.loc(node), self.conflicts, path)
 
 
 class _Structure(Exception):

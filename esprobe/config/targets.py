@@ -16,6 +16,12 @@ from esprobe.config import urls
 from esprobe.config.settings import ERROR, Item, Reader
 from esprobe.config.tls import TlsBlock, read_tls
 from esprobe.config.tree import Node, find, merge, split_path
+from esprobe.config.validate import (
+    validate_elasticsearch_output,
+    validate_kibana,
+    validate_monitoring,
+    validate_monitoring_reporters,
+)
 from esprobe.elastic import api_key as api_keys
 from esprobe.model import Credentials, ProxySettings, Role, Severity, Target, TlsSettings
 
@@ -113,6 +119,38 @@ def _cloud_decode(
     return decoded, auth
 
 
+def _empty_cloud_parts(reader: Reader, setting: str, cloud: urls.CloudID, kibana: bool) -> None:
+    """
+    An empty id in the decoded cloud.id gives a host starting with a dot (elastic-agent-libs
+    cloudid/cloudid.go builds "<id>.<host>:<port>" without checking): the Beat takes it, and Go's
+    resolver refuses the name, so that endpoint fails; say so on cloud.id.
+    """
+    parts = [("Elasticsearch", cloud.es_url, "monitoring.elasticsearch.hosts" if setting.startswith("monitoring")
+              else f"{ES}.hosts")]
+    if kibana:
+        parts.append(("Kibana", cloud.kibana_url, f"{KIBANA}.host"))
+    for what, url, endpoint in parts:
+        host = url.split("://", 1)[1].rsplit(":", 1)[0]
+        if not host.startswith("."):
+            continue
+        is_kibana = what == "Kibana"
+        dashboards = is_kibana and reader.boolean("setup.dashboards.enabled", False)
+        consequence = (
+            ("the Beat refuses to start (setup.dashboards.enabled is true)" if dashboards
+             else "'<beat> setup' and dashboard loading fail")
+            if is_kibana else "the output never connects"
+        )
+        reader.report.add(
+            "config-cloud-id-empty-part",
+            f"{setting} has an empty {what} id, so the Beat sets {endpoint} to {url}: a name that starts with a dot, "
+            f"which Go's resolver refuses (lookup {host}: no such host); {consequence}.",
+            setting=setting,
+            location=reader.location(setting),
+            severity=Severity.FAIL if dashboards else None,
+            endpoint=endpoint,
+        )
+
+
 def _register_split(reader: Reader, cloud_auth: str, setting: str) -> None:
     if ":" in cloud_auth:
         user, password = cloud_auth.split(":", 1)
@@ -146,6 +184,7 @@ def apply_cloud(reader: Reader) -> CloudState:
             state.failed = True
         elif len(outputs) <= 1:
             cloud, auth = decoded
+            _empty_cloud_parts(reader, "cloud.id", cloud, kibana=True)
             where = reader.location("cloud.id") or "cloud.id"
             _set(root, f"{ES}.hosts", Node([Node(cloud.es_url, where)], where))
             _set(root, f"{KIBANA}.host", Node(cloud.kibana_url, where))
@@ -158,6 +197,7 @@ def apply_cloud(reader: Reader) -> CloudState:
     mon = _cloud_decode(reader, "monitoring.cloud.id", "monitoring.cloud.auth")
     if mon is not None:
         cloud, auth = mon
+        _empty_cloud_parts(reader, "monitoring.cloud.id", cloud, kibana=False)
         where = reader.location("monitoring.cloud.id") or "monitoring.cloud.id"
         _set(root, f"{MONITORING_ES}.hosts", Node([Node(cloud.es_url, where)], where))
         if auth is not None:
@@ -243,6 +283,64 @@ def _method(username: str, password: str, api_key: str, tls: Optional[TlsSetting
     if tls is not None and tls.certificate is not None and tls.key is not None:
         return "pki"
     return "none"
+
+
+def build_url(
+    reader: Reader, item: Item, protocol: str, path: str, default_port: int, severity: Optional[Severity] = None,
+    wrap: str = "",
+) -> Optional[urls.BuiltURL]:
+    """
+    MakeURL under the net/url rules of the Beat's Go release. When the verdict depends on the Go
+    release, say which rules applied: an error names them, an entry only older Go accepts warns.
+    None (and a finding) when the Beat cannot build the URL.
+    """
+    rules = reader.url_rules or urls.NEWEST
+    other = urls.GO_LEGACY if rules.strict_host else urls.GO_STRICT
+    try:
+        built = urls.make_url(protocol, path, item.text, default_port, rules)
+    except urls.URLError as err:
+        try:
+            urls.make_url(protocol, path, item.text, default_port, other)
+            why = f"{err} (under {rules.label}; Beats built with {other.label} accepted it)"
+        except urls.URLError:
+            why = str(err)
+        _invalid_host(reader, item, wrap + why, severity)
+        return None
+    if rules.strict_host is False:
+        try:
+            urls.make_url(protocol, path, item.text, default_port, urls.GO_STRICT)
+        except urls.URLError as err:
+            reader.report.add(
+                "config-host-go-version",
+                f"{item.setting} is accepted by this Beat ({rules.label}) as {built.url}, but Beats built "
+                f"with {urls.GO_STRICT.label} refuse it: {err}.",
+                setting=item.setting,
+                location=item.location,
+            )
+    if built.fragment:
+        reader.report.add(
+            "config-url-fragment",
+            f"{item.setting} ends with '#{built.fragment}'; the Beat keeps it ({built.url}), so the API paths its "
+            "client appends to that text become part of the fragment and every request goes to the URL's path.",
+            setting=item.setting,
+            location=item.location,
+        )
+    return built
+
+
+def _empty_host(reader: Reader, item: Item) -> bool:
+    """An explicit "" in a hosts list fails the `required` validator on each element (go-ucfg reify.go)."""
+    if item.null or item.text != "":
+        return False
+    reader.report.add(
+        "config-invalid-value",
+        f"{item.setting} is an empty string; the Beat refuses to start: string value is not set accessing "
+        f"'{item.setting}'.",
+        setting=item.setting,
+        location=item.location,
+        fix=f"Remove the empty element from {item.setting.rsplit('.', 1)[0]} or write a host in it.",
+    )
+    return True
 
 
 def _warn_scheme(reader: Reader, item: Item, built: urls.BuiltURL) -> None:
@@ -335,7 +433,8 @@ def _es_auth(reader: Reader, section: str, cloud_auth: bool) -> _Auth:
 
 
 def elasticsearch_targets(reader: Reader, base_dir: str, cloud: CloudState, pattern: str) -> List[Target]:
-    items = reader.string_list(f"{ES}.hosts")
+    validate_elasticsearch_output(reader, ES)
+    items = reader.string_list(f"{ES}.hosts", keep_nulls=True)
     if not items:
         _missing_hosts(reader, f"{ES}.hosts")
         items = []
@@ -371,10 +470,10 @@ def _http_targets(reader: Reader, items: Sequence[Any], role: Role, protocol: st
     seen: set = set()
     plain_http: List[str] = []
     for item in items:
-        try:
-            built = urls.make_url(protocol, path, item.text, 9200)
-        except urls.URLError as err:
-            _invalid_host(reader, item, str(err))
+        if _empty_host(reader, item):
+            continue
+        built = build_url(reader, item, protocol, path, 9200)
+        if built is None:
             continue
         _warn_scheme(reader, item, built)
         if built.scheme not in ("http", "https"):
@@ -450,6 +549,7 @@ def wants_kibana(reader: Reader, cloud: CloudState) -> bool:
 
 
 def kibana_target(reader: Reader, base_dir: str, cloud: CloudState, es_active: bool) -> Optional[Target]:
+    validate_kibana(reader, KIBANA)
     protocol = reader.string(f"{KIBANA}.protocol", "http")
     host = reader.string(f"{KIBANA}.host", "localhost:5601")
     path = reader.string(f"{KIBANA}.path")
@@ -498,16 +598,8 @@ def kibana_target(reader: Reader, base_dir: str, cloud: CloudState, es_active: b
     headers.update(_headers(reader, f"{KIBANA}.headers"))
     proxy = read_proxy(reader, KIBANA)
     item = Item(host, f"{KIBANA}.host", reader.location(f"{KIBANA}.host"))
-    try:
-        built = urls.make_url(protocol, effective_path, host, 5601)
-    except urls.URLError as err:
-        reader.report.add(
-            "config-invalid-host",
-            f"{KIBANA}.host cannot be used: invalid Kibana host: {err}.",
-            setting=f"{KIBANA}.host",
-            location=item.location,
-            severity=severity,
-        )
+    built = build_url(reader, item, protocol, effective_path, 5601, severity, "invalid Kibana host: ")
+    if built is None:
         return None
     _warn_scheme(reader, item, built)
     if built.username is not None:
@@ -593,6 +685,10 @@ def monitoring_targets(reader: Reader, base_dir: str, es_active: bool, cloud: Cl
         )
     if not monitoring_enabled(reader):
         return []
+    cloud_removed = bool(reader.string("monitoring.cloud.id") or reader.string("monitoring.cloud.auth"))
+    reporters = validate_monitoring_reporters(reader, cloud_removed)
+    if len(reporters) > 1 or (reporters and reporters[0] != "elasticsearch"):
+        return []
     mon_node = find(reader.root, split_path(MONITORING_ES))
     es_node = find(reader.root, split_path(ES))
     if mon_node is not None and mon_node.is_dict and es_active and es_node is not None and es_node.is_dict:
@@ -616,7 +712,8 @@ def monitoring_targets(reader: Reader, base_dir: str, es_active: bool, cloud: Cl
         )
         return []
     view = reader.view(merged, MONITORING_ES)
-    items = view.string_list("hosts")
+    validate_monitoring(view)
+    items = view.string_list("hosts", keep_nulls=True)
     if not items:
         _missing_hosts(view, "hosts")
         return []
@@ -689,7 +786,7 @@ def _monitoring_source(
 
 
 def logstash_targets(reader: Reader, base_dir: str) -> List[Target]:
-    items = reader.string_list(f"{LOGSTASH}.hosts")
+    items = reader.string_list(f"{LOGSTASH}.hosts", keep_nulls=True)
     if not items:
         _missing_hosts(reader, f"{LOGSTASH}.hosts")
         return []
@@ -706,12 +803,19 @@ def logstash_targets(reader: Reader, base_dir: str) -> List[Target]:
     targets: List[Target] = []
     seen: set = set()
     for item in items:
+        if _empty_host(reader, item):
+            continue
         host, port = urls.logstash_address(item.text)
         if _ANY_SCHEME.match(item.text):
+            # libbeat/outputs/logstash fullAddress: net.SplitHostPort fails on "http://ls:5044" (too
+            # many colons), so the string is taken for a bare IPv6 address and joined with 5044.
+            dialled = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
             reader.report.add(
                 "config-logstash-host-invalid",
-                f"{item.setting} is '{urls.mask_userinfo(item.text)}': Logstash hosts take no scheme, so "
-                f"the Beat dials host '{host}' (port '{port}'), which cannot resolve.",
+                f"{item.setting} is '{urls.mask_userinfo(item.text)}': the Logstash output does not understand "
+                f"URL schemes. Go's host/port split turns it into the address "
+                f"'{urls.mask_userinfo(dialled)}' (host '{urls.mask_userinfo(host)}', port '{port}'), which no "
+                "resolver looks up, so the Beat never connects.",
                 setting=item.setting,
                 location=item.location,
             )

@@ -9,13 +9,15 @@ findings can point at the line to fix.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, List, Optional, Sequence
+from itertools import permutations
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from esprobe.config import gotext
 from esprobe.config.variables import Const, Expr, TemplateSyntaxError, parse_template
 
 __all__ = [
     "Conflict",
+    "Hole",
     "Node",
     "Override",
     "SyntaxProblem",
@@ -23,6 +25,7 @@ __all__ = [
     "from_plain",
     "merge",
     "normalize_into",
+    "normalize_mapping",
     "parse_override",
     "split_path",
     "string_node",
@@ -31,6 +34,9 @@ __all__ = [
 
 # go-ucfg addresses array indexes with numeric path components up to this bound.
 _MAX_INDEX = 1024
+
+# Marks (in `Node.raw`) the nils go-ucfg pads a list with to reach ``hosts.1`` (ucfg.go fields.setAt).
+PADDING = "(padding)"
 
 
 class Node:
@@ -85,11 +91,41 @@ class Node:
 
 @dataclass(frozen=True)
 class Conflict:
-    """The same setting defined twice in one file in a way go-ucfg resolves non-deterministically."""
+    """
+    The same setting defined twice in one file, which go-ucfg resolves in Go's random map order.
+
+    Attributes:
+        outcomes: None when one of the orders fails with ``duplicate key`` (a scalar leaf reached by
+            a dotted key: go-ucfg/merge.go normalizeSetField); else the two values the Beat may end
+            up with (two sections or lists meet and are merged both ways round, never an error).
+    """
 
     setting: str
     first: Optional[str]
     second: Optional[str]
+    outcomes: Optional[Tuple[Any, Any]] = None
+
+
+@dataclass(frozen=True)
+class Hole:
+    """
+    An index-addressed ``-E`` (``hosts.1=y``) whose unset lower index replaced a value.
+
+    go-ucfg/ucfg.go fields.setAt pads the new list with nil; go-ucfg/merge.go mergeConfigMergeArr
+    then merges index by index and mergeValues lets the nil win over any scalar, which unpacks to
+    the field's zero value.
+
+    Attributes:
+        setting: the list (``output.elasticsearch.hosts``).
+        index: the index that was wiped.
+        lost: the node that held the value before.
+        flag: where the padding came from (``-E output.elasticsearch.hosts.1``).
+    """
+
+    setting: str
+    index: int
+    lost: "Node"
+    flag: Optional[str]
 
 
 @dataclass(frozen=True)
@@ -151,7 +187,7 @@ def _put(node: Node, component: str, value: Node) -> None:
     i = _index(component)
     assert node.is_list and i is not None
     while len(node.value) <= i:
-        node.value.append(Node(None, value.location))
+        node.value.append(Node(None, value.location, raw=PADDING))
     node.value[i] = value
 
 
@@ -214,58 +250,180 @@ def normalize_into(
         _put(current, last, value)
     elif value.value is None:
         return  # a null never replaces a value (normalizeSetField keeps the old one)
-    elif old.is_container and value.is_container and old.is_dict == value.is_dict:
-        _merge_checked(old, value, path, conflicts)
+    elif old.is_container and value.is_container:
+        # Two sections or lists meet: normalizeSetField merges them (mergeConfig), whichever Go's map
+        # order visits first, and never fails; what differs is which side's leaves win.
+        written_order = merge(old.copy(), value.copy())
+        other_order = merge(value.copy(), old.copy())
+        kept, alternative = to_plain(written_order), to_plain(other_order)
+        if kept != alternative:
+            conflicts.append(Conflict(path, old.location, value.location, (kept, alternative)))
+        _put(current, last, written_order)
     else:
         conflicts.append(Conflict(path, old.location, value.location))
         _put(current, last, value)
 
 
-def _merge_checked(old: Node, new: Node, path: str, conflicts: List[Conflict]) -> None:
-    # Both sides come from one YAML mapping: any leaf present on both is ambiguous.
-    if old.is_dict:
-        for k, v in new.value.items():
-            mine = old.value.get(k)
-            old.value[k] = v if mine is None else _merged_slot(mine, v, f"{path}.{k}", conflicts)
-        return
-    for i, v in enumerate(new.value):
-        if i >= len(old.value):
-            old.value.append(v)
+class _DuplicateKey(Exception):
+    """One visiting order of a mapping's keys fails in go-ucfg (duplicate key / expected object)."""
+
+
+def _go_get(root: Node, comps: Sequence[str]) -> Optional[Node]:
+    # go-ucfg path.go GetValue: a missing field is "missing"; walking through a value is an error.
+    node = root
+    for comp in comps:
+        if node.is_dict:
+            nxt = node.value.get(comp)
+        elif node.is_list:
+            i = _index(comp)
+            nxt = node.value[i] if i is not None and i < len(node.value) else None
         else:
-            old.value[i] = _merged_slot(old.value[i], v, f"{path}.{i}", conflicts)
+            raise _DuplicateKey(comp)
+        if nxt is None:
+            return None
+        node = nxt
+    return node
 
 
-def _merged_slot(mine: Node, v: Node, sub: str, conflicts: List[Conflict]) -> Node:
-    """One key or index present on both sides: what it holds after the merge (a conflict is noted)."""
-    if mine.value is None:
-        return v
-    if v.value is None:
-        return mine
-    if mine.is_container and v.is_container and mine.is_dict == v.is_dict:
-        _merge_checked(mine, v, sub, conflicts)
-        return mine
-    conflicts.append(Conflict(sub, mine.location, v.location))
-    return v
+def _go_put(root: Node, comps: Sequence[str], value: Node) -> None:
+    current = root
+    for i, comp in enumerate(comps[:-1]):
+        nxt = child(current, comp)
+        if nxt is None or nxt.value is None:
+            nxt = _container_for(comps[i + 1], value.location)
+            _put(current, comp, nxt)
+        elif not nxt.is_container:
+            raise _DuplicateKey(comp)
+        current = nxt
+    if current.is_list and _index(comps[-1]) is None:
+        raise _DuplicateKey(comps[-1])
+    _put(current, comps[-1], value)
 
 
-def merge(old: Optional[Node], new: Node) -> Node:
+def _go_set_field(root: Node, key: str, value: Node) -> None:
+    """go-ucfg merge.go normalizeSetField for one key of a mapping, on *root* (mutated)."""
+    comps = split_path(key)
+    old = _go_get(root, comps)
+    if old is not None and old.value is not None and value.value is None:
+        return
+    if old is None or old.value is None:
+        _go_put(root, comps, value)
+    elif old.is_container and value.is_container:
+        _go_put(root, comps, merge(old, value))
+    else:
+        raise _DuplicateKey(key)
+
+
+def _first_difference(a: Any, b: Any, path: str) -> Tuple[str, Any, Any]:
+    """The deepest path under which two plain trees first differ, with both sides there."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in list(a) + [k for k in b if k not in a]:
+            if a.get(k) != b.get(k):
+                return _first_difference(a.get(k), b.get(k), f"{path}.{k}" if path else k)
+    return path, a, b
+
+
+def _overlap(a: str, b: str) -> bool:
+    ca, cb = split_path(a), split_path(b)
+    n = min(len(ca), len(cb))
+    return ca[:n] == cb[:n]
+
+
+def _line_order(location: str) -> Tuple[str, int]:
+    path, _, line = location.rpartition(":")
+    return (path, int(line)) if line.isdigit() else (location, 0)
+
+
+def normalize_mapping(
+    pairs: Sequence[Tuple[str, Node]], location: Optional[str], conflicts: List[Conflict], prefix: str = ""
+) -> Node:
     """
-    go-ucfg's default merge (files in order, then ``-E``): dicts merge recursively, arrays
-    merge index by index (``[a, b, c]`` + ``[x]`` = ``[x, b, c]``), anything else is replaced.
+    One YAML mapping (or -E object) normalised the way go-ucfg's normalizeMapInto does it.
+
+    go-ucfg visits the keys in Go's random map order. The tree is built in the order written;
+    keys that share a first component are replayed in every order (all of them for up to four
+    keys, else as written and reversed) and compared: if some order fails, a `Conflict` without
+    outcomes (the Beat sometimes refuses to start with duplicate key); if all succeed but differ,
+    a `Conflict` with the two results.
+    """
+    result = Node({}, location)
+    scratch: List[Conflict] = []
+    groups: dict = {}
+    for key, value in pairs:
+        groups.setdefault(split_path(key)[0], []).append((key, value))
+        normalize_into(result, key, value, scratch, prefix)
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        orders = list(permutations(group)) if len(group) <= 4 else [tuple(group), tuple(reversed(group))]
+        failed: Optional[str] = None
+        outcomes: List[Any] = []
+        for order in orders:
+            tree = Node({}, location)
+            try:
+                for key, value in order:
+                    _go_set_field(tree, key, value.copy())
+            except _DuplicateKey:
+                failed = failed or key
+                continue
+            plain = to_plain(tree)
+            if plain not in outcomes:
+                outcomes.append(plain)
+        first, second = group[0][1].location, group[-1][1].location
+        if failed is not None:
+            mine = next(v for k, v in group if k == failed)
+            other = next((v for k, v in group if k != failed and _overlap(k, failed)), None)
+            if other is not None:
+                first, second = sorted((mine.location or "", other.location or ""), key=_line_order)
+            conflicts.append(Conflict(f"{prefix}.{failed}" if prefix else failed, first, second))
+        elif len(outcomes) > 1:
+            where, kept, other = _first_difference(outcomes[0], outcomes[1], prefix)
+            conflicts.append(Conflict(where, first, second, (kept, other)))
+    return result
+
+
+Expand = Callable[[Node], Optional[Node]]
+
+
+def merge(
+    old: Optional[Node],
+    new: Node,
+    holes: Optional[List[Hole]] = None,
+    expand: Optional[Expand] = None,
+    path: str = "",
+) -> Node:
+    """
+    go-ucfg's default merge (files in order, then ``-E``; go-ucfg/merge.go mergeConfig): dicts merge
+    recursively, arrays merge index by index (``[a, b, c]`` + ``[x]`` = ``[x, b, c]``), anything
+    else is replaced, and a null replaces a scalar but leaves a section or list alone (mergeValues:
+    cfgNil.toConfig is an empty config).
+
+    *holes* collects the scalars wiped by the nil padding of an index-addressed ``-E``. *expand*
+    turns a ``${VAR}`` value into the list or section it stands for (mergeValues calls toConfig on
+    a cfgDynamic, which resolves it against the config and the environment); None when it does not
+    resolve to one, and then the new value replaces it.
     """
     if old is None:
         return new
+    if expand is not None and old.template is not None and new.is_container:
+        expanded = expand(old)
+        if expanded is not None:
+            old = expanded
     if old.is_dict and new.is_dict:
         result = Node(dict(old.value), new.location or old.location)
         for k, v in new.value.items():
-            result.value[k] = merge(old.value.get(k), v)
+            sub = f"{path}.{k}" if path else k
+            result.value[k] = merge(old.value.get(k), v, holes, expand, sub)
         return result
     if old.is_list and new.is_list:
         items = list(old.value)
         for i, v in enumerate(new.value):
             if i < len(items):
-                # A padding null from ``-E hosts.1=x`` does not wipe index 0.
-                items[i] = items[i] if v.value is None and v.location == "-E padding" else merge(items[i], v)
+                mine = items[i]
+                if holes is not None and v.value is None and v.raw == PADDING and mine.value is not None \
+                        and not mine.is_container:
+                    holes.append(Hole(path, i, mine, new.location))
+                items[i] = merge(mine, v, holes, expand, f"{path}.{i}")
             else:
                 items.append(v)
         return Node(items, new.location or old.location)
@@ -288,15 +446,8 @@ def from_plain(
     Object keys are split at dots, as go-ucfg's normalisation does.
     """
     if isinstance(value, dict):
-        node = Node({}, location)
-        for k, v in value.items():
-            normalize_into(
-                node,
-                str(k),
-                from_plain(v, location, problems, conflicts, template_strings),
-                conflicts if conflicts is not None else [],
-            )
-        return node
+        pairs = [(str(k), from_plain(v, location, problems, conflicts, template_strings)) for k, v in value.items()]
+        return normalize_mapping(pairs, location, conflicts if conflicts is not None else [])
     if isinstance(value, list):
         return Node([from_plain(v, location, problems, conflicts, template_strings) for v in value], location)
     if isinstance(value, str) and template_strings:
@@ -364,18 +515,4 @@ def parse_override(
     if isinstance(value, str) and leaf.template is None and leaf.raw is None and value != text.strip():
         leaf.raw = text.strip()
     normalize_into(root, key, leaf, conflicts)
-    _mark_padding(root)
     return Override(key, root)
-
-
-def _mark_padding(node: Node) -> None:
-    # Nulls created to reach ``hosts.1`` are placeholders, not values.
-    if node.is_dict:
-        for v in node.value.values():
-            _mark_padding(v)
-    elif node.is_list:
-        for v in node.value:
-            if v.value is None and v.location is not None and v.location.startswith("-E "):
-                v.location = "-E padding"
-            else:
-                _mark_padding(v)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import re
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
@@ -16,8 +17,12 @@ from urllib.parse import unquote
 __all__ = [
     "BuiltURL",
     "CloudID",
+    "GO_LEGACY",
+    "GO_STRICT",
     "GoURL",
+    "NEWEST",
     "URLError",
+    "UrlRules",
     "decode_cloud_id",
     "logstash_address",
     "make_url",
@@ -68,7 +73,46 @@ def _unescape(text: str, what: str, shown: str) -> str:
     return unquote(text)
 
 
-def parse_go_url(raw: str, shown: Optional[str] = None) -> GoURL:
+@dataclass(frozen=True)
+class UrlRules:
+    """
+    Which ``net/url`` host rules the Beat's Go release applies (src/net/url/url.go parseHost).
+
+    Attributes:
+        strict_host: Go >= 1.24.8 / 1.25.2 (CVE-2025-47912, go.dev/issue/75223): in an http(s) URL
+            the port starts at the FIRST colon, so ``a:9200,b:9200`` and an unbracketed ``::1``
+            fail with ``invalid port``; brackets must hold an IPv6 address (``[1.2.3.4]`` is an
+            ``invalid IP-literal``) and a ``[`` may only open the host. Older releases split at the
+            last colon and took anything in brackets.
+        label: how the report names the rule that applied.
+    """
+
+    strict_host: bool
+    label: str
+
+
+GO_STRICT = UrlRules(True, "Go >= 1.24.8 / 1.25.2 net/url (CVE-2025-47912)")
+GO_LEGACY = UrlRules(False, "Go < 1.24.8 / 1.25.2 net/url")
+NEWEST = GO_STRICT  # what esprobe assumes when no Beat version says otherwise
+
+
+def _bracketed_host(host: str, shown: str) -> str:
+    """The strict rule for ``[...]``: an IPv6 address (zone allowed), never IPv4 (netip.ParseAddr)."""
+    end = host.rfind("]")
+    inner = host[1:end]
+    zone = inner.find("%25")
+    address = inner if zone < 0 else inner[:zone]
+    address = _unescape(address, "host", shown)
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        raise URLError(f'parse "{shown}": invalid host: ParseAddr("{address}"): unable to parse IP') from None
+    if isinstance(parsed, ipaddress.IPv4Address):
+        raise URLError(f'parse "{shown}": invalid IP-literal')
+    return host
+
+
+def parse_go_url(raw: str, shown: Optional[str] = None, rules: UrlRules = NEWEST) -> GoURL:
     """
     The subset of Go's ``url.Parse`` the Beat relies on (the input always has a scheme here).
 
@@ -100,20 +144,28 @@ def parse_go_url(raw: str, shown: Optional[str] = None) -> GoURL:
             username = _unescape(user, "userinfo", shown)
             password = _unescape(pw, "userinfo", shown) if has_colon else None
         host = authority
+        if rules.strict_host and host.rfind("[") > 0:
+            raise URLError(f'parse "{shown}": invalid IP-literal')
         if host.startswith("["):
             end = host.rfind("]")
             if end < 0:
                 raise URLError(f"parse \"{shown}\": missing ']' in host")
             if not _valid_optional_port(host[end + 1 :]):
                 raise URLError(f'parse "{shown}": invalid port "{host[end + 1:]}" after host')
+            if rules.strict_host:
+                _bracketed_host(host, shown)
         else:
-            i = host.rfind(":")
+            first, last = host.find(":"), host.rfind(":")
+            # Since go.dev/issue/78077 only http and https keep the first-colon rule.
+            i = first if rules.strict_host and scheme in ("http", "https") else last
             if i >= 0 and not _valid_optional_port(host[i:]):
                 raise URLError(f'parse "{shown}": invalid port "{host[i:]}" after host')
         host = _unescape(host, "host", shown)
     else:
         path = rest
     _unescape(path, "path", shown)
+    if hash_sign:
+        _unescape(fragment, "fragment", shown)
     return GoURL(scheme, username, password, host, path, query, fragment if hash_sign else None)
 
 
@@ -173,6 +225,7 @@ class BuiltURL:
     username: Optional[str] = None
     password: Optional[str] = None
     scheme_was_guessed: bool = False
+    fragment: str = ""
 
 
 def mask_userinfo(raw: str) -> str:
@@ -180,11 +233,23 @@ def mask_userinfo(raw: str) -> str:
     return re.sub(r"(//[^/@]*?:)[^/@]*@", r"\1<redacted>@", raw)
 
 
-def make_url(protocol: str, default_path: str, raw: str, default_port: int) -> BuiltURL:
+_HOST_SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~!$&'()*+,;=:[]<>\"")
+
+
+def escape_host(host: str) -> str:
+    """Go's ``escape(host, encodeHost)`` as URL.String applies it: a zone's ``%`` becomes ``%25``."""
+    return "".join(c if c in _HOST_SAFE else "".join(f"%{b:02X}" for b in c.encode("utf-8")) for c in host)
+
+
+def make_url(
+    protocol: str, default_path: str, raw: str, default_port: int, rules: UrlRules = NEWEST
+) -> BuiltURL:
     """
-    libbeat ``common.MakeURL`` (and Kibana's copy): scheme from the entry or *protocol* (default
-    ``http``), empty host -> ``localhost``, port always explicit (default *default_port*), bare
-    IPv6 bracketed, the entry's own path wins over *default_path*, query kept.
+    libbeat ``common.MakeURL`` (libbeat/common/url.go; elastic-agent-libs kibana/url.go is the same
+    algorithm): scheme from the entry or *protocol* (default ``http``), empty host -> ``localhost``,
+    port always explicit (default *default_port*), bare IPv6 bracketed, the entry's own path wins
+    over *default_path*, query and fragment kept (it ends with ``URL.String()``, which escapes a
+    zone's ``%`` as ``%25``), parsed with the *rules* of the Beat's Go release.
 
     Raises:
         URLError: Go's parse error.
@@ -192,7 +257,7 @@ def make_url(protocol: str, default_path: str, raw: str, default_port: int) -> B
     scheme = protocol or "http"
     guessed = not _HAS_SCHEME.match(raw)
     text = f"{scheme}://{raw}" if guessed else raw
-    parsed = parse_go_url(text, mask_userinfo(text))
+    parsed = parse_go_url(text, mask_userinfo(text), rules)
     host = parsed.host
     port = str(default_port)
     if host == "":
@@ -207,9 +272,11 @@ def make_url(protocol: str, default_path: str, raw: str, default_port: int) -> B
     path = parsed.path or default_path
     if path and not path.startswith("/"):
         path = "/" + path  # Go's URL.String adds the slash when there is a host
-    url = f"{parsed.scheme}://{host}:{port}{path}"
+    url = f"{parsed.scheme}://{escape_host(host)}:{port}{path}"
     if parsed.query is not None and parsed.query != "":
         url += "?" + parsed.query
+    if parsed.fragment:
+        url += "#" + parsed.fragment
     dial_host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
     if port.isdigit():
         port_number = int(port)
@@ -225,6 +292,7 @@ def make_url(protocol: str, default_path: str, raw: str, default_port: int) -> B
         username=parsed.username,
         password=parsed.password,
         scheme_was_guessed=guessed,
+        fragment=parsed.fragment or "",
     )
 
 

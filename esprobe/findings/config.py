@@ -51,13 +51,39 @@ SPECS: Tuple[Spec, ...] = (
         severity=FAIL,
         title="Setting defined both as a dotted key and as nested keys",
         meaning=(
-            "The same setting is written twice in one file, once with dots (a.b.c: x) and once as "
-            "nested mappings. go-ucfg merges them in random order: sometimes one value wins, "
-            "sometimes the Beat refuses to start with 'duplicate key'."
+            "The same single value is written twice in one file, once with a dotted key that ends "
+            "on it (a.b.c: x) and once nested. go-ucfg normalises the file's keys in Go's random "
+            "map order: sometimes the nested value wins, sometimes the Beat refuses to start with "
+            "'duplicate key'."
         ),
         hint="Keep exactly one definition of {name} ({first} or {second}).",
         setting="{name}",
         beat_says="duplicate key accessing '<setting>'",
+    ),
+    Spec(
+        code="config-nondeterministic-merge",
+        severity=WARN,
+        title="List or section defined both dotted and nested: the result changes between starts",
+        meaning=(
+            "The same list or section is written twice in one file, once with a dotted key and "
+            "once nested. go-ucfg never refuses this (two lists or sections are merged, only a "
+            "single value can hit 'duplicate key'), but it merges them in Go's random map order, "
+            "so each start of the Beat may use the other result. The message lists both."
+        ),
+        hint="Keep exactly one definition of {name} ({first} or {second}).",
+        setting="{name}",
+    ),
+    Spec(
+        code="config-override-hole",
+        severity=WARN,
+        title="An index-addressed -E wiped earlier list elements",
+        meaning=(
+            "-E output.elasticsearch.hosts.1=y does not change one element: go-ucfg builds a new "
+            "list [nil, y] and merges it index by index, and the nil replaces element 0. An empty "
+            "element unpacks to the field's default (an empty host becomes localhost:9200)."
+        ),
+        hint="Give the whole list in one flag: {fix}",
+        setting="{name}",
     ),
     Spec(
         code="config-file-permissions",
@@ -174,6 +200,44 @@ SPECS: Tuple[Spec, ...] = (
         setting="{name}",
     ),
     Spec(
+        code="config-invalid-value",
+        severity=FAIL,
+        title="A setting has a value the Beat refuses",
+        meaning=(
+            "Unpacking the section into the Beat's config struct fails: a number outside the "
+            "range its validate tag allows (compression_level 0-9), a duration Go cannot parse "
+            "(timeout: abc), text where an integer or boolean is needed, a value where a section "
+            "is needed (ssl: true), or an empty host string. The Beat refuses to start."
+        ),
+        hint="{fix}",
+        setting="{name}",
+        beat_says="requires value <= 9 accessing '<setting>' / time: invalid duration \"abc\" accessing '<setting>'",
+    ),
+    Spec(
+        code="config-host-go-version",
+        severity=WARN,
+        title="A host entry is read differently by newer Go releases",
+        meaning=(
+            "Go 1.24.8 and 1.25.2 (CVE-2025-47912) made net/url stricter: in an http(s) URL the "
+            "port starts at the first colon, and brackets must hold an IPv6 address. The Beat "
+            "version checked still accepts this entry; Beats built with a newer Go refuse it."
+        ),
+        hint="Write {name} as one scheme://host:port per list element, IPv6 addresses in [brackets].",
+        setting="{name}",
+    ),
+    Spec(
+        code="config-url-fragment",
+        severity=WARN,
+        title="A host URL carries a #fragment",
+        meaning=(
+            "MakeURL keeps the #fragment, and the Elasticsearch client appends API paths to the "
+            "URL text, so every path it adds (/_bulk, /_license) lands inside the fragment, "
+            "which is never sent: all its requests go to the URL's path."
+        ),
+        hint="Remove the #... part from {name}.",
+        setting="{name}",
+    ),
+    Spec(
         code="config-uppercase-scheme",
         severity=WARN,
         title="URL scheme not in lower case",
@@ -268,6 +332,22 @@ SPECS: Tuple[Spec, ...] = (
         beat_says="invalid cloud id '<id>': ...",
     ),
     Spec(
+        code="config-cloud-id-empty-part",
+        severity=WARN,
+        title="cloud.id has an empty Elasticsearch or Kibana part",
+        meaning=(
+            "The decoded cloud.id is 'host$es_id$kibana_id'; with an empty id the Beat builds a "
+            "host that starts with a dot (https://.host:443), which Go's resolver refuses to look "
+            "up, so that endpoint can never be reached."
+        ),
+        hint=(
+            "Copy {name} again from the Elastic Cloud console (Deployment > Cloud ID), or set {endpoint} "
+            "yourself after it."
+        ),
+        setting="{name}",
+        beat_says="lookup .<host>: no such host",
+    ),
+    Spec(
         code="config-cloud-auth-invalid",
         severity=FAIL,
         title="cloud.auth unusable",
@@ -295,6 +375,19 @@ SPECS: Tuple[Spec, ...] = (
         hint="Add monitoring.elasticsearch.hosts (and credentials), or set monitoring.enabled: false.",
         setting="monitoring.elasticsearch",
         beat_says="No monitoring reporter configured",
+    ),
+    Spec(
+        code="config-monitoring-reporter-invalid",
+        severity=FAIL,
+        title="monitoring names no usable reporter",
+        meaning=(
+            "Every enabled section under monitoring is a reporter, and the Beat takes exactly one, "
+            "of a type it knows: only elasticsearch. Two sections (monitoring.elasticsearch and "
+            "monitoring.logstash) or another type stop the Beat."
+        ),
+        hint="{fix}",
+        setting="{name}",
+        beat_says="more than one namespace configured accessing 'monitoring' / unknown reporter type '<name>'",
     ),
     Spec(
         code="config-legacy-monitoring",

@@ -101,9 +101,34 @@ def literal_address(host: str) -> Optional[str]:
         return None
 
 
+_LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+
+
+def go_refuses_name(host: str) -> Optional[str]:
+    """
+    Why Go's resolver answers "no such host" for an ASCII *host* without asking anyone (src/net
+    dnsclient.go isDomainName: empty labels, characters outside letters, digits, '-', '_'), or None.
+    A cloud.id with an empty part builds such a name (``.example.com``), as does a Logstash host
+    with a scheme (``http://ls:5044``).
+    """
+    name = host[:-1] if host.endswith(".") else host
+    if not name or any(label == "" for label in name.split(".")):
+        return "a DNS label is empty (a leading dot or two dots in a row)"
+    bad = sorted({c for c in name if c != "." and c not in _LABEL_CHARS})
+    if bad:
+        return f"{', '.join(repr(c) for c in bad)} cannot appear in a host name"
+    return None
+
+
 def to_query_name(host: str) -> str:
-    """The ASCII (A-label) form of *host*; raises `idna.IDNAError` for names IDNA rejects."""
+    """
+    The ASCII (A-label) form of *host*; raises `idna.IDNAError` for names IDNA rejects and
+    ValueError for ASCII names Go's resolver refuses to look up.
+    """
     if host.isascii():
+        why = go_refuses_name(host)
+        if why is not None:
+            raise ValueError(f"Go's resolver does not look it up ({why}): lookup {host}: no such host")
         return host
     import idna
 

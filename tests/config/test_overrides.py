@@ -22,7 +22,8 @@ def _es(loaded):
     [
         (['output.elasticsearch.hosts=["http://x:9200"]'], "hosts", ["http://x:9200", "http://b:9200", "http://c:9200"]),
         (["output.elasticsearch.hosts=x:9200,y:9200"], "hosts", ["x:9200", "y:9200", "http://c:9200"]),
-        (["output.elasticsearch.hosts.1=http://z:9200"], "hosts", ["http://a:9200", "http://z:9200", "http://c:9200"]),
+        # go-ucfg pads index 0 with nil and the nil wins the merge (tests/config/test_fidelity_merge.py)
+        (["output.elasticsearch.hosts.1=http://z:9200"], "hosts", [None, "http://z:9200", "http://c:9200"]),
         (["output.elasticsearch.username=flag"], "username", "flag"),
         (["output.elasticsearch.username=one", "output.elasticsearch.username=two"], "username", "two"),
         (["output.elasticsearch.username="], "username", "file-user"),  # an empty value is ignored

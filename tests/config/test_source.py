@@ -86,11 +86,6 @@ def test_dotted_and_nested_keys_merge(tmp_path) -> None:
             username: a
           elasticsearch.username: b
         """,
-        # two sections that collide on one leaf
-        """
-        output.elasticsearch: {username: a}
-        output: {elasticsearch: {username: b}}
-        """,
     ],
 )
 def test_same_leaf_dotted_and_nested_is_a_fail_with_both_lines(tmp_path, text) -> None:
