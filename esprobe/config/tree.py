@@ -288,6 +288,8 @@ def _go_get(root: Node, comps: Sequence[str]) -> Optional[Node]:
 def _go_put(root: Node, comps: Sequence[str], value: Node) -> None:
     current = root
     for i, comp in enumerate(comps[:-1]):
+        if current.is_list and _index(comp) is None:
+            raise _DuplicateKey(comp)  # a name inside a list: esprobe's tree cannot hold it (rare)
         nxt = child(current, comp)
         if nxt is None or nxt.value is None:
             nxt = _container_for(comps[i + 1], value.location)
