@@ -54,6 +54,8 @@ class ProbeContext:
         beat: the Beat's name, for the User-Agent the Beat would send.
         now: the clock used for certificate validity, injectable for tests.
         rules: the Beat release whose Go rules the verdicts follow (``--beat-version``).
+        fs_root: where the Beat's ``/`` is seen from (``--root``, a container's ``/proc/PID/root``):
+            its OS trust store is read there.
     """
 
     timeout: float = DEFAULT_TIMEOUT
@@ -64,6 +66,7 @@ class ProbeContext:
     resolv_conf: str = "/etc/resolv.conf"
     nsswitch_conf: str = "/etc/nsswitch.conf"
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
+    fs_root: str = "/"
     warn_days: int = 30
     crit_days: int = 7
     beat: str = "metricbeat"

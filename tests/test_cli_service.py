@@ -17,6 +17,7 @@ from typing import Iterator
 import pytest
 
 from esprobe.config import write_keystore
+from esprobe.x509.system_roots import clear_cache
 from tests.support.cli import WRITER_PASSWORD, WRITER_ROLE, Stack, start_stack
 from tests.support.schema import validate_report
 
@@ -261,3 +262,19 @@ def test_a_password_passed_on_exec_start_never_shows(stack: Stack, root: Path) -
     assert document["service"]["overrides"][0] == {
         "flag": "-E output.elasticsearch.password=<redacted>",
         "origin": "-E in ExecStart= at /etc/systemd/system/filebeat.service.d/pw.conf:3"}
+
+
+def test_the_os_trust_store_is_the_one_under_the_root(stack: Stack, root: Path) -> None:
+    """No certificate_authorities: the Beat trusts its own OS store, i.e. the image's or container's."""
+    without_ca = config(stack, "filebeat", "unused").replace('  ssl.certificate_authorities: ["unused"]\n', "")
+    put(root, "/etc/filebeat/filebeat.yml", without_ca, 0o600)
+    result = stack.run("--service", "filebeat", "--root", str(root), "--format", "json", environ={})
+    document = json.loads(result.out)
+    tls = document["targets"][0]["stages"][2]
+    assert (tls["stage"], tls["status"]) == ("tls", "fail")  # the image has no store at all
+    put(root, "/etc/ssl/certs/ca-certificates.crt", stack.ca_file.read_text())
+    clear_cache()  # one esprobe process reads a store once; this test runs two in one
+    result = stack.run("--service", "filebeat", "--root", str(root), "--format", "json", environ={})
+    tls = json.loads(result.out)["targets"][0]["stages"][2]
+    assert (tls["status"], tls["details"]["trust"]) == ("ok", "os-store"), tls["summary"]
+    assert tls["details"]["trust_store_path"] == str(root / "etc/ssl/certs/ca-certificates.crt")

@@ -95,6 +95,7 @@ def run_check(options: CheckOptions, redactor: Redactor) -> Tuple[Report, object
         crit_days=options.crit_days,
         beat=loaded.beat,
         rules=rules,
+        fs_root=options.invocation.root if options.invocation is not None else "/",
     )
     targets = run_probes(loaded.targets, ctx, concurrency=options.concurrency)
     report = Report(

@@ -69,7 +69,7 @@ def _parsed_cas(data: bytes) -> Tuple[x509.Certificate, ...]:
 
 def _load_trust(tls: TlsSettings, ctx: ProbeContext) -> Trust:
     if not tls.certificate_authorities:
-        system = load_system_roots(ctx.environ)
+        system = load_system_roots(ctx.environ, root=ctx.fs_root)
         return Trust(tuple(system.certs), True, system.path, system.go_error)
     roots: List[x509.Certificate] = []
     problems: List[Finding] = []

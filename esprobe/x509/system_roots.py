@@ -200,6 +200,7 @@ def load_system_roots(
     *,
     candidate_files: Sequence[str] = GO_LINUX_FILES,
     candidate_dirs: Sequence[str] = GO_LINUX_DIRS,
+    root: str = "/",
 ) -> SystemRoots:
     """
     Load the trust store the way Go does on Linux, once per distinct set of paths.
@@ -208,10 +209,15 @@ def load_system_roots(
         environ: the environment the Beat runs with (``SSL_CERT_FILE``, ``SSL_CERT_DIR``);
             defaults to this process's environment.
         candidate_files / candidate_dirs: Go's lists; tests pass their own.
+        root: the directory the Beat's ``/`` is seen from (a mounted image, a container's
+            ``/proc/PID/root``); the paths read and reported are then under it.
     """
     env = os.environ if environ is None else environ
     files = _environ_list(env, CERT_FILE_ENV, candidate_files, split=False)
     dirs = _environ_list(env, CERT_DIR_ENV, candidate_dirs, split=True)
+    if root not in ("", "/"):
+        files = tuple(os.path.join(root, f.lstrip("/")) for f in files)
+        dirs = tuple(os.path.join(root, d.lstrip("/")) for d in dirs)
     key = (files, dirs)
     with _cache_lock:
         cached = _cache.get(key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -261,3 +262,19 @@ def test_the_packages_usr_bin_wrapper_adds_its_path_flags(root: Path) -> None:
     assert [c.value for c in invocation.config_files] == ["/etc/metricbeat/custom.yml"]  # against -path.config
     assert invocation.flags.paths["data"] == "/d"  # the unit's own flag comes later and wins
     assert invocation.home_default == "/usr/share/metricbeat/bin"
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None,
+                    reason="needs root to start a process another user cannot read, and setpriv to be that user")
+def test_a_process_of_another_user_says_root_is_needed(beat_like: subprocess.Popen) -> None:
+    """esprobe run as nobody against root's Beat: /proc/PID/environ is closed to it; one line, exit 3."""
+    result = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-m", "esprobe",
+         "--pid", str(beat_like.pid), "--nameserver", "127.0.0.1:9"],
+        capture_output=True, text=True, timeout=60, cwd="/",
+        env={"PYTHONPATH": str(Path(__file__).resolve().parents[2]), "PATH": os.environ.get("PATH", "")},
+    )
+    assert result.returncode == 3, result.stderr
+    assert result.stderr == (f"esprobe: error: cannot read /proc/{beat_like.pid}/environ: permission denied; "
+                             "run esprobe as root or as the process's user\n")
+    assert result.stdout == ""
