@@ -30,6 +30,24 @@ SPECS: Tuple[Spec, ...] = (
         beat_says="x509: certificate is valid for <names>, not <host>",
     ),
     Spec(
+        code="hostname-not-verified",
+        severity=WARN,
+        title="Certificate for another name, let through by verification_mode certificate",
+        meaning=(
+            "verification_mode is certificate: the Beat verifies the chain but not the name, so it accepts a "
+            "certificate that does not name the host it connects to. In full mode (the default) the Beat "
+            "would refuse it. Anyone holding a certificate from the same CA, for any name, can stand in for "
+            "this server."
+        ),
+        hint=(
+            "Put a name the certificate is issued for in `{hosts_setting}` ({usable}) and make it resolve to "
+            "this server, or reissue the server certificate with a subjectAltName for {host}; then set "
+            "`{prefix}.verification_mode` back to full (the default)."
+        ),
+        setting="{prefix}.verification_mode",
+        beat_says=None,
+    ),
+    Spec(
         code="hostname-ip-not-in-san",
         severity=FAIL,
         title="IP address not in the certificate's IP SANs",

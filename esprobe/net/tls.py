@@ -3,7 +3,7 @@ The TLS handshake, with pyOpenSSL, on the socket the tcp stage opened.
 
 Network boundary code. The handshake itself verifies nothing (``VERIFY_NONE``): esprobe needs the
 whole chain the server sent, whatever it is, and judges it afterwards the way Go and Beats do
-(`esprobe.x509.beats_verdict`, `esprobe.stages.hostname`). Everything else is set the way the Beat sets
+(`esprobe.x509.beats_verdict`, `esprobe.x509.hostname_rules`). Everything else is set the way the Beat sets
 it: protocol range, cipher suites, curves, SNI, the client certificate.
 
 Nothing here raises for a bad peer: every failure comes back as data in `TlsObservation`.

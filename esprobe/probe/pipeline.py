@@ -142,13 +142,6 @@ def _no_tls(target: Target) -> Optional[str]:
     return "no ssl settings, so the Beat does not use TLS"
 
 
-def _no_name_check(target: Target) -> Optional[str]:
-    reason = _no_tls(target)
-    if reason is None and target.tls is not None and target.tls.verification_mode in ("certificate", "none"):
-        return f"verification_mode is {target.tls.verification_mode}, so the Beat does not check the host name"
-    return reason
-
-
 def _not_http(target: Target) -> Optional[str]:
     return None if target.is_http else "Logstash speaks the Beats (Lumberjack) protocol, not HTTP"
 
@@ -180,7 +173,8 @@ STEPS: Tuple[Step, ...] = (
     Step(Stage.DNS, _dns, finish=_dns_finish),
     Step(Stage.TCP, _tcp, needs=(Stage.DNS,)),
     Step(Stage.TLS, _tls, needs=(Stage.TCP,), not_applicable=_no_tls),
-    Step(Stage.HOSTNAME, _hostname, needs=(Stage.TLS,), not_applicable=_no_name_check),
+    # Whether the name is checked at all (verification_mode) is the hostname stage's own judgement.
+    Step(Stage.HOSTNAME, _hostname, needs=(Stage.TLS,), not_applicable=_no_tls),
     # Credentials travel only over a connection whose TLS verification (chain and name) passed.
     Step(Stage.HTTP, _http, needs=(Stage.TCP, Stage.TLS), guards=(Stage.HOSTNAME,), not_applicable=_not_http),
     Step(Stage.AUTH, _auth, needs=(Stage.HTTP, Stage.TLS), not_applicable=_not_http),

@@ -37,6 +37,7 @@ from esprobe import findings
 from esprobe.model import Finding, Role, Target, TlsSettings
 from esprobe.x509 import go_verify
 from esprobe.x509.facts import is_ca, is_self_signed, sha256_fingerprint, spki_pin
+from esprobe.x509.hostname_rules import match_strict
 
 STRICT_PREFIX = "tls: failed to verify certificate: "
 MISSING_PEER_CERTIFICATES = "missing peer certificates"
@@ -504,8 +505,6 @@ def _judge_strict(presented: Tuple[x509.Certificate, ...], roots: Tuple[x509.Cer
                                 common)
     hostname_first: Optional[str] = None
     if server_name:
-        from esprobe.stages.hostname import match_strict  # lazy: stages import the lower layers, not vice versa
-
         name = match_strict(presented[0], server_name)
         if not name.matched:
             hostname_first = name.beat_error

@@ -1040,7 +1040,7 @@ def verify(
     """
     Go's ``leaf.Verify(VerifyOptions{Roots, Intermediates, CurrentTime: now, KeyUsages})``
     without ``DNSName`` (Beats' ``full`` and ``certificate`` modes never set it; see
-    `esprobe.stages.hostname` for the name check).
+    `esprobe.x509.hostname_rules` for the name check).
 
     Args:
         leaf: the server's certificate.

@@ -16,7 +16,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from esprobe.config import load_config
 from esprobe.demo import samples
 from esprobe.model import Severity
-from esprobe.stages.hostname import match_full, match_strict
+from esprobe.x509.hostname_rules import match_full, match_strict
 from esprobe.x509.beats_verdict import judge_chain
 from tests.support.paths import REPO
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from esprobe.config.urls import URLError, decode_cloud_id, logstash_address, make_url
 from esprobe.config.variables import TemplateSyntaxError, parse_template
 from esprobe.demo.standins import pki
-from esprobe.stages.hostname import match_full, match_hostnames, match_strict
+from esprobe.x509.hostname_rules import match_full, match_hostnames, match_strict
 from esprobe.x509.client_identity import load_identity, pem_blocks
 from esprobe.x509.system_roots import go_append_certs_from_pem
 

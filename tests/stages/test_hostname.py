@@ -119,16 +119,39 @@ def test_invalid_pattern(ca):
 
 
 @pytest.mark.parametrize("mode", ["certificate", "none"])
-def test_modes_without_name_check_are_skipped_as_not_applicable(ca, mode):
-    result = judge_hostname(target("wrong.example.com", mode), ca.issue(dns=["es01.example.com"]).cert)
-    assert result.status is Status.SKIPPED and result.findings == ()
-    assert result.summary.startswith(f"not applicable: verification_mode '{mode}'")
+def test_modes_without_name_check_do_not_apply_when_full_would_accept(ca, mode):
+    result = judge_hostname(target("es01.example.com", mode), ca.issue(dns=["es01.example.com"]).cert)
+    assert result.status is Status.SKIPPED and not result.applicable and result.findings == ()
+    assert result.summary == (f"not applicable: verification_mode '{mode}' does not check the name "
+                              "(full mode would accept es01.example.com)")
+    assert result.details == {"name": "es01.example.com", "mode": mode, "matched": True, "matched_by": "dns-san"}
+
+
+def test_none_mode_does_not_apply_even_to_a_wrong_name(ca):
+    """none checks nothing: the tls stage's tls-verification-disabled warning covers it; no second warning."""
+    result = judge_hostname(target("wrong.example.com", "none"), ca.issue(dns=["es01.example.com"]).cert)
+    assert result.status is Status.SKIPPED and not result.applicable and result.findings == ()
+    assert result.summary.startswith("not applicable: verification_mode 'none'")
     assert "full mode would reject" in result.summary
-    assert result.details == {"name": "wrong.example.com", "mode": mode, "matched": False, "matched_by": None}
+    assert result.details == {"name": "wrong.example.com", "mode": "none", "matched": False, "matched_by": None}
+
+
+def test_certificate_mode_warns_when_full_would_refuse_the_name(ca):
+    """The bug this fixes: certificate mode let a certificate for another name pass without a word."""
+    result = judge_hostname(target("wrong.example.com", "certificate"), ca.issue(dns=["es01.example.com"]).cert)
+    assert result.status is Status.WARN and result.applicable
+    [finding] = result.findings
+    assert (finding.code, finding.severity) == ("hostname-not-verified", Severity.WARN)
+    assert finding.setting == "output.elasticsearch.ssl.verification_mode"
+    assert '"x509: certificate is valid for es01.example.com, not wrong.example.com"' in finding.message
+    assert "output.elasticsearch.hosts.0" in finding.hint and "e.g. es01.example.com" in finding.hint
+    assert result.details == {"name": "wrong.example.com", "mode": "certificate", "matched": False,
+                              "matched_by": None}
 
 
 def test_plain_http_target_is_skipped(ca):
-    assert judge_hostname(target("es", tls=False), ca.issue(dns=["es"]).cert).status is Status.SKIPPED
+    result = judge_hostname(target("es", tls=False), ca.issue(dns=["es"]).cert)
+    assert result.status is Status.SKIPPED and not result.applicable
 
 
 def test_no_leaf_is_skipped():

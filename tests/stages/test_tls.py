@@ -201,13 +201,46 @@ def test_wrong_hostname(ca, leaf, hosts) -> None:
     assert f"x509: certificate is valid for {HOST}, not other.test" in stage(report, Stage.HOSTNAME).findings[0].message
 
 
-def test_wrong_hostname_certificate_mode_does_not_check(ca, leaf, hosts) -> None:
-    """5 twin: verification_mode certificate checks the chain only; the name stage does not apply."""
+def test_wrong_hostname_certificate_mode_warns_what_full_would_refuse(ca, leaf, hosts) -> None:
+    """5 twin: verification_mode certificate checks the chain only, so the Beat gets through; the
+    hostname stage warns that full mode would refuse the name, naming the setting to change."""
     with server(leaf) as srv:
         report = probe(srv.port, tls_settings(ca.cert_pem, verification_mode="certificate"), hosts, host="other.test")
     assert stage(report, Stage.TLS).status is Status.OK
-    assert stage(report, Stage.HOSTNAME).status is Status.SKIPPED
-    assert stage(report, Stage.HOSTNAME).summary.startswith("not applicable")
+    hostname = stage(report, Stage.HOSTNAME)
+    assert hostname.status is Status.WARN
+    [finding] = hostname.findings
+    assert finding.code == "hostname-not-verified"
+    assert finding.setting == "output.elasticsearch.ssl.verification_mode"
+    assert f'"x509: certificate is valid for {HOST}, not other.test"' in finding.message
+    assert "output.elasticsearch.hosts.0" in finding.hint
+    assert hostname.details == {"name": "other.test", "mode": "certificate", "matched": False, "matched_by": None}
+
+
+def test_wrong_hostname_certificate_mode_lets_the_http_stages_run(ca, leaf, hosts) -> None:
+    """The warning does not block: the http stage runs over the connection, as the Beat's requests would."""
+    with server(leaf) as srv:
+        target = Target(id="elasticsearch[0]", role=Role.ELASTICSEARCH, url=f"https://other.test:{srv.port}",
+                        scheme="https", host="other.test", port=srv.port,
+                        tls=tls_settings(ca.cert_pem, verification_mode="certificate"),
+                        setting="output.elasticsearch.hosts.0")
+        ctx = ProbeContext(timeout=3, deadline=Deadline(12), hosts_file=str(hosts), hosts_file_overridden=True,
+                           nameservers=(("127.0.0.1", 1),), nsswitch_conf=str(hosts.parent / "nsswitch.conf"))
+        report = runner.probe_target(target, ctx, steps=STEPS[:5])
+    assert stage(report, Stage.HOSTNAME).status is Status.WARN
+    assert stage(report, Stage.HTTP).status is not Status.SKIPPED
+    assert stage(report, Stage.HTTP).details["status_code"] == 200
+
+
+@pytest.mark.parametrize("mode", ["certificate", "none"])
+def test_modes_without_name_check_do_not_apply_when_full_would_accept(ca, leaf, hosts, mode: str) -> None:
+    """certificate (right name) and none (any name): the name check does not apply, and never blocks."""
+    with server(leaf) as srv:
+        report = probe(srv.port, tls_settings(ca.cert_pem, verification_mode=mode), hosts,
+                       host=HOST if mode == "certificate" else "other.test")
+    hostname = stage(report, Stage.HOSTNAME)
+    assert hostname.status is Status.SKIPPED and not hostname.applicable and hostname.passed
+    assert hostname.summary.startswith(f"not applicable: verification_mode '{mode}' does not check the name")
 
 
 def test_cn_only_full_passes_with_a_warning(ca, inter, hosts) -> None:

@@ -9,7 +9,7 @@ import pytest
 from cryptography import x509
 
 from esprobe.demo.standins import pki
-from esprobe.stages import hostname as h
+from esprobe.x509 import hostname_rules as h
 
 
 @dataclass(frozen=True)
