@@ -21,7 +21,7 @@ from esprobe.rulesets import resolve as resolve_rules
 
 ROLES = ("elasticsearch", "kibana", "monitoring", "logstash")
 FORMATS = ("table", "json", "nagios", "prometheus")
-SUBCOMMANDS = ("check", "bundle", "demo")
+SUBCOMMANDS = ("check", "bundle", "demo", "explain")
 
 _DESCRIPTION = """\
 Tell why a Beat can or cannot talk securely to Elasticsearch and Kibana. esprobe reads the Beat's
@@ -32,7 +32,8 @@ main options of check (the default) and bundle; `esprobe check --help` lists the
   -c PATH                the Beat's config file, as for `metricbeat -c` (repeatable)
   -E KEY=VALUE           override a setting, with the Beat's -E syntax
   --format FORMAT        table (default), json, nagios or prometheus
-  --output PATH          write the report to PATH, atomically, instead of stdout
+  --output PATH          write the report to PATH, atomically, instead of stdout (bundle: the zip)
+  -v, --save-chain DIR   verbose table (certificates, addresses, identity); save the chains as PEM
   --only ROLE ...        elasticsearch, kibana, monitoring and/or logstash
   --keystore PATH        the Beat's keystore (default: where the Beat keeps it)
   --timeout SECONDS      bound of each network step (default 5)
@@ -47,6 +48,7 @@ examples:
   esprobe -c metricbeat.yml --format nagios            a Nagios/Icinga check
   esprobe -c metricbeat.yml --format prometheus --output /var/lib/node_exporter/esprobe.prom
   esprobe bundle -c metricbeat.yml -o case.zip         a redacted archive for a support case
+  esprobe explain tls-unknown-ca                       what a finding means, how to fix it
 
 exit codes: 0 ok, 1 warnings, 2 a stage failed, 3 could not judge (bad command line or config)"""
 
@@ -82,7 +84,7 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _add_check_options(parser: argparse.ArgumentParser) -> None:
+def _add_check_options(parser: argparse.ArgumentParser, *, report_output: bool = True) -> None:
     parser.add_argument("-c", "--config", action="append", default=[], metavar="PATH",
                         help="the Beat's YAML config (repeatable, merged in order, as the Beat does)")
     parser.add_argument("-E", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
@@ -96,7 +98,14 @@ def _add_check_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--all", action="store_true", help="every Beat service installed on the host, one report each")
     parser.add_argument("--root", metavar="DIR", help="read units and the Beat's files under DIR (as systemctl --root)")
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
-    parser.add_argument("--output", metavar="PATH", help="write the report to PATH atomically instead of stdout")
+    if report_output:  # `bundle` has one path option only, the zip's: `--output` there is the zip
+        parser.add_argument("--output", metavar="PATH", help="write the report to PATH atomically instead of stdout")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="table: show the certificates, addresses tried, protocol, cipher and identity of every "
+                             "target, passing ones too")
+    parser.add_argument("--save-chain", metavar="DIR",
+                        help="write the certificate chain each server sent to DIR (<target>.chain.pem and one "
+                             "<target>.<n>.pem per certificate, leaf first)")
     parser.add_argument("--timeout", type=_positive_float, default=5.0, metavar="SECONDS",
                         help="bound of each network step (default 5); the run ends within 4x this")
     parser.add_argument("--hosts-file", metavar="PATH", help="read PATH instead of /etc/hosts")
@@ -135,18 +144,21 @@ def build_parser(stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = Non
         description=_DESCRIPTION,
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        usage="esprobe [check|bundle|demo] [-c PATH] [-E KEY=VALUE] [--format FORMAT] [options]",
+        usage="esprobe [check|bundle|explain|demo] [-c PATH] [-E KEY=VALUE] [--format FORMAT] [options]",
     )
     parser.add_argument("--version", action="version", version=f"esprobe {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{check,bundle,demo}", prog="esprobe")
+    sub = parser.add_subparsers(dest="command", metavar="{check,bundle,explain,demo}", prog="esprobe")
     check = sub.add_parser("check", help="probe every target of the config (the default)",
                            epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_check_options(check)
     bundle = sub.add_parser("bundle", help="run the check and write a redacted support zip (-o PATH)",
                             epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    _add_check_options(bundle)
-    bundle.add_argument("-o", dest="bundle_path", metavar="PATH",
-                        help="the zip to write (default esprobe-bundle-<host>-<UTC time>.zip)")
+    _add_check_options(bundle, report_output=False)
+    bundle.add_argument("-o", "--output", dest="bundle_path", metavar="PATH",
+                        help="the zip to write (default esprobe-bundle-<host>-<UTC time>.zip); the report itself "
+                             "goes to stdout")
+    explain = sub.add_parser("explain", help="a finding code's meaning, causes and fix (offline)")
+    explain.add_argument("code", nargs="?", metavar="CODE", help="a finding code, e.g. tls-unknown-ca; none: list them")
     demo = sub.add_parser("demo", help="see esprobe at work against stand-ins on loopback: no setup needed")
     demo.add_argument("--no-color", action="store_true", help="no colour (also: NO_COLOR)")
     demo.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
@@ -172,7 +184,7 @@ def _in_cwd(env: Environment, path: Optional[str]) -> Optional[str]:
 
 def _check_options(args: argparse.Namespace, env: Environment):  # type: ignore[no-untyped-def]
     from esprobe.net.resolver import parse_nameserver
-    from esprobe.probe.check import CheckOptions, default_config_paths
+    from esprobe.probe.check import CheckOptions
 
     nameservers = []
     for text in args.nameserver:
@@ -193,9 +205,18 @@ def _check_options(args: argparse.Namespace, env: Environment):  # type: ignore[
         raise UsageError("-c cannot be combined with --service, --pid or --all: the Beat's own -c is used")
     if args.root and (args.pid or not launched):
         raise UsageError("--root goes with --service or --all")
-    paths = tuple(args.config) or default_config_paths(env.cwd)
-    if not paths and not launched:
-        raise UsageError("no config file: give the Beat's config with -c PATH (or --service NAME)")
+    paths = tuple(args.config) or (() if launched else _default_config(env))
+    for path in paths:
+        full = os.path.join(env.cwd, path)
+        if os.path.isdir(full):
+            example = os.path.join(path, "metricbeat.yml")
+            raise UsageError(f"-c {path}: is a directory; give the Beat's YAML file, e.g. -c {example}")
+        if not os.path.lexists(full):
+            raise UsageError(f"-c {path}: no such file")
+    hosts_file = _in_cwd(env, args.hosts_file) or ""
+    if args.hosts_file and (not os.path.exists(hosts_file) or os.path.isdir(hosts_file)):
+        raise UsageError(f"--hosts-file {args.hosts_file}: " + ("is a directory" if os.path.isdir(hosts_file)
+                                                                else "no such file"))
     options = CheckOptions(
         config_paths=tuple(os.path.join(env.cwd, p) for p in paths),
         overrides=tuple(args.overrides),
@@ -221,7 +242,19 @@ def _check_options(args: argparse.Namespace, env: Environment):  # type: ignore[
     return options
 
 
-def render(report, fmt: str, *, color: bool) -> str:  # type: ignore[no-untyped-def]
+def _default_config(env: Environment) -> "tuple[str, ...]":
+    """Without -c: the one ``*beat.yml`` in the working directory; none or several is a usage error."""
+    from esprobe.probe.check import default_config_paths
+
+    found = default_config_paths(env.cwd)
+    if not found:
+        raise UsageError("no config file: give the Beat's config with -c PATH")
+    if len(found) > 1:
+        raise UsageError(f"{' and '.join(found)} are both in {env.cwd}: which one? use -c PATH")
+    return found
+
+
+def render(report, fmt: str, *, color: bool, verbose: bool = False) -> str:  # type: ignore[no-untyped-def]
     """Report -> text in the chosen format."""
     if fmt == "json":
         from esprobe.render.json import render_json
@@ -237,7 +270,7 @@ def render(report, fmt: str, *, color: bool) -> str:  # type: ignore[no-untyped-
         return render_prometheus(report)
     from esprobe.render.table import render_table
 
-    return render_table(report, color=color)
+    return render_table(report, color=color, verbose=verbose)
 
 
 def _use_color(args: argparse.Namespace, env: Environment) -> bool:
@@ -254,9 +287,15 @@ def _run(args: argparse.Namespace, env: Environment) -> int:
         from esprobe.demo.command import run_demo
 
         return run_demo(env, color=_use_color(args, env))
+    if args.command == "explain":
+        from esprobe.findings.explain import explain
+
+        text, code = explain(args.code)
+        (env.stdout if code == EXIT_OK else env.stderr).write(text)
+        return code
 
     options = _check_options(args, env)
-    for name in ("output", "bundle_path"):
+    for name in ("output", "bundle_path"):  # bundle has no report --output: its -o/--output is the zip
         if getattr(args, name, None):
             setattr(args, name, _in_cwd(env, getattr(args, name)))
     redactor = Redactor()
@@ -265,7 +304,16 @@ def _run(args: argparse.Namespace, env: Environment) -> int:
     from esprobe.probe.check import run_check
 
     report, loaded = run_check(options, redactor)
-    text = render(report, args.format, color=_use_color(args, env))
+    text = render(report, args.format, color=_use_color(args, env), verbose=args.verbose)
+    if args.save_chain:
+        from esprobe.save_chain import SaveChainError, save_chains
+
+        try:
+            for line in save_chains(report, _in_cwd(env, args.save_chain) or ""):
+                env.stderr.write(f"esprobe: {line}\n")
+        except SaveChainError as error:
+            env.stderr.write(f"esprobe: error: {error}\n")
+            return EXIT_UNKNOWN
     if args.command == "bundle":
         from esprobe.bundle.write import BundleError, write_bundle
 
@@ -275,17 +323,17 @@ def _run(args: argparse.Namespace, env: Environment) -> int:
             env.stderr.write(f"esprobe: {redactor.redact(str(error))}\n")
             return EXIT_UNKNOWN
         env.stderr.write(f"esprobe: support bundle written to {path}\n")
-        try:
-            emit(text, redactor, stream=env.stdout, path=args.output)
-        except OSError as error:
-            env.stderr.write(f"esprobe: cannot write {args.output}: {error.strerror or error}\n")
-            return EXIT_UNKNOWN
+        emit(text, redactor, stream=env.stdout)
         return report.exit_code
     try:
         emit(text, redactor, stream=env.stdout, path=args.output)
     except OSError as error:
         env.stderr.write(f"esprobe: cannot write {args.output}: {error.strerror or error}\n")
         return EXIT_UNKNOWN
+    if args.output and report.config_unusable:
+        # The report went to a file; whoever runs this from cron or a timer still sees why it was exit 3.
+        first = next(f for f in report.findings if f.severity.value == "fail")
+        env.stderr.write(redactor.redact(f"esprobe: error: {first.code}: {first.message}\n"))
     return report.exit_code
 
 

@@ -90,6 +90,9 @@ class Finding:
         setting: the Beat setting concerned (``output.elasticsearch.ssl.certificate_authorities``),
             or None when no single setting is to blame.
         location: ``file:line`` in the Beat's YAML where the setting was read, when known.
+        blocking: for a ``fail``, whether it stops the stages that build on this one. An operator's
+            alarm (a certificate within --crit-days) fails the run but not the connection, so the
+            later stages still run; see `blocks`.
     """
 
     code: str
@@ -98,6 +101,7 @@ class Finding:
     hint: str = ""
     setting: Optional[str] = None
     location: Optional[str] = None
+    blocking: bool = True
 
     def __post_init__(self) -> None:
         if not _KEBAB.match(self.code):  # pip asserts the same of its references
@@ -106,6 +110,11 @@ class Finding:
     @property
     def status(self) -> Status:
         return Status.FAIL if self.severity is Severity.FAIL else Status.WARN
+
+    @property
+    def blocks(self) -> bool:
+        """True for a failure that stops later stages (a warning never does)."""
+        return self.severity is Severity.FAIL and self.blocking
 
 
 @dataclass(frozen=True)
@@ -137,8 +146,13 @@ class StageResult:
 
     @property
     def passed(self) -> bool:
-        """True when later stages may build on this one (a stage that does not apply never blocks)."""
-        return self.status in (Status.OK, Status.WARN) or not self.applicable
+        """
+        True when later stages may build on this one: it passed, it does not apply, or it failed only
+        on findings that do not block (the connection works; an alarm such as a near expiry fired).
+        """
+        if self.status in (Status.OK, Status.WARN) or not self.applicable:
+            return True
+        return self.status is Status.FAIL and bool(self.findings) and not any(f.blocks for f in self.findings)
 
 
 def stage_result(
@@ -316,6 +330,12 @@ class TargetReport:
         statuses = [s.status for s in self.stages]
         overall = worst(statuses)
         return Status.UNKNOWN if overall is Status.ERROR else overall
+
+    @property
+    def up(self) -> bool:
+        """The Beat gets through: no stage is blocked, whatever alarms (expiry thresholds) fired."""
+        return all(s.passed or (s.status is Status.SKIPPED and not s.applicable) for s in self.stages) and not any(
+            s.status is Status.ERROR for s in self.stages)
 
 
 @dataclass(frozen=True)

@@ -71,10 +71,12 @@ def test_bad_command_line_exits_3(stack: Stack, args: list) -> None:
 
 
 def test_missing_config_file_exits_3_without_traceback(stack: Stack) -> None:
+    """One clear line and exit 3, not a report whose other findings (no output configured) are consequences."""
     result = stack.run("-c", str(stack.directory / "nope.yml"), "--format", "json")
     assert result.code == 3
     assert "Traceback" not in result.err + result.out
-    assert json.loads(result.out)["findings"][0]["code"] == "config-file-missing"
+    assert result.out == ""
+    assert result.err.splitlines() == [f"esprobe: error: -c {stack.directory / 'nope.yml'}: no such file"]
 
 
 def test_output_file_is_written_atomically_and_stdout_stays_empty(stack: Stack) -> None:

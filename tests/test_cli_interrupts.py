@@ -30,7 +30,7 @@ def test_ctrl_c_ends_promptly_with_130(tmp_path: Path, fmt: str) -> None:
     with serve(never_speaks) as (_, port):
         process = subprocess.Popen(
             [sys.executable, "-m", "esprobe", "-c", str(_config(tmp_path, port)), "--timeout", "30",
-             "--format", fmt, "--output", str(output), "--hosts-file", str(tmp_path / "hosts"),
+             "--format", fmt, "--output", str(output), "--hosts-file", os.devnull,
              "--nameserver", "127.0.0.1:1"],
             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env={**os.environ, "PYTHONPATH": str(REPO)},

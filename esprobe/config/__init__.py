@@ -81,6 +81,18 @@ class LoadedConfig:
     effective: Mapping[str, Any] = field(default_factory=dict)
     keystore: Optional[KeystoreInfo] = None
     variables: Mapping[str, Tuple[str, Tuple[str, ...]]] = field(default_factory=dict)
+    locations: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    def location_of(self, setting: Optional[str]) -> Optional[str]:
+        """``file:line`` where *setting* (or the list it indexes, or its ``hosts`` entry) was read, if known."""
+        while setting:
+            if setting in self.locations:
+                return self.locations[setting]
+            head, _, last = setting.rpartition(".")
+            if not last.isdigit():
+                return None
+            setting = head
+        return None
 
 
 def load_config(
@@ -401,7 +413,26 @@ def _load(
         variables={
             name: (reader.used_sources.get(name, "env"), tuple(users)) for name, users in reader.used_names.items()
         },
+        locations=_locations(root),
     )
+
+
+def _locations(root: Node) -> Mapping[str, str]:
+    """Every setting of the merged tree with the ``file:line`` it was read from (for findings about targets)."""
+    out: dict = {}
+
+    def walk(node: Node, path: str) -> None:
+        if path and node.location:
+            out[path] = node.location
+        if node.is_dict:
+            for key, child in node.value.items():
+                walk(child, f"{path}.{key}" if path else str(key))
+        elif node.is_list:
+            for index, child in enumerate(node.value):
+                walk(child, f"{path}.{index}")
+
+    walk(root, "")
+    return out
 
 
 def _keystore_findings(report: Report, keystore: KeystoreRead, strict: bool, euid: Optional[int] = None) -> None:

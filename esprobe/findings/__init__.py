@@ -83,7 +83,16 @@ def make(
         hint=hint,
         setting=setting,
         location=location,
+        blocking=spec.blocks_later,
     )
+
+
+def snippet(*lines: str) -> str:
+    """
+    Paste-ready text (JSON, YAML, a DN, a command) for a hint: each line on its own line, indented by
+    four spaces, which the table prints verbatim and never wraps. The hint continues after it.
+    """
+    return "\n" + "\n".join("    " + line for line in lines) + "\n"
 
 
 def codes() -> Tuple[str, ...]:

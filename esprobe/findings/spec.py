@@ -21,6 +21,8 @@ class Spec:
         hint: what to change; a ``str.format`` template filled by `make`'s keyword arguments.
         setting: the setting concerned, a template too (``{prefix}.verification_mode``), or None.
         beat_says: what the Beat itself logs in this situation, so users can match their logs.
+        blocks_later: False for a ``fail`` that is an operator's alarm rather than a broken
+            connection (a certificate within --crit-days): the stages after it still run.
     """
 
     code: str
@@ -30,6 +32,7 @@ class Spec:
     hint: str
     setting: Optional[str] = None
     beat_says: Optional[str] = None
+    blocks_later: bool = True
 
 
 WARN = Severity.WARN

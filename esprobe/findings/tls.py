@@ -417,9 +417,12 @@ _HANDSHAKE: Tuple[Spec, ...] = (
         code="tls-cert-expires-critical",
         severity=FAIL,
         title="Certificate expires within days",
-        meaning="A certificate the connection depends on expires within --crit-days.",
+        meaning=("A certificate the connection depends on expires within --crit-days. The Beat still connects, so "
+                 "this failure does not block: the later stages still run and report their own problems, the run "
+                 "exits 2 (Nagios CRITICAL), and Prometheus keeps esprobe_target_up at 1."),
         hint="Renew {subject} now; the Beat stops connecting the moment it expires.",
         setting=None,
+        blocks_later=False,
     ),
     Spec(
         code="tls-client-cert-expired",

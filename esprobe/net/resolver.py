@@ -335,19 +335,22 @@ def with_crosscheck(observation: DnsObservation) -> DnsObservation:
 def parse_nameserver(text: str) -> Tuple[str, int]:
     """``ADDR[:PORT]`` as given to --nameserver (``[::1]:5353`` for IPv6 with a port)."""
     text = text.strip()
+    port_text = "53"
     if text.startswith("["):
         address, _, rest = text[1:].partition("]")
-        port = int(rest[1:]) if rest.startswith(":") else 53
+        if rest:
+            if not rest.startswith(":"):
+                raise ValueError("write an IPv6 address with a port as [ADDR]:PORT")
+            port_text = rest[1:]
     elif text.count(":") == 1:
         address, _, port_text = text.partition(":")
-        port = int(port_text)
     else:
-        address, port = text, 53
+        address = text
     if literal_address(address) is None:
-        raise ValueError(f"--nameserver wants an IP address, got {address!r}")
-    if not 0 < port < 65536:
-        raise ValueError(f"--nameserver port {port} is out of range")
-    return address, port
+        raise ValueError(f"wants an IP address (ADDR[:PORT]), got {address!r}")
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ValueError(f"the port must be a number from 1 to 65535, got {port_text!r}")
+    return address, int(port_text)
 
 
 def addresses_in_order(observation: DnsObservation) -> Sequence[str]:

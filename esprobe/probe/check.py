@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import os
 import time
@@ -10,7 +11,7 @@ from typing import Any, Mapping, Optional, Tuple
 
 from esprobe import __version__
 from esprobe.context import DEADLINE_FACTOR, DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Deadline, ProbeContext
-from esprobe.model import ConfigInfo, Report
+from esprobe.model import ConfigInfo, Report, TargetReport
 from esprobe.redact import Redactor
 from esprobe.rulesets import resolve as resolve_rules
 
@@ -37,11 +38,12 @@ class CheckOptions:
 
 
 def default_config_paths(cwd: str) -> Tuple[str, ...]:
-    """Without -c, use the one ``<beat>.yml`` in the working directory, as the Beat would."""
-    from esprobe.config.layout import KNOWN_BEATS
-
-    found = [f"{beat}.yml" for beat in KNOWN_BEATS if os.path.isfile(os.path.join(cwd, f"{beat}.yml"))]
-    return tuple(found[:1]) if len(found) == 1 else ()
+    """Without -c, the Beat reads ``<beat>.yml`` in its working directory: every such ``*beat.yml`` here."""
+    try:
+        names = sorted(os.listdir(cwd))
+    except OSError:
+        return ()
+    return tuple(n for n in names if n.endswith("beat.yml") and os.path.isfile(os.path.join(cwd, n)))
 
 
 def preload() -> None:
@@ -97,7 +99,7 @@ def run_check(options: CheckOptions, redactor: Redactor) -> Tuple[Report, object
         rules=rules,
         fs_root=options.invocation.root if options.invocation is not None else "/",
     )
-    targets = run_probes(loaded.targets, ctx, concurrency=options.concurrency)
+    targets = tuple(_annotated(t, loaded) for t in run_probes(loaded.targets, ctx, concurrency=options.concurrency))
     report = Report(
         esprobe_version=__version__,
         started_at=_iso(started_wall),
@@ -135,6 +137,26 @@ def _service_part(options: CheckOptions, loaded: Any, redactor: Redactor):  # ty
         for f in invocation_findings(options.invocation, loaded)
     )
     return loaded.findings + extra, service_info(options.invocation, loaded)
+
+
+def _annotated(report: TargetReport, loaded: Any) -> TargetReport:
+    """
+    The target's findings root cause first (the one rule in `findings.order`), each finding about a
+    setting carrying the ``file:line`` the setting was read from, as config findings do.
+    """
+    from esprobe.findings.order import root_cause_first
+
+    locate = getattr(loaded, "location_of", None)
+    stages = []
+    for stage in report.stages:
+        found = root_cause_first(stage.findings)
+        if callable(locate):
+            found = tuple(
+                f if f.location or not f.setting else dataclasses.replace(f, location=locate(f.setting))
+                for f in found
+            )
+        stages.append(stage if found == stage.findings else dataclasses.replace(stage, findings=found))
+    return dataclasses.replace(report, stages=tuple(stages))
 
 
 def _iso(unix: float) -> str:

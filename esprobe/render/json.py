@@ -7,7 +7,8 @@ from typing import Any, Dict, List, Sequence
 
 from esprobe.model import Finding, Report, StageResult, TargetReport
 
-# 2: "service" (how the Beat is started, with provenance) and, for --all, a list of reports.
+# 2: "service" (how the Beat is started, with provenance) and, for --all, a list of reports; findings carry
+# "blocking", and a failed stage no longer implies that the later ones were skipped (a non-blocking alarm).
 SCHEMA_VERSION = 2
 
 
@@ -18,6 +19,7 @@ def finding_to_dict(finding: Finding) -> Dict[str, Any]:
         "message": finding.message,
         "hint": finding.hint,
         "setting": finding.setting,
+        "blocking": finding.blocks,
     }
     if finding.location:
         entry["location"] = finding.location

@@ -2,7 +2,7 @@
 The Nagios/Icinga plugin output (Nagios plugin API and the Monitoring Plugins guidelines):
 
     ESPROBE <STATE> - <short summary> | <perfdata>
-    <one long-output line per stage that is not ok>
+    <one long-output line per finding of a stage that is not ok, root cause first>
 
 The exit code carries the state; the text never has to be parsed for it.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, List, Mapping, Optional, Sequence
 
+from esprobe.findings.order import lead_finding, root_cause_first
 from esprobe.model import Report, Stage, StageResult, Status, TargetReport
 
 _STATE = {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}
@@ -66,24 +67,36 @@ def _perfdata(report: Report) -> List[str]:
             result = _stage(target, stage)
             if result is not None and result.status not in (Status.SKIPPED, Status.ERROR):
                 out.append(f"{_label(f'{name}_{suffix}_ms')}={_number(result.duration_ms)}ms;;;0;")
-    ok = sum(1 for t in report.targets if t.status in (Status.OK, Status.SKIPPED))
-    out.append(f"{_label('targets_ok')}={ok};;;0;{len(report.targets)}")
+    counts = _counts(report)
+    for word in ("ok", "warn", "fail"):
+        out.append(f"{_label('targets_' + word)}={counts.get(word, 0)};;;0;{len(report.targets)}")
     return out
+
+
+def _counts(report: Report) -> "dict[str, int]":
+    """Targets per verdict word, as the table's result line counts them."""
+    counts: "dict[str, int]" = {}
+    for target in report.targets:
+        word = "ok" if target.status is Status.SKIPPED else target.status.value
+        counts[word] = counts.get(word, 0) + 1
+    return counts
 
 
 def _problems(report: Report) -> List[str]:
     lines: List[str] = []
-    for finding in report.findings:
+    for finding in root_cause_first(report.findings):
         lines.append(_clean(f"config {finding.severity.value.upper()}: [{finding.code}] {finding.message}"))
     for target in report.targets:
+        # Each finding's own words (an expiry says when), not the stage's summary ("chain verified").
+        stage_of = {id(f): s for s in target.stages for f in s.findings}
+        for finding in root_cause_first([f for s in target.stages for f in s.findings]):
+            stage = stage_of[id(finding)]
+            lines.append(_clean(f"{target.target.id} {stage.stage.value} {finding.severity.value.upper()}: "
+                                f"[{finding.code}] {finding.message}"))
         for result in target.stages:
-            if result.status in (Status.WARN, Status.FAIL, Status.ERROR):
-                codes = ",".join(f.code for f in result.findings)
-                tail = f" [{codes}]" if codes else ""
-                lines.append(
-                    _clean(f"{target.target.id} {result.stage.value} {result.status.value.upper()}: "
-                           f"{result.summary}{tail}")
-                )
+            if result.status is Status.ERROR or (result.status in (Status.WARN, Status.FAIL) and not result.findings):
+                lines.append(_clean(f"{target.target.id} {result.stage.value} {result.status.value.upper()}: "
+                                    f"{result.summary}"))
     return lines
 
 
@@ -98,17 +111,20 @@ def _summary(report: Report) -> str:
         return _clean(f"{total} target{'s' if total != 1 else ''} ok ({ids})" if total else "no targets to probe")
     parts = []
     for target in bad:
-        worst = max(
-            (s for s in target.stages if s.status in (Status.WARN, Status.FAIL, Status.ERROR)),
-            key=lambda s: s.status.severity,
-        )
-        code = worst.findings[0].code if worst.findings else worst.status.value
-        parts.append(f"{target.target.id} {worst.stage.value}: {code}")
+        findings = [f for s in target.stages for f in s.findings]
+        lead = lead_finding(findings)
+        if lead is not None:
+            stage = next(s for s in target.stages if lead in s.findings)
+            parts.append(f"{target.target.id} {stage.stage.value}: {lead.code}")
+        else:
+            worst = max(target.stages, key=lambda s: s.status.severity)
+            parts.append(f"{target.target.id} {worst.stage.value}: {worst.status.value}")
     text = "; ".join(parts)
     if len(text) > _SUMMARY_MAX:
         text = text[: _SUMMARY_MAX - 1].rsplit(";", 1)[0] + f"; {len(bad)} targets with problems"
-    ok = total - len(bad)
-    return _clean(f"{text} ({ok}/{total} targets ok)")
+    counts = _counts(report)
+    tally = ", ".join(f"{counts[w]} {w}" for w in ("unknown", "fail", "warn", "ok") if counts.get(w))
+    return _clean(f"{text} ({tally} of {total} target{'s' if total != 1 else ''})")
 
 
 def render_nagios(report: Report) -> str:

@@ -3,6 +3,8 @@ The Prometheus text exposition format, for node_exporter's textfile collector.
 
 State as gauges with few labels (role, url, stage, subject); never error strings as labels, so
 the number of series stays bounded. No client-side timestamps (the collector forbids them).
+Every series carries ``beat`` and ``config`` (the config file's path), so that the files of two
+Beats on one host can sit in one textfile directory without their series colliding.
 """
 
 from __future__ import annotations
@@ -16,13 +18,16 @@ from esprobe.model import Report, Status, TargetReport
 _STAGE_VALUE = {Status.OK: 0, Status.WARN: 1, Status.FAIL: 2, Status.ERROR: 3, Status.SKIPPED: 3}
 
 _METRICS: Tuple[Tuple[str, str], ...] = (
-    ("esprobe_target_up", "1 when every stage of the target passed (warnings allowed), else 0."),
+    ("esprobe_target_up", "1 when the Beat gets through to the target: no stage blocked (warnings and expiry "
+     "alarms allowed), else 0."),
     ("esprobe_target_status", "Target outcome: 0 ok, 1 warn, 2 fail, 3 unknown."),
     ("esprobe_stage_status", "Stage outcome: 0 ok, 1 warn, 2 fail, 3 error or not judged (skipped after a failure); "
      "stages that do not apply are omitted."),
     ("esprobe_stage_duration_seconds", "Wall time of the stage."),
     ("esprobe_certificate_expiry_timestamp_seconds", "notAfter of each certificate the server sent, and of the "
      "client certificate, as a Unix time."),
+    ("esprobe_certificate_expiry_seconds", "Seconds from the run's start until notAfter of each certificate (negative "
+     "once expired); --warn-days and --crit-days alarms show in esprobe_target_status, not in esprobe_target_up."),
     ("esprobe_config_problems", "Configuration findings by severity (fail means the Beat would not start)."),
     ("esprobe_run_status", "The run's exit code: 0 ok, 1 warn, 2 fail, 3 unknown."),
     ("esprobe_run_duration_seconds", "Wall time of the whole run."),
@@ -79,7 +84,7 @@ def _add_samples(samples: Dict[str, List[str]], report: Report, extra: Mapping[s
     for target in report.targets:
         base = {**extra, "role": target.target.role.value, "url": target.target.url}
         status = target.status
-        up = 1 if status in (Status.OK, Status.WARN, Status.SKIPPED) else 0
+        up = 1 if target.up else 0
         samples["esprobe_target_up"].append(f"esprobe_target_up{_labels(base)} {up}")
         samples["esprobe_target_status"].append(
             f"esprobe_target_status{_labels(base)} {min(status.severity, 3)}"
@@ -97,7 +102,10 @@ def _add_samples(samples: Dict[str, List[str]], report: Report, extra: Mapping[s
             samples["esprobe_certificate_expiry_timestamp_seconds"].append(
                 f"esprobe_certificate_expiry_timestamp_seconds{_labels(cert_labels)} {_value(when)}"
             )
-    run = _labels(dict(extra)) if extra else ""
+            samples["esprobe_certificate_expiry_seconds"].append(
+                f"esprobe_certificate_expiry_seconds{_labels(cert_labels)} {_value(round(when - report.timestamp))}"
+            )
+    run = _labels(dict(extra))
     for severity in ("warn", "fail"):
         count = sum(1 for f in report.findings if f.severity.value == severity)
         samples["esprobe_config_problems"].append(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import textwrap
-from typing import Any, Dict, List, Mapping
+from typing import Any, Dict, Iterable, List, Mapping
 
-from esprobe.model import Finding, Report, Status, TargetReport
+from esprobe.findings.order import root_cause_first
+from esprobe.model import Finding, Report, Stage, Status, TargetReport
 
 _COLOURS = {
     Status.OK: "32",  # green
@@ -17,6 +18,7 @@ _COLOURS = {
 }
 
 _WIDTH = 100
+_SUMMARY_WIDTH = _WIDTH - 32  # what is left of a line once the indent, stage, status and time are printed
 
 
 def _paint(text: str, status: Status, color: bool) -> str:
@@ -28,16 +30,64 @@ def _status_word(status: Status, color: bool) -> str:
     return _paint(status.value.upper() if shouted else status.value, status, color)
 
 
+
+def _wrap(text: str, width: int, first: str, rest: str) -> List[str]:
+    """
+    Wrap prose, keeping each `code span` whole (a span longer than the line overflows it rather than
+    break) and printing snippet lines (hint lines indented by four spaces, see `findings.snippet`)
+    verbatim on their own lines, so that what is meant to be pasted can be copied as it stands.
+    """
+    out: List[str] = []
+    for paragraph in text.split("\n"):
+        if paragraph.startswith("    "):  # a paste-ready snippet: never wrapped
+            out.append(rest + paragraph[4:])
+            continue
+        if paragraph.strip():
+            out.extend(_fill(_words(paragraph), width, first if not out else rest, rest))
+    return out or [first.rstrip()]
+
+
+def _words(paragraph: str) -> List[str]:
+    """Split at spaces, except inside a `code span`."""
+    words: List[str] = []
+    current: List[str] = []
+    in_span = False
+    for char in paragraph:
+        if char == "`":
+            in_span = not in_span
+        if char == " " and not in_span:
+            if current:
+                words.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    if current:
+        words.append("".join(current))
+    return words
+
+
+def _fill(tokens: Iterable[str], width: int, first: str, rest: str) -> List[str]:
+    lines: List[str] = []
+    current = first
+    empty = True
+    for token in tokens:
+        candidate = current + ("" if empty else " ") + token
+        if empty or len(candidate) <= width:
+            current, empty = candidate, False
+        else:
+            lines.append(current)
+            current, empty = rest + token, False
+    lines.append(current)
+    return lines
+
+
 def _finding_lines(finding: Finding, color: bool, indent: str = "  ") -> List[str]:
     status = finding.status
     mark = _paint("✗" if status is Status.FAIL else "!", status, color)
     head = f"{indent}{mark} {finding.code}: "
-    wrapper = textwrap.TextWrapper(width=_WIDTH, initial_indent="", subsequent_indent=indent + "    ")
-    lines = wrapper.wrap(finding.message) or [""]
-    out = [head + lines[0], *lines[1:]]
+    out = _wrap(finding.message, _WIDTH, head, indent + "    ")
     if finding.hint:
-        hint = textwrap.TextWrapper(width=_WIDTH, initial_indent=indent + "    → ", subsequent_indent=indent + "      ")
-        out.extend(hint.wrap(finding.hint))
+        out.extend(_wrap(finding.hint, _WIDTH, indent + "    → ", indent + "      "))
     where = []
     if finding.setting:
         where.append(f"setting: {finding.setting}")
@@ -48,7 +98,18 @@ def _finding_lines(finding: Finding, color: bool, indent: str = "  ") -> List[st
     return out
 
 
-def _target_block(report: TargetReport, color: bool) -> List[str]:
+def _summary_cell(summary: str) -> str:
+    """The stage's summary, wrapped in its column: nothing is cut off."""
+    return "\n".join(textwrap.wrap(summary, width=_SUMMARY_WIDTH, break_long_words=False, break_on_hyphens=False)
+                     or [""])
+
+
+def target_findings(report: TargetReport) -> List[Finding]:
+    """Every finding of the target, across its stages, root cause first."""
+    return list(root_cause_first([f for stage in report.stages for f in stage.findings]))
+
+
+def _target_block(report: TargetReport, color: bool, verbose: bool) -> List[str]:
     from tabulate import tabulate
 
     target = report.target
@@ -60,18 +121,83 @@ def _target_block(report: TargetReport, color: bool) -> List[str]:
                 stage.stage.value,
                 _status_word(stage.status, color),
                 f"{stage.duration_ms:.0f} ms" if stage.duration_ms else "",
-                textwrap.shorten(stage.summary, width=_WIDTH - 30, placeholder=" …"),
+                _summary_cell(stage.summary),
             ]
         )
     table = tabulate(rows, headers=["stage", "status", "time", "summary"], tablefmt="simple", disable_numparse=True)
     lines.extend("  " + row for row in table.splitlines())
-    for stage in report.stages:
-        for finding in stage.findings:
-            lines.extend(_finding_lines(finding, color))
+    if verbose:
+        lines.extend(_facts(report))
+    for finding in target_findings(report):
+        lines.extend(_finding_lines(finding, color))
     return lines
 
 
-def render_table(report: Report, *, color: bool = False) -> str:
+# --- -v: what was seen, for passing targets too -----------------------------------------------
+
+
+def _details(report: TargetReport, stage: Stage) -> Mapping[str, Any]:
+    for result in report.stages:
+        if result.stage is stage and isinstance(result.details, Mapping):
+            return result.details
+    return {}
+
+
+def _cert_lines(label: str, cert: Mapping[str, Any]) -> List[str]:
+    days = cert.get("days_left")
+    left = f" ({days} days left)" if isinstance(days, int) else ""
+    sans = [*(cert.get("dns_sans") or []), *(cert.get("ip_sans") or [])]
+    lines = [f"    {label}: {cert.get('subject') or '(empty subject)'}",
+             f"      issuer: {cert.get('issuer') or '(empty)'}",
+             f"      not_after: {cert.get('not_after')}{left}"]
+    if sans:
+        lines.append("      SANs: " + ", ".join(str(s) for s in sans))
+    if cert.get("key") or cert.get("signature_algorithm"):
+        lines.append(f"      key: {cert.get('key')}, signed with {cert.get('signature_algorithm')}"
+                     + (", CA" if cert.get("is_ca") else ""))
+    lines.append(f"      sha256: {cert.get('sha256')}")
+    return lines
+
+
+def _attempt(attempt: Mapping[str, Any]) -> str:
+    ms = attempt.get("ms")
+    took = f" in {ms:.0f} ms" if isinstance(ms, (int, float)) else ""
+    return f"{attempt.get('address')} {attempt.get('outcome')}{took}"
+
+
+def _facts(report: TargetReport) -> List[str]:
+    """The facts behind the verdicts (-v): addresses, attempts, protocol, certificates, identity."""
+    lines = ["  facts:"]
+    addresses = [a for a in _details(report, Stage.DNS).get("addresses") or [] if isinstance(a, Mapping)]
+    if addresses:
+        lines.append("    addresses: " + ", ".join(f"{a.get('address')} ({a.get('source')})" for a in addresses))
+    attempts = [a for a in _details(report, Stage.TCP).get("attempts") or [] if isinstance(a, Mapping)]
+    if attempts:
+        lines.append("    tried: " + ", ".join(_attempt(a) for a in attempts))
+    tls = _details(report, Stage.TLS)
+    if tls.get("protocol") or tls.get("cipher"):
+        lines.append(f"    tls: {tls.get('protocol')}, {tls.get('cipher')}, trust: {tls.get('trust')}"
+                     + (f" ({tls.get('trust_store_path')})" if tls.get("trust_store_path") else ""))
+    for index, cert in enumerate(tls.get("chain") or []):
+        if isinstance(cert, Mapping):
+            lines.extend(_cert_lines("server certificate" if index == 0 else f"chain[{index}]", cert))
+    client = tls.get("client_certificate")
+    if isinstance(client, Mapping):
+        lines.extend(_cert_lines("client certificate", client))
+    http = _details(report, Stage.HTTP)
+    if http.get("product"):
+        lines.append(f"    server: {http.get('product')} {http.get('version') or ''}".rstrip()
+                     + (f", HTTP {http.get('status_code')}" if http.get("status_code") else ""))
+    auth = _details(report, Stage.AUTH)
+    if auth.get("method"):
+        who = auth.get("username") or "(anonymous)"
+        realm = f", realm {auth.get('realm')}" if auth.get("realm") else ""
+        kind = f", {auth.get('authentication_type')}" if auth.get("authentication_type") else ""
+        lines.append(f"    identity: {who} by {auth.get('method')}{realm}{kind}")
+    return lines if len(lines) > 1 else []
+
+
+def render_table(report: Report, *, color: bool = False, verbose: bool = False) -> str:
     lines: List[str] = []
     where = report.config.path or "(no config file)"
     lines.append(f"esprobe {report.esprobe_version} — {where} ({report.config.beat})")
@@ -82,11 +208,11 @@ def render_table(report: Report, *, color: bool = False) -> str:
     lines.append("")
     if report.findings:
         lines.append("configuration")
-        for finding in report.findings:
+        for finding in root_cause_first(report.findings):
             lines.extend(_finding_lines(finding, color))
         lines.append("")
     for target in report.targets:
-        lines.extend(_target_block(target, color))
+        lines.extend(_target_block(target, color, verbose))
         lines.append("")
     lines.append(_summary_line(report, color))
     return "\n".join(lines) + "\n"

@@ -16,6 +16,7 @@ the Elasticsearch output) are named. No credential appears in any message or det
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -24,9 +25,9 @@ from cryptography import x509
 from esprobe import findings
 from esprobe.context import ProbeContext
 from esprobe.elastic import api
+from esprobe.elastic.api import AuthObservation
 from esprobe.elastic.pki_dn import java_dn, pki_username
 from esprobe.model import Finding, Role, Stage, StageResult, Target, skipped, stage_result
-from esprobe.elastic.api import AuthObservation
 from esprobe.net.es_client import Failure, HttpObservation, first_cert_pem
 from esprobe.net.tls import TlsProbe
 
@@ -325,9 +326,12 @@ def _predicted_pki(target: Target, tls: Optional[TlsProbe]) -> Tuple[Optional[st
 
 
 def _role_mapping_lines(beat: str, dn: str) -> str:
+    """The two ways to map *dn* to the Beat's role, each as paste-ready lines (the DN quoted for YAML and JSON)."""
     role = f"{beat}_writer"
-    return (f"role_mapping.yml: `{role}:` followed by `  - \"{dn}\"`; or PUT /_security/role_mapping/{beat}-pki with "
-            f'{{"roles":["{role}"],"rules":{{"field":{{"dn":"{dn}"}}}},"enabled":true}}')
+    quoted = json.dumps(dn)
+    mapping = json.dumps({"roles": [role], "rules": {"field": {"dn": dn}}, "enabled": True}, separators=(",", ":"))
+    return ("in role_mapping.yml:" + findings.snippet(f"{role}:", f"  - {quoted}")
+            + "or with the role-mapping API:" + findings.snippet(f"PUT /_security/role_mapping/{beat}-pki", mapping))
 
 
 def _pki_no_roles(target: Target, beat: str, tls: Optional[TlsProbe], identity: api.Identity,
@@ -337,7 +341,7 @@ def _pki_no_roles(target: Target, beat: str, tls: Optional[TlsProbe], identity: 
         "auth-pki-no-roles",
         f"The PKI realm {identity.realm} authenticated the client certificate as user {identity.username} "
         f"(DN as Elasticsearch sees it: {dn}), but no role mapping gives it a role.",
-        hint=f"Map this DN to the Beat's role. {_role_mapping_lines(beat, dn)} (use your role's name).",
+        hint=f"Map this DN to the Beat's role (use your role's name), {_role_mapping_lines(beat, dn)}",
         **params,
     )
 
@@ -364,7 +368,7 @@ def _pki_not_accepted(target: Target, beat: str, tls: Optional[TlsProbe], what: 
     hint = ("On Elasticsearch: xpack.security.http.ssl.client_authentication: optional (or required); a PKI realm "
             "(xpack.security.authc.realms.pki.pki1.order: 1) whose truststore or certificate_authorities trusts the CA "
             f"that issued `{params['prefix']}.ssl.certificate`")
-    hint += f"; then map the DN to a role: {_role_mapping_lines(beat, dn)}." if dn else "."
+    hint += f"; then map the DN to a role, {_role_mapping_lines(beat, dn)}" if dn else "."
     return findings.make("auth-pki-not-accepted", " ".join(parts), hint=hint, severity=severity, **params)
 
 

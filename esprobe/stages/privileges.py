@@ -140,19 +140,21 @@ def _grant_hint(target: Target, beat: str, identity: Optional[api.Identity], nee
     role = "beats_monitoring" if target.role is Role.MONITORING else f"{beat}_writer"
     body = json.dumps(role_body(needs), separators=(",", ":"))
     grant = f"grant {need.kind} privilege `{need.name}`" + (f" on `{need.index}`" if need.index else "")
+    put_role = findings.snippet(f"PUT /_security/role/{role}", body)
     if identity is not None and identity.is_api_key:
+        key = {"name": f"{beat}-beat", "role_descriptors": {role: role_body(needs)}}
+        descriptors = json.dumps(key, separators=(",", ":"))
         return (f"An API key holds at most what its owner [{identity.username}] holds: {grant} to the owner, then create "
-                f"a new key for the Beat (POST /_security/api_key with \"role_descriptors\":{{\"{role}\":{body}}}), or "
-                "on 8.4+ update this key's role_descriptors (PUT /_security/api_key/<id>); put the new 'id:api_key' "
-                f"into `{_credential_setting(target)}`.")
+                "a new key for the Beat:" + findings.snippet("POST /_security/api_key", descriptors)
+                + "or on 8.4+ update this key's role_descriptors (PUT /_security/api_key/<id>); put the new "
+                f"'id:api_key' into `{_credential_setting(target)}`.")
     if identity is not None and identity.is_pki:
-        return (f"{grant[0].upper() + grant[1:]} in a role mapped to the certificate's DN (role_mapping.yml or the role-mapping API), e.g. "
-                f"PUT /_security/role/{role} {body}.")
+        return (f"{grant[0].upper() + grant[1:]} in a role mapped to the certificate's DN (role_mapping.yml or the "
+                f"role-mapping API), e.g.{put_role}")
     if target.role is Role.MONITORING:
-        return (f"Use the built-in beats_system user, or {grant} in one of the user's roles, e.g. "
-                f"PUT /_security/role/{role} {body}.")
+        return f"Use the built-in beats_system user, or {grant} in one of the user's roles, e.g.{put_role}"
     roles = f"one of the user's roles ({', '.join(identity.roles)})" if identity and identity.roles else "a role of the user"
-    return f"{grant[0].upper() + grant[1:]} in {roles}, e.g. PUT /_security/role/{role} {body} and assign it to the user."
+    return f"{grant[0].upper() + grant[1:]} in {roles}, e.g.{put_role}and assign it to the user."
 
 
 # --- Kibana ---------------------------------------------------------------------------------------

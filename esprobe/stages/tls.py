@@ -511,7 +511,7 @@ def _result(target, tls, settings, observation, trust, identity, problems, now, 
     }
     if verdict is not None and verdict.beat_error:
         details["beat_error"] = verdict.beat_error
-    keep = observation.ok and not any(f.severity is Severity.FAIL for f in problems)
+    keep = observation.ok and not any(f.blocks for f in problems)  # an expiry alarm keeps the connection
     if not keep:
         # Credentials will not travel on it; keep what it showed (the chain) for the bundle.
         observation.close()

@@ -24,6 +24,7 @@ Pure: certificates in, verdicts out.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import hashlib
 from dataclasses import dataclass, field, replace
@@ -857,7 +858,13 @@ def chain_findings(verdict: ChainVerdict, tls: TlsSettings, target: Target) -> L
             message += f" Trusted CAs: {_trust_words(verdict, tls)}."
         if verdict.kind == FINGERPRINT_FORMAT:
             params["meant"] = _normalised_fingerprint(tls.ca_trusted_fingerprint or "") or "the 64 hex digits"
-        out.append(findings.make(code, message, **params))
+        finding = findings.make(code, message, **params)
+        if code in ("tls-unknown-ca", "tls-self-signed") and verdict.presented_ca_fingerprints:
+            # Paste-ready: the fingerprint of the topmost CA the server sent, as the setting line itself.
+            line = f'{tls.prefix}.ca_trusted_fingerprint: "{verdict.presented_ca_fingerprints[-1]}"'
+            finding = dataclasses.replace(finding, hint=finding.hint + " If you trust the CA certificate the server "
+                                          "sent, this line in the Beat's config does it:" + findings.snippet(line))
+        out.append(finding)
     for note in verdict.notes:
         if note.warn and not any(f.code == note.code for f in out):
             out.append(findings.make(note.code, note.text, **params))

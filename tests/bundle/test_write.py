@@ -106,7 +106,7 @@ def test_leak_refuses_to_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
                       f'u\n')
     config.chmod(0o600)
     target = tmp_path / "b.zip"
-    code, out, err = run_cli(["bundle", "-c", str(config), "--timeout", "0.5", "--hosts-file", str(tmp_path / "none"),
+    code, out, err = run_cli(["bundle", "-c", str(config), "--timeout", "0.5", "--hosts-file", os.devnull,
                               "--nameserver", "127.0.0.1:9", "-o", str(target)], {}, tmp_path)
     assert 3 == code
     assert "" == out
@@ -162,7 +162,7 @@ def _plain_http_config(tmp_path: Path) -> List[str]:
     config = tmp_path / "metricbeat.yml"
     config.write_text('output.elasticsearch:\n  hosts: ["http://127.0.0.1:9"]\n')
     config.chmod(0o600)
-    return ["bundle", "-c", str(config), "--timeout", "0.5", "--hosts-file", str(tmp_path / "none"),
+    return ["bundle", "-c", str(config), "--timeout", "0.5", "--hosts-file", os.devnull,
             "--nameserver", "127.0.0.1:9", "-o", str(tmp_path / "b.zip")]
 
 

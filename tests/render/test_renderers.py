@@ -98,11 +98,12 @@ def test_nagios_perfdata_and_long_output() -> None:
     lines = render_nagios(REPORTS["mixed"]).splitlines()
     assert "'elasticsearch[0]_cert_days'=87;30:;7:;;" in lines[0]
     assert "'elasticsearch[0]_tls_ms'=12.25ms;;;0;" in lines[0]
-    assert "'targets_ok'=1;;;0;3" in lines[0]
+    assert "'targets_ok'=1;;;0;3 'targets_warn'=1;;;0;3 'targets_fail'=1;;;0;3" in lines[0]
     assert "kibana tls: tls-unknown-ca" in lines[0]
+    assert "(1 fail, 1 warn, 1 ok of 3 targets)" in lines[0]
     assert lines[1:] == [
-        "kibana tls FAIL: certificate signed by unknown authority [tls-unknown-ca]",
-        "monitoring[0] auth WARN: credentials sent in clear text [tcp-some-addresses-failed]",
+        "kibana tls FAIL: [tls-unknown-ca] x509: certificate signed by unknown authority / ûnicôdé",
+        "monitoring[0] auth WARN: [tcp-some-addresses-failed] placeholder warning",
     ]
     healthy = render_nagios(REPORTS["healthy"]).splitlines()
     assert "'elasticsearch[0]_client_cert_days'=20;30:;7:;;" in healthy[0]
@@ -129,15 +130,17 @@ def test_prometheus_values() -> None:
     for family in text_string_to_metric_families(render_prometheus(REPORTS["mixed"])):
         for sample in family.samples:
             samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
-    es = (("role", "elasticsearch"), ("url", "https://es1.example.com:9200"))
-    kb = (("role", "kibana"), ("url", "https://kb.example.com:5601"))
+    run = (("beat", "metricbeat"), ("config", "/etc/metricbeat/metricbeat.yml"))
+    es = tuple(sorted(run + (("role", "elasticsearch"), ("url", "https://es1.example.com:9200"))))
+    kb = tuple(sorted(run + (("role", "kibana"), ("url", "https://kb.example.com:5601"))))
     assert samples[("esprobe_target_up", es)] == 1
     assert samples[("esprobe_target_up", kb)] == 0
     assert samples[("esprobe_stage_status", tuple(sorted(kb + (("stage", "tls"),))))] == 2
     assert samples[("esprobe_stage_status", tuple(sorted(kb + (("stage", "hostname"),))))] == 3
     expiry = tuple(sorted(es + (("subject", "CN=es1.example.com"),)))
     assert samples[("esprobe_certificate_expiry_timestamp_seconds", expiry)] == 1803484800
-    assert samples[("esprobe_last_run_timestamp_seconds", ())] == 1795968000
+    assert samples[("esprobe_certificate_expiry_seconds", expiry)] == 1803484800 - 1795968000
+    assert samples[("esprobe_last_run_timestamp_seconds", run)] == 1795968000
     # stages that do not apply are left out rather than reported as a state
-    mon = (("role", "monitoring"), ("url", "http://[::1]:9200"))
+    mon = tuple(sorted(run + (("role", "monitoring"), ("url", "http://[::1]:9200"))))
     assert ("esprobe_stage_status", tuple(sorted(mon + (("stage", "tls"),)))) not in samples
