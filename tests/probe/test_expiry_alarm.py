@@ -17,8 +17,8 @@ from esprobe.demo.standins import pki
 from esprobe.demo.standins.dns import FakeDns, Zone
 from esprobe.demo.standins.elasticsearch import FakeElasticsearch
 from esprobe.demo.standins.server import TlsConfig
-from tests.cli_support import WRITER_PASSWORD, WRITER_ROLE, Stack
-from tests.schema import validate_report
+from tests.support.cli import WRITER_PASSWORD, WRITER_ROLE, Stack
+from tests.support.schema import validate_report
 
 
 @pytest.fixture(scope="module")

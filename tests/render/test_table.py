@@ -7,7 +7,7 @@ import dataclasses
 from esprobe import findings
 from esprobe.model import Finding, Severity, Stage
 from esprobe.render.table import render_table
-from tests import factories
+from tests.support import factories
 
 
 def _with_tls_summary(summary: str):  # type: ignore[no-untyped-def]
