@@ -80,7 +80,11 @@ def _cert_series(target: TargetReport, base: Dict[str, str]) -> Iterable[Tuple[D
 
 
 def _add_samples(samples: Dict[str, List[str]], report: Report, extra: Mapping[str, str]) -> None:
-    """The series of one report; *extra* labels (``beat``, ``service`` with --all) go first on each."""
+    """
+    The series of one report. Each carries ``beat`` and ``config`` first (two Beats on one host must
+    not collide in one textfile directory), then *extra* labels (``service`` with --all).
+    """
+    extra = {"beat": report.config.beat, "config": report.config.path or "", **extra}
     for target in report.targets:
         base = {**extra, "role": target.target.role.value, "url": target.target.url}
         status = target.status
@@ -140,5 +144,5 @@ def render_prometheus_many(reports: Sequence[Report]) -> str:
     samples: Dict[str, List[str]] = {name: [] for name, _ in _METRICS}
     for report in reports:
         service = report.service or {}
-        _add_samples(samples, report, {"beat": report.config.beat, "service": str(service.get("name", ""))})
+        _add_samples(samples, report, {"service": str(service.get("name", ""))})
     return _exposition(samples)
