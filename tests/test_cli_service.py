@@ -155,8 +155,10 @@ def test_all_beats_in_every_format(stack: Stack, root: Path) -> None:
     assert result.code == 2
 
     prometheus = stack.run("--all", "--root", str(root), "--format", "prometheus")
-    assert 'esprobe_run_status{beat="filebeat",service="filebeat.service"} 2' in prometheus.out
-    assert 'esprobe_run_status{beat="metricbeat",service="metricbeat.service"} 0' in prometheus.out
+    assert ('esprobe_run_status{beat="filebeat",config="/etc/filebeat/filebeat.yml",service="filebeat.service"} 2'
+            in prometheus.out)
+    assert ('esprobe_run_status{beat="metricbeat",config="/etc/metricbeat/metricbeat.yml",'
+            'service="metricbeat.service"} 0' in prometheus.out)
     assert prometheus.out.count("# TYPE esprobe_run_status gauge") == 1
 
     nagios = stack.run("--all", "--root", str(root), "--format", "nagios")
