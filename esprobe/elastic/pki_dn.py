@@ -40,6 +40,7 @@ _JAVA_KEYWORDS = {
     "2.5.4.43": "INITIALS",
     "2.5.4.44": "GENERATION",
     "2.5.4.5": "SERIALNUMBER",
+    "1.3.6.1.4.1.42.2.11.2.1": "IP",
 }
 
 # Characters that make Java wrap a value in double quotes.
@@ -72,26 +73,38 @@ def _java_ava(attribute: x509.NameAttribute) -> str:
     oid = attribute.oid.dotted_string
     keyword = _JAVA_KEYWORDS.get(oid, "OID." + oid)
     value = attribute.value
-    if isinstance(value, bytes):
-        # Non-string values (a BIT STRING unique identifier, say) are printed as '#' + hex DER.
-        return f"{keyword}=#{_der_hex(attribute)}"
+    tag = _tag(attribute)
+    if isinstance(value, bytes) or (tag is not None and tag not in _JAVA_TEXT_TAGS):
+        # Values Java does not read as text (a BIT STRING unique identifier, a VisibleString) are
+        # printed as '#' and the upper-case hex of their DER encoding.
+        return f"{keyword}=#{_der_hex(attribute, tag)}"
     return f"{keyword}={_java_quote(value)}"
 
 
-def _der_hex(attribute: x509.NameAttribute) -> str:
-    raw = attribute.value if isinstance(attribute.value, bytes) else attribute.value.encode()
-    tag = getattr(attribute, "_type", None)
-    tag_value = getattr(tag, "value", 4)  # OCTET STRING when unknown
-    content = raw
-    if tag_value == 3:  # BIT STRING carries a leading "unused bits" octet
-        content = b"\x00" + raw
+# DerValue.getAsString(): UTF8String, PrintableString, T61String, IA5String, GeneralString,
+# UniversalString, BMPString. Any other type is not text to Java.
+_JAVA_TEXT_TAGS = frozenset({12, 19, 20, 22, 27, 28, 30})
+
+
+def _tag(attribute: x509.NameAttribute) -> Optional[int]:
+    """The ASN.1 tag cryptography read the value with (it keeps it privately), when it says."""
+    tag = getattr(getattr(attribute, "_type", None), "value", None)
+    return tag if isinstance(tag, int) else None
+
+
+def _der_hex(attribute: x509.NameAttribute, tag: Optional[int]) -> str:
+    # cryptography keeps the content octets as encoded (a BIT STRING's leading unused-bits
+    # octet included); the text types that reach here (VisibleString, NumericString) are ASCII.
+    value = attribute.value
+    content = value if isinstance(value, bytes) else value.encode("ascii", "replace")
+    tag_value = 4 if tag is None else tag  # OCTET STRING when unknown
     length = len(content)
     if length < 0x80:
         header = bytes([tag_value, length])
     else:
         encoded = length.to_bytes((length.bit_length() + 7) // 8, "big")
         header = bytes([tag_value, 0x80 | len(encoded)]) + encoded
-    return (header + content).hex()
+    return (header + content).hex().upper()
 
 
 def _java_quote(value: str) -> str:

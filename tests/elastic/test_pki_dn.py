@@ -6,12 +6,13 @@ from typing import List, Optional, Tuple
 
 import pytest
 from cryptography import x509
+from cryptography.x509.name import _ASN1Type
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
 from esprobe.demo.standins import pki
 from esprobe.elastic.pki_dn import dn_matches, java_dn, java_dn_of_name, normalize_dn, pki_username
 
-CN, C, ST, L, O, OU = (
+CN, C, ST, L, ORG, OU = (
     NameOID.COMMON_NAME,
     NameOID.COUNTRY_NAME,
     NameOID.STATE_OR_PROVINCE_NAME,
@@ -33,18 +34,18 @@ JAVA_DN_CASES: List[Tuple[str, x509.Name, str]] = [
     (
         "openssl-subj-with-comma-and-email",
         _name(
-            (C, "US"), (ST, "CA"), (O, "acme, inc"), (OU, "ops"), (CN, "beats01"), (EMAIL, "a@b.c")
+            (C, "US"), (ST, "CA"), (ORG, "acme, inc"), (OU, "ops"), (CN, "beats01"), (EMAIL, "a@b.c")
         ),
         'EMAILADDRESS=a@b.c, CN=beats01, OU=ops, O="acme, inc", ST=CA, C=US',
     ),
     (
         "es-delegate-pki-test-cert-encoded-cn-first",
-        _name((CN, "Elasticsearch Test Client"), (OU, "Elasticsearch"), (O, "org")),
+        _name((CN, "Elasticsearch Test Client"), (OU, "Elasticsearch"), (ORG, "org")),
         "O=org, OU=Elasticsearch, CN=Elasticsearch Test Client",
     ),
     (
         "usual-order",
-        _name((C, "US"), (O, "acme"), (OU, "ops"), (CN, "beats01")),
+        _name((C, "US"), (ORG, "acme"), (OU, "ops"), (CN, "beats01")),
         "CN=beats01, OU=ops, O=acme, C=US",
     ),
     # Quoting rules.
@@ -97,7 +98,7 @@ def test_java_dn_multi_valued_rdn_joined_with_plus() -> None:
     """Attributes sharing one RDN are joined with ' + '."""
     subject = x509.Name(
         [
-            x509.RelativeDistinguishedName([x509.NameAttribute(O, "acme")]),
+            x509.RelativeDistinguishedName([x509.NameAttribute(ORG, "acme")]),
             x509.RelativeDistinguishedName(
                 [x509.NameAttribute(CN, "a"), x509.NameAttribute(NameOID.USER_ID, "7")]
             ),
@@ -171,3 +172,22 @@ def test_dn_matches_case_and_space_insensitively(a: str, b: str, same: bool) -> 
 def test_normalize_dn_rejects_unparsable_dns(bad: str) -> None:
     """An invalid DN is reported as None (role mappings skip it) rather than raising."""
     assert normalize_dn(bad) is None
+
+
+@pytest.mark.parametrize(
+    ("attribute", "expected"),
+    [
+        # A BIT STRING (x500UniqueIdentifier): '#' and the upper-case hex of its DER, unused-bits octet included.
+        (x509.NameAttribute(NameOID.X500_UNIQUE_IDENTIFIER, b"\x00\xab", _type=_ASN1Type.BitString),
+         "OID.2.5.4.45=#030200AB"),
+        # A VisibleString is not text to Java (DerValue.getAsString), so it is printed as hex too.
+        (x509.NameAttribute(CN, "vis", _type=_ASN1Type.VisibleString), "CN=#1A03766973"),
+        # IP is in the JDK's keyword table.
+        (x509.NameAttribute(ObjectIdentifier("1.3.6.1.4.1.42.2.11.2.1"), "10.0.0.1"), "IP=10.0.0.1"),
+    ],
+    ids=["bit-string", "visible-string", "ip-keyword"],
+)
+def test_java_dn_of_values_java_does_not_read_as_text(attribute: x509.NameAttribute, expected: str) -> None:
+    """Read back from an issued certificate, as the auth stage reads the client certificate."""
+    issued = pki.CertAuthority.root().issue(subject=x509.Name([attribute]))
+    assert expected == java_dn(issued.cert)

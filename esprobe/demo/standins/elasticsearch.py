@@ -28,6 +28,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from cryptography import x509
 
+from esprobe.demo.standins import pki_realm
 from esprobe.demo.standins.privileges import (
     BUILTIN_ROLES,
     LimitedPermission,
@@ -48,7 +49,6 @@ from esprobe.demo.standins.server import (
     StandIn,
     TlsConfig,
 )
-from esprobe.elastic.pki_dn import DEFAULT_USERNAME_PATTERN, java_dn, normalize_dn, pki_username
 
 FLAVOURS = ("7.17", "8.14", "8.x", "9.x", "opensearch")
 
@@ -60,7 +60,9 @@ _ACTION_KEY_GET = "cluster:admin/xpack/security/api_key/get"
 _ACTION_KEY_INVALIDATE = "cluster:admin/xpack/security/api_key/invalidate"
 
 _URI = "{uri}"  # placeholder in AuthFailure.reason, filled in by AuthFailure.reason_for
-_ANONYMOUS_DENIED = "unable to authenticate with provided credentials and anonymous access is not allowed for this request"
+_ANONYMOUS_DENIED = (
+    "unable to authenticate with provided credentials and anonymous access is not allowed for this request"
+)
 
 
 @dataclass(frozen=True)
@@ -325,7 +327,7 @@ class FakeElasticsearch(StandIn):
         users: Iterable[Mapping[str, Any]] = (),
         roles: Optional[Mapping[str, Mapping[str, Any]]] = None,
         pki_realm: bool = False,
-        pki_username_pattern: str = DEFAULT_USERNAME_PATTERN,
+        pki_username_pattern: str = pki_realm.DEFAULT_USERNAME_PATTERN,
         pki_realm_name: str = "pki1",
         pki_truststore_pem: Optional[bytes] = None,
         token_service: Optional[bool] = None,
@@ -588,18 +590,17 @@ class FakeElasticsearch(StandIn):
         leaf = peer.client_chain[0]
         if self._pki_truststore and not _chains_to(peer.client_chain, self._pki_truststore):
             return None
-        dn = java_dn(leaf)
-        username = pki_username(dn, self.pki_username_pattern)
-        if username is None:
+        dn = pki_realm.subject_dn(leaf)
+        principal = pki_realm.username(dn, self.pki_username_pattern)
+        if principal is None:
             return None  # "Could not parse principal from Subject DN"
-        wanted = normalize_dn(dn)
         roles: List[str] = []
         with self._lock:
             for mapped_dn, mapped_roles in self._pki_mappings:
-                if wanted is not None and normalize_dn(mapped_dn) == wanted:
+                if pki_realm.same_dn(mapped_dn, dn):
                     roles.extend(r for r in mapped_roles if r not in roles)
         return Authentication(
-            username=username,
+            username=principal,
             roles=tuple(roles),
             realm={"name": self.pki_realm_name, "type": "pki"},
             authentication_type="realm",
@@ -662,7 +663,10 @@ class FakeElasticsearch(StandIn):
         self, auth: Authentication, action: str, granting_action: Optional[str] = None
     ) -> Response:
         if self._facts.opensearch:
-            reason = f"no permissions for [{action}] and User [name={auth.username}, backend_roles=[], requestedTenant=null]"
+            reason = (
+                f"no permissions for [{action}] and User [name={auth.username}, backend_roles=[], "
+                "requestedTenant=null]"
+            )
         else:
             if auth.api_key_id is not None:
                 subject = f"API key id [{auth.api_key_id}] of user [{auth.username}]"
@@ -752,7 +756,8 @@ class FakeElasticsearch(StandIn):
         if request.method not in methods:
             allowed = ", ".join(methods)
             body = {
-                "error": f"Incorrect HTTP method for uri [{request.target}] and method [{request.method}], allowed: [{allowed}]",
+                "error": f"Incorrect HTTP method for uri [{request.target}] and method [{request.method}], allowed: "
+                         f"[{allowed}]",
                 "status": 405,
             }
             return self._es_json(405, body, extra=(("Allow", ",".join(methods)),)), None
@@ -1142,7 +1147,8 @@ class FakeElasticsearch(StandIn):
             return self._error(
                 400,
                 "action_request_validation_exception",
-                "Validation Failed: 1: One of [api key id(s), api key name, username, realm name] must be specified if [owner] flag is false;",
+                "Validation Failed: 1: One of [api key id(s), api key name, username, realm name] must be specified if "
+                "[owner] flag is false;",
             )
         invalidated, previously = [], []
         with self._lock:
