@@ -303,9 +303,11 @@ class ReusedConnectionAdapter(BaseAdapter):
         try:
             answer = exchange(self._stream, method, target, headers, body, timeout, self._max_body)
         except HttpFailure as failure:
-            # A keep-alive connection the server closed in between: retry once on a new one, but only
-            # for an idempotent request whose previous exchange on this stream had succeeded.
-            if failure.kind in ("eof", "reset") and self.exchanges and method in ("GET", "HEAD") and self._reopen:
+            # A keep-alive connection the server closed in between (its FIN can arrive just after the
+            # idle check above): retry once on a new one when the previous exchange on this stream had
+            # succeeded. Every request esprobe sends is a read-only query, the POST of _has_privileges
+            # included, so replaying one is as safe as Go replaying a GET.
+            if failure.kind in ("eof", "reset") and self.exchanges and self._reopen:
                 self._stream.close()
                 self._stream = self._reopened()
                 answer = exchange(self._stream, method, target, headers, body, timeout, self._max_body)
