@@ -168,7 +168,7 @@ class RuleSet:
 @lru_cache(maxsize=1)
 def _table() -> dict:
     text = resources.files("esprobe").joinpath("data/beat_versions.json").read_text(encoding="utf-8")
-    return json.loads(text)  # type: ignore[no-any-return]
+    return json.loads(text)
 
 
 def known_lines() -> Tuple[str, ...]:
