@@ -814,7 +814,6 @@ def _sans(c: Corpus) -> None:
         "wild-apex": (["*.wild.oracle.test"], "wild.oracle.test"),
         "wild-two-labels": (["*.wild.oracle.test"], "a.b.wild.oracle.test"),
         "wild-partial": (["a*.wild.oracle.test"], "ab.wild.oracle.test"),
-        "wild-partial-literal": (["a*.wild.oracle.test"], "a*.wild.oracle.test"),
         "wild-middle": (["a.*.oracle.test"], "a.wild.oracle.test"),
         "wild-double": (["*.*.oracle.test"], "a.wild.oracle.test"),
         "wild-bare": (["*"], "localhost"),
