@@ -13,7 +13,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Sequence, Tuple
 
 from esprobe.config import gotext
 from esprobe.config.keystore import KeystoreInfo, KeystoreRead, read_keystore, write_keystore
@@ -22,10 +22,13 @@ from esprobe.config.settings import Reader, Report
 from esprobe.config.source import LoadedFile, check_file_perms, files_under, load_file
 from esprobe.config.targets import apply_cloud, build_targets
 from esprobe.config.tree import Hole, Node, find, from_plain, merge, parse_override, split_path, to_plain
-from esprobe.config.urls import NEWEST, UrlRules, mask_userinfo
+from esprobe.config.urls import UrlRules, mask_userinfo, newest
 from esprobe.config.variables import Resolution, Resolver, VariableError
 from esprobe.model import Finding, Severity, Target
 from esprobe.redact import Redactor
+
+if TYPE_CHECKING:
+    from esprobe.rulesets import RuleSet
 
 __all__ = ["KeystoreInfo", "Launch", "LoadedConfig", "load_config", "write_keystore"]
 
@@ -104,6 +107,7 @@ def load_config(
     redactor: Optional[Redactor] = None,
     launch: Optional["Launch"] = None,
     url_rules: Optional[UrlRules] = None,
+    rules: Optional["RuleSet"] = None,
 ) -> LoadedConfig:
     """
     Load the Beat's configuration.
@@ -117,15 +121,19 @@ def load_config(
         redactor: every secret met is registered here.
         launch: how the Beat is really started (a service or a process), when known: its working
             directory, binary directory, user, root and where each ``-E`` came from.
-        url_rules: the net/url rules of the Go release the Beat is built with (default: the newest).
+        url_rules: the net/url rules of the Go release the Beat is built with; default: those of
+            *rules* (``--beat-version``), else of the newest Beat release esprobe documents.
+        rules: the Beat release's rules (`esprobe.rulesets.RuleSet`).
     """
     redactor = redactor if redactor is not None else Redactor()
     environ = dict(os.environ if environ is None else environ)
+    if url_rules is None and rules is not None:
+        url_rules = UrlRules.from_ruleset(rules)
     try:
         with files_under(launch.root if launch is not None else "/"):
             return _load(
                 list(paths), list(overrides), environ, keystore_path, list(only), redactor, launch or Launch(),
-                url_rules or NEWEST,
+                url_rules or newest(),
             )
     except Exception as err:  # a bug in esprobe must not hide the rest of the report
         report = Report()
@@ -172,6 +180,8 @@ def _conflict_findings(report: Report, conflicts: Sequence[Any]) -> None:
     for c in conflicts:
         if c.outcomes is not None:
             kept, other = (_shown(v) for v in c.outcomes)
+            if _SECRET_KEY.search(c.setting.rsplit(".", 1)[-1]):
+                kept, other = "one value", "the other (not shown: a secret)"
             report.add(
                 "config-nondeterministic-merge",
                 f"{c.setting} is defined twice in one file, once with a dotted key and once nested "
@@ -302,6 +312,7 @@ def _load(
     files: List[str] = []
     loaded_files: List[LoadedFile] = []
     merged: Optional[Node] = None
+    holes: List[Hole] = []  # list elements wiped by nil padding, in file merges and -E alike
     for path in paths:
         loaded = load_file(os.path.abspath(path))
         if not (loaded.problem is not None and loaded.problem.kind == "missing"):
@@ -309,7 +320,7 @@ def _load(
         _file_findings(report, loaded)
         if loaded.root is not None:
             loaded_files.append(loaded)
-            merged = merge(merged, loaded.root)
+            merged = merge(merged, loaded.root, holes)
     first = os.path.abspath(paths[0]) if paths else None
     merged = merged if merged is not None else Node({}, first)
     beat = launch.beat or beat_name(first, list(merged.value) if merged.is_dict else [])
@@ -318,7 +329,6 @@ def _load(
     # -E overrides: merged among themselves in order, then over the files.
     problems: List[Any] = []
     conflicts: List[Any] = []
-    holes: List[Hole] = []
     flags: Optional[Node] = None
     for index, flag in enumerate(overrides):
         origin = launch.override_origins[index] if index < len(launch.override_origins) else None

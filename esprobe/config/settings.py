@@ -47,6 +47,7 @@ _PER_VALUE = frozenset(
         "config-ssl-cert-key-pair",
         "config-ssl-passphrase-unreadable",
         "config-api-key-format",
+        "config-invalid-value",
     }
 )
 

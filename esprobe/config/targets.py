@@ -294,29 +294,27 @@ def build_url(
     release, say which rules applied: an error names them, an entry only older Go accepts warns.
     None (and a finding) when the Beat cannot build the URL.
     """
-    rules = reader.url_rules or urls.NEWEST
-    other = urls.GO_LEGACY if rules.strict_host else urls.GO_STRICT
+    rules = reader.url_rules or urls.newest()
     try:
         built = urls.make_url(protocol, path, item.text, default_port, rules)
     except urls.URLError as err:
         try:
-            urls.make_url(protocol, path, item.text, default_port, other)
-            why = f"{err} (under {rules.label}; Beats built with {other.label} accepted it)"
+            urls.make_url(protocol, path, item.text, default_port, urls.GO_LEGACY)
+            why = f"{err} (under the {rules.label}; Beats built with the {urls.GO_LEGACY.label} accepted it)"
         except urls.URLError:
             why = str(err)
         _invalid_host(reader, item, wrap + why, severity)
         return None
-    if rules.strict_host is False:
-        try:
-            urls.make_url(protocol, path, item.text, default_port, urls.GO_STRICT)
-        except urls.URLError as err:
-            reader.report.add(
-                "config-host-go-version",
-                f"{item.setting} is accepted by this Beat ({rules.label}) as {built.url}, but Beats built "
-                f"with {urls.GO_STRICT.label} refuse it: {err}.",
-                setting=item.setting,
-                location=item.location,
-            )
+    try:
+        urls.make_url(protocol, path, item.text, default_port, urls.GO_STRICT)
+    except urls.URLError as err:
+        reader.report.add(
+            "config-host-go-version",
+            f"{item.setting} is accepted by this Beat ({rules.label}) as {built.url}, but Beats built with "
+            f"the {urls.GO_STRICT.label} refuse it: {err}.",
+            setting=item.setting,
+            location=item.location,
+        )
     if built.fragment:
         reader.report.add(
             "config-url-fragment",

@@ -353,7 +353,7 @@ def normalize_mapping(
     groups: dict = {}
     for key, value in pairs:
         groups.setdefault(split_path(key)[0], []).append((key, value))
-        normalize_into(result, key, value, scratch, prefix)
+        normalize_into(result, key, value.copy(), scratch, prefix)  # a copy: the replay below needs the originals
     for group in groups.values():
         if len(group) < 2:
             continue

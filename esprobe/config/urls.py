@@ -11,8 +11,11 @@ import binascii
 import ipaddress
 import re
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import TYPE_CHECKING, List, Optional, Tuple
 from urllib.parse import unquote
+
+if TYPE_CHECKING:
+    from esprobe.rulesets import RuleSet
 
 __all__ = [
     "BuiltURL",
@@ -20,9 +23,9 @@ __all__ = [
     "GO_LEGACY",
     "GO_STRICT",
     "GoURL",
-    "NEWEST",
     "URLError",
     "UrlRules",
+    "newest",
     "decode_cloud_id",
     "logstash_address",
     "make_url",
@@ -79,21 +82,35 @@ class UrlRules:
     Which ``net/url`` host rules the Beat's Go release applies (src/net/url/url.go parseHost).
 
     Attributes:
-        strict_host: Go >= 1.24.8 / 1.25.2 (CVE-2025-47912, go.dev/issue/75223): in an http(s) URL
-            the port starts at the FIRST colon, so ``a:9200,b:9200`` and an unbracketed ``::1``
-            fail with ``invalid port``; brackets must hold an IPv6 address (``[1.2.3.4]`` is an
-            ``invalid IP-literal``) and a ``[`` may only open the host. Older releases split at the
-            last colon and took anything in brackets.
-        label: how the report names the rule that applied.
+        ipv6_brackets: the CVE-2025-47912 fix (Go 1.24.8 / 1.25.2): brackets must hold an IPv6
+            address; ``[1.2.3.4]`` is an ``invalid IP-literal``, ``[es]`` an ``invalid host``.
+        strict_colons: Go 1.26's ``urlstrictcolons`` (go.dev/issue/75223; on when the Beat's
+            go.mod says go 1.26 or later): in an http(s) URL the port starts at the FIRST colon,
+            so ``a:9200,b:9200`` and an unbracketed ``::1`` fail with ``invalid port``. With it,
+            esprobe also refuses a ``[`` that does not open the host (CVE-2026-25679, fixed in
+            the same period; esprobe does not track its exact patch releases).
+        label: how the report names the rules that applied.
     """
 
-    strict_host: bool
+    ipv6_brackets: bool
+    strict_colons: bool
     label: str
 
+    @classmethod
+    def from_ruleset(cls, rules: "RuleSet") -> "UrlRules":
+        return cls(rules.url_strict_ipv6_brackets, rules.url_strict_colons, f"net/url of Go {rules.go_version} "
+                   f"({'Beat ' + rules.beat_version})")
 
-GO_STRICT = UrlRules(True, "Go >= 1.24.8 / 1.25.2 net/url (CVE-2025-47912)")
-GO_LEGACY = UrlRules(False, "Go < 1.24.8 / 1.25.2 net/url")
-NEWEST = GO_STRICT  # what esprobe assumes when no Beat version says otherwise
+
+GO_STRICT = UrlRules(True, True, "net/url of Go 1.26 or later")
+GO_LEGACY = UrlRules(False, False, "net/url of Go before 1.24.8 / 1.25.2")
+
+
+def newest() -> UrlRules:
+    """The rules of the newest Beat release esprobe documents (what applies without --beat-version)."""
+    from esprobe.rulesets import resolve
+
+    return UrlRules.from_ruleset(resolve(None))
 
 
 def _bracketed_host(host: str, shown: str) -> str:
@@ -103,22 +120,76 @@ def _bracketed_host(host: str, shown: str) -> str:
     zone = inner.find("%25")
     address = inner if zone < 0 else inner[:zone]
     address = _unescape(address, "host", shown)
-    try:
-        parsed = ipaddress.ip_address(address)
-    except ValueError:
-        raise URLError(f'parse "{shown}": invalid host: ParseAddr("{address}"): unable to parse IP') from None
-    if isinstance(parsed, ipaddress.IPv4Address):
+    zoned = address + (_unescape(inner[zone:], "zone", shown) if zone >= 0 else "")
+    why = _netip_error(zoned)
+    if why is not None:
+        raise URLError(f'parse "{shown}": invalid host: ParseAddr({_go_quote(zoned)}): {why}')
+    if isinstance(ipaddress.ip_address(address), ipaddress.IPv4Address):
         raise URLError(f'parse "{shown}": invalid IP-literal')
     return host
 
 
-def parse_go_url(raw: str, shown: Optional[str] = None, rules: UrlRules = NEWEST) -> GoURL:
+def _go_quote(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _netip_error(s: str) -> Optional[str]:
+    """
+    Why Go's ``netip.ParseAddr`` rejects *s*, or None (src/net/netip/netip.go: the first '.', ':'
+    or '%' picks IPv4, IPv6 or the missing-address error). IPv4 errors are Go's words; for IPv6
+    only the fact is exact, the detail is Python's.
+    """
+    for c in s:
+        if c == "%":
+            return "missing IPv6 address"
+        if c == ":":
+            try:
+                ipaddress.IPv6Address(s.split("%", 1)[0])
+                return None
+            except ValueError as err:
+                return str(err)
+        if c == ".":
+            return _ipv4_error(s)
+    return "unable to parse IP"
+
+
+def _ipv4_error(s: str) -> Optional[str]:
+    # netip parseIPv4: digits and dots only, no empty field, no leading zero, <= 255, exactly 4 fields.
+    fields = 0
+    value = -1
+    digits = 0
+    for i, c in enumerate(s):
+        if "0" <= c <= "9":
+            if digits == 1 and value == 0:
+                return "IPv4 field has octet with leading zero"
+            value = (0 if value < 0 else value) * 10 + int(c)
+            digits += 1
+            if value > 255:
+                return "IPv4 field has value >255"
+        elif c == ".":
+            if digits == 0:
+                return f"IPv4 field must have at least one digit (at {_go_quote(s[i:])})"
+            if fields == 3:
+                return "IPv4 address too long"
+            fields += 1
+            value, digits = -1, 0
+        else:
+            return f"unexpected character (at {_go_quote(s[i:])})"
+    if digits == 0:
+        return f"IPv4 field must have at least one digit (at {_go_quote('')})"
+    if fields < 3:
+        return "IPv4 address too short"
+    return None
+
+
+def parse_go_url(raw: str, shown: Optional[str] = None, rules: Optional[UrlRules] = None) -> GoURL:
     """
     The subset of Go's ``url.Parse`` the Beat relies on (the input always has a scheme here).
 
     *shown* replaces *raw* in error messages (so that a password in userinfo is not echoed).
     """
     shown = raw if shown is None else shown
+    rules = rules if rules is not None else newest()
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in raw):
         raise URLError(f'parse "{shown}": net/url: invalid control character in URL')
     rest, hash_sign, fragment = raw.partition("#")
@@ -144,7 +215,7 @@ def parse_go_url(raw: str, shown: Optional[str] = None, rules: UrlRules = NEWEST
             username = _unescape(user, "userinfo", shown)
             password = _unescape(pw, "userinfo", shown) if has_colon else None
         host = authority
-        if rules.strict_host and host.rfind("[") > 0:
+        if rules.strict_colons and host.rfind("[") > 0:
             raise URLError(f'parse "{shown}": invalid IP-literal')
         if host.startswith("["):
             end = host.rfind("]")
@@ -152,12 +223,12 @@ def parse_go_url(raw: str, shown: Optional[str] = None, rules: UrlRules = NEWEST
                 raise URLError(f"parse \"{shown}\": missing ']' in host")
             if not _valid_optional_port(host[end + 1 :]):
                 raise URLError(f'parse "{shown}": invalid port "{host[end + 1:]}" after host')
-            if rules.strict_host:
+            if rules.ipv6_brackets:
                 _bracketed_host(host, shown)
         else:
             first, last = host.find(":"), host.rfind(":")
             # Since go.dev/issue/78077 only http and https keep the first-colon rule.
-            i = first if rules.strict_host and scheme in ("http", "https") else last
+            i = first if rules.strict_colons and scheme in ("http", "https") else last
             if i >= 0 and not _valid_optional_port(host[i:]):
                 raise URLError(f'parse "{shown}": invalid port "{host[i:]}" after host')
         host = _unescape(host, "host", shown)
@@ -242,7 +313,7 @@ def escape_host(host: str) -> str:
 
 
 def make_url(
-    protocol: str, default_path: str, raw: str, default_port: int, rules: UrlRules = NEWEST
+    protocol: str, default_path: str, raw: str, default_port: int, rules: Optional[UrlRules] = None
 ) -> BuiltURL:
     """
     libbeat ``common.MakeURL`` (libbeat/common/url.go; elastic-agent-libs kibana/url.go is the same

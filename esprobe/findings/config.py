@@ -218,9 +218,10 @@ SPECS: Tuple[Spec, ...] = (
         severity=WARN,
         title="A host entry is read differently by newer Go releases",
         meaning=(
-            "Go 1.24.8 and 1.25.2 (CVE-2025-47912) made net/url stricter: in an http(s) URL the "
-            "port starts at the first colon, and brackets must hold an IPv6 address. The Beat "
-            "version checked still accepts this entry; Beats built with a newer Go refuse it."
+            "Go's net/url grew stricter: since 1.24.8 / 1.25.2 (CVE-2025-47912) brackets must hold "
+            "an IPv6 address, and since 1.26 (urlstrictcolons) the port of an http(s) URL starts at "
+            "the first colon, so 'a:9200,b:9200' or a bare '::1' no longer parse. The Beat version "
+            "checked still accepts this entry; Beats built with a newer Go refuse it."
         ),
         hint="Write {name} as one scheme://host:port per list element, IPv6 addresses in [brackets].",
         setting="{name}",

@@ -112,11 +112,16 @@ def go_refuses_name(host: str) -> Optional[str]:
     with a scheme (``http://ls:5044``).
     """
     name = host[:-1] if host.endswith(".") else host
-    if not name or any(label == "" for label in name.split(".")):
+    labels = name.split(".")
+    if not name or any(label == "" for label in labels):
         return "a DNS label is empty (a leading dot or two dots in a row)"
     bad = sorted({c for c in name if c != "." and c not in _LABEL_CHARS})
     if bad:
         return f"{', '.join(repr(c) for c in bad)} cannot appear in a host name"
+    if any(label.startswith("-") or label.endswith("-") for label in labels):
+        return "a label starts or ends with '-'"
+    if any(len(label) > 63 for label in labels) or len(host) > 254:
+        return "a label is longer than 63 bytes or the name longer than 254"
     return None
 
 

@@ -84,6 +84,7 @@ def run_check(options: CheckOptions, redactor: Redactor) -> Tuple[Report, object
         only=options.only,
         redactor=redactor,
         launch=_launch(options),
+        rules=rules,
     )
     findings, service = _service_part(options, loaded, redactor)
     ctx = ProbeContext(
