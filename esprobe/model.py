@@ -293,6 +293,8 @@ class Target:
         setting: the config setting this target came from (``output.elasticsearch.hosts.0``).
         index_pattern: for Elasticsearch targets, the index pattern the privileges are checked on.
         space_id: for Kibana, ``setup.kibana.space.id`` or None.
+        ssl_ignored: an enabled ``ssl`` block is configured, but the URL is http:// (a scheme-less
+            host without ``protocol: https``): the Beat sends plain HTTP and ignores the ssl settings.
     """
 
     id: str
@@ -310,6 +312,7 @@ class Target:
     index_pattern: Optional[str] = None
     space_id: Optional[str] = None
     query: str = ""
+    ssl_ignored: bool = False
 
     @property
     def is_http(self) -> bool:

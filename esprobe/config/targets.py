@@ -500,6 +500,7 @@ def _http_targets(reader: Reader, items: Sequence[Any], role: Role, protocol: st
                 tls=tls,
                 credentials=_credentials(host_auth, tls),
                 headers=tuple(headers),
+                ssl_ignored=bool(block.enabled and built.scheme != "https"),
                 proxy=proxy,
                 setting=item.setting,
                 index_pattern=index_pattern,

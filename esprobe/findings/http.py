@@ -27,6 +27,41 @@ SPECS: Tuple[Spec, ...] = (
         beat_says='Get "http://<host>:<port>": EOF',
     ),
     Spec(
+        code="http-front-plain-http-to-tls",
+        severity=FAIL,
+        title="A TLS front answered: plain HTTP sent to its HTTPS port",
+        meaning=(
+            "A proxy in front of the server (nginx: '400 The plain HTTP request was sent to HTTPS port'; Apache: "
+            "'400 Bad Request ... You're speaking plain HTTP to an SSL-enabled server port') speaks TLS on this port, "
+            "and the Beat sent plain HTTP. A host without a scheme is http:// unless `protocol: https` is set: an "
+            "`ssl` block, even with `ssl.enabled: true`, does not change the scheme, so its settings go unused."
+        ),
+        hint=(
+            "Write https:// in `{hosts_setting}` (or set `{prefix}.protocol: https`), and give the Beat the CA of the "
+            "front's certificate in `{prefix}.ssl.certificate_authorities`."
+        ),
+        setting="{hosts_setting}",
+        beat_says='Get "http://<host>:<port>": 400 Bad Request (the front\'s page)',
+    ),
+    Spec(
+        code="http-front-no-upstream",
+        severity=FAIL,
+        title="The proxy in front has no working upstream",
+        meaning=(
+            "A proxy in front of Elasticsearch or Kibana answered for it, saying it has no server to pass the request "
+            "to (HAProxy: '503 Service Unavailable ... No server is available to handle this request'; nginx: "
+            "'502 Bad Gateway', '503', '504 Gateway Time-out'; Apache: '503 Service Unavailable' or '502 Proxy "
+            "Error'). The Beat's address and TLS are fine; what is behind the proxy is down or unreachable from it."
+        ),
+        hint=(
+            "Check the proxy's backend for `{url}` (HAProxy `server` lines and their health checks, nginx "
+            "`proxy_pass`/`upstream`, Apache `ProxyPass`) and that Elasticsearch or Kibana runs where it points; the "
+            "proxy's error log names the address it tried."
+        ),
+        setting="{hosts_setting}",
+        beat_says='Get "<url>": 503 Service Unavailable (or 502 Bad Gateway, 504 Gateway Time-out)',
+    ),
+    Spec(
         code="http-no-answer",
         severity=FAIL,
         title="Connection closed without an answer",

@@ -24,7 +24,7 @@ CAUSES: Mapping[str, Tuple[str, ...]] = {
                                  "tls-client-identity-invalid"),
     "auth-pki-not-accepted": ("tls-client-cert-no-client-auth", "tls-client-cert-not-sent"),
     # The credentials would go in clear text only because the URL says http:// to a TLS port.
-    "http-credentials-cleartext": ("http-plaintext-to-tls",),
+    "http-credentials-cleartext": ("http-plaintext-to-tls", "http-front-plain-http-to-tls"),
 }
 
 

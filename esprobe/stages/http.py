@@ -77,6 +77,14 @@ def check_http(target: Target, ctx: ProbeContext, tcp: TcpObservation, tls: Opti
                    "url": url}
         return stage_result(Stage.HTTP, f"{outcome.status_line}: the TLS front wants a client certificate",
                             [*problems, front], details, HttpObservation(client, outcome))
+    front_said = _front_answer(target, outcome, url, params)
+    if front_said is not None:
+        summary, finding = front_said
+        details = {"status_code": outcome.status, "product": api.identify(outcome).product, "version": None,
+                   "url": url}
+        if outcome.header("Server"):
+            details["server"] = outcome.header("Server")
+        return stage_result(Stage.HTTP, summary, [*problems, finding], details, HttpObservation(client, outcome))
     if target.role is Role.KIBANA:
         judged = _judge_kibana(target, outcome, params)
     else:
@@ -117,6 +125,60 @@ def _front_refused_client_certificate(target: Target, tls: Optional[TlsProbe], a
             "client certificate (its ssl_client_certificate CAs do not include the issuer, or it is expired).",
             prefix=prefix)
     return None
+
+
+# What the usual fronts answer when they, not Elasticsearch or Kibana, refuse the request.
+_PLAIN_TO_TLS = (
+    ("nginx", "The plain HTTP request was sent to HTTPS port"),
+    ("Apache", "speaking plain HTTP to an SSL-enabled server port"),
+)
+_NO_UPSTREAM = (
+    ("HAProxy", 503, "No server is available to handle this request"),
+    ("Apache", 503, "The server is temporarily unable to service your"),
+    ("Apache", 502, "The proxy server received an invalid"),
+)
+_GATEWAY_STATUSES = (502, 503, 504)
+
+
+def what_the_beat_sends(target: Target) -> str:
+    """Why the Beat speaks plain HTTP to *target*: the scheme rule, which an ssl block does not change."""
+    if target.ssl_ignored:
+        return (f"The Beat sends plain HTTP: {target.url} is http:// (a host without a scheme is http:// unless "
+                "protocol: https is set), and its ssl block, ssl.enabled included, does not change the scheme, so "
+                "the ssl settings go unused.")
+    return f"The Beat sends plain HTTP because the URL is {target.url}."
+
+
+def _front_answer(target: Target, answer: api.Answer, url: str,
+                  params: Dict[str, str]) -> Optional[Tuple[str, Finding]]:
+    """(summary, finding) when a front (nginx, HAProxy, Apache) answered in the server's place, else None."""
+    text = " ".join(answer.text.split()) if answer.looks_like_html or answer.status >= 400 else ""
+    server = answer.header("Server") or ""
+    if answer.status == 400:
+        for front, words in _PLAIN_TO_TLS:
+            if words in text:
+                return (f"{answer.status_line}: the {front} front wants https://", findings.make(
+                    "http-front-plain-http-to-tls",
+                    f"GET {url} answered {answer.status_line} '{words}'{_who(answer)}: the {front} in front of the "
+                    f"server speaks TLS on port {target.port}. {what_the_beat_sends(target)}",
+                    **params))
+    if answer.status in _GATEWAY_STATUSES:
+        for front, status, words in _NO_UPSTREAM:
+            if answer.status == status and words in text:
+                return _no_upstream(front, answer, url, words, params)
+        if server.lower().startswith("nginx") or "<center>nginx" in answer.text:
+            title = re.search(r"<title>(.*?)</title>", answer.text, re.IGNORECASE | re.DOTALL)
+            return _no_upstream("nginx", answer, url, title.group(1).strip() if title else answer.status_line, params)
+    return None
+
+
+def _no_upstream(front: str, answer: api.Answer, url: str, words: str,
+                 params: Dict[str, str]) -> Tuple[str, Finding]:
+    return (f"{answer.status_line} from the {front} front: no upstream", findings.make(
+        "http-front-no-upstream",
+        f"GET {url} answered {answer.status_line} '{words}'{_who(answer)}: the {front} proxy in front of the server "
+        "answered itself, having no working server behind it to pass the request to.",
+        **params))
 
 
 @dataclass(frozen=True)
@@ -183,7 +245,8 @@ def _failure(target: Target, ctx: ProbeContext, tcp: TcpObservation, failure: Fa
             return [findings.make(
                 "http-plaintext-to-tls",
                 f"GET {url}: {failure.detail}; the port answers a TLS handshake, so the server expects https:// "
-                "(Elasticsearch logs: received plaintext http traffic on an https channel, closing connection).",
+                "(Elasticsearch logs: received plaintext http traffic on an https channel, closing connection). "
+                + what_the_beat_sends(target),
                 **params,
             )]
         return [findings.make("http-no-answer", f"GET {url}: {failure.detail}.", **params)]

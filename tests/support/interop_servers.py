@@ -1,6 +1,6 @@
 """
 Starting and stopping real third-party servers for the interop tests: nginx, openssl s_server,
-dnsmasq and tinyproxy.
+dnsmasq, tinyproxy, HAProxy and Apache httpd.
 
 Each server runs in the foreground in its own process group, on 127.0.0.1 and an ephemeral port,
 with every file it writes (config, logs, pid file, temp dirs) under the test's own directory. It
@@ -237,6 +237,61 @@ def start_tinyproxy(directory: Path, name: str, directives: Sequence[str] = ()) 
                          directory / f"tinyproxy-{name}.out", port)
 
 
+# --- HAProxy and Apache httpd, as TLS fronts ---------------------------------------------------------
+
+
+def start_haproxy(directory: Path, port: int, cert: Path, key: Path, upstream_port: int) -> ServerProcess:
+    """HAProxy terminating TLS on 127.0.0.1:*port* for one health-checked backend server on *upstream_port*."""
+    binary = require_binary("haproxy", "haproxy")
+    directory.mkdir(parents=True, exist_ok=True)
+    pem = directory / "haproxy.pem"  # HAProxy wants certificate and key in one file
+    pem.write_bytes(cert.read_bytes() + key.read_bytes())
+    config = directory / "haproxy.cfg"
+    config.write_text(f"""global
+    log stdout format raw local0
+defaults
+    mode http
+    log global
+    timeout connect 1s
+    timeout client 10s
+    timeout server 10s
+frontend front
+    bind 127.0.0.1:{port} ssl crt {pem}
+    default_backend back
+backend back
+    server upstream 127.0.0.1:{upstream_port} check inter 1s
+""")
+    return ServerProcess("haproxy", [binary, "-f", str(config), "-db"], directory / "haproxy.out", port)
+
+
+def start_apache(directory: Path, port: int, cert: Path, key: Path, upstream_port: int) -> ServerProcess:
+    """Apache httpd (mod_ssl, mod_proxy_http) terminating TLS on 127.0.0.1:*port*, proxying to *upstream_port*."""
+    binary = require_binary("apache2", "apache2")
+    modules = "/usr/lib/apache2/modules"
+    directory.mkdir(parents=True, exist_ok=True)
+    config = directory / "httpd.conf"
+    # Apache refuses to serve as root; its workers only proxy, the root parent reads the key at start.
+    user = "User nobody\nGroup nogroup" if AS_ROOT else ""
+    loads = "\n".join(f"LoadModule {name}_module {modules}/mod_{name}.so"
+                      for name in ("mpm_event", "authz_core", "ssl", "socache_shmcb", "proxy", "proxy_http"))
+    config.write_text(f"""ServerRoot {directory}
+DefaultRuntimeDir {directory}
+PidFile {directory / "httpd.pid"}
+ErrorLog {directory / "error.log"}
+ServerName localhost
+Listen 127.0.0.1:{port}
+{loads}
+{user}
+<VirtualHost 127.0.0.1:{port}>
+    SSLEngine on
+    SSLCertificateFile {cert}
+    SSLCertificateKeyFile {key}
+    ProxyPass / http://127.0.0.1:{upstream_port}/
+</VirtualHost>
+""")
+    return ServerProcess("apache2", [binary, "-f", str(config), "-DFOREGROUND"], directory / "apache2.out", port)
+
+
 class Servers:
     """The real servers of one test module, started in its directory and all stopped at its end."""
 
@@ -259,6 +314,12 @@ class Servers:
 
     def tinyproxy(self, name: str, directives: Sequence[str] = ()) -> ServerProcess:
         return self._track(start_tinyproxy(self.directory / "tinyproxy", name, directives))
+
+    def haproxy(self, port: int, cert: Path, key: Path, upstream_port: int) -> ServerProcess:
+        return self._track(start_haproxy(self.directory / "haproxy", port, cert, key, upstream_port))
+
+    def apache(self, port: int, cert: Path, key: Path, upstream_port: int) -> ServerProcess:
+        return self._track(start_apache(self.directory / "apache2", port, cert, key, upstream_port))
 
     def stop_all(self) -> None:
         while self._started:
