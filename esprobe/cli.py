@@ -50,20 +50,27 @@ examples:
   esprobe bundle -c metricbeat.yml -o case.zip         a redacted archive for a support case
   esprobe explain tls-unknown-ca                       what a finding means, how to fix it
 
-exit codes: 0 ok, 1 warnings, 2 a stage failed, 3 could not judge (bad command line or config)"""
+exit codes: 0 ok, 1 warnings, 2 a stage failed, 3 could not judge (bad command line or config),
+130 interrupted (Ctrl-C)"""
 
 
 class UsageError(Exception):
     """The command line cannot be run as given."""
 
 
-def _positive_float(text: str) -> float:
+# --timeout bounds: below a millisecond nothing answers; above an hour the run deadline (4x) no
+# longer fits what a scheduler or a person waits for, and the clock arithmetic behind waits
+# (threading, select) overflows long before 1e300. inf and nan are refused by the same test.
+MIN_TIMEOUT, MAX_TIMEOUT = 0.001, 3600.0
+
+
+def _timeout(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not MIN_TIMEOUT <= value <= MAX_TIMEOUT:  # also false for nan
+        raise argparse.ArgumentTypeError(f"must be a number of seconds from {MIN_TIMEOUT:g} to {MAX_TIMEOUT:g}")
     return value
 
 
@@ -106,7 +113,7 @@ def _add_check_options(parser: argparse.ArgumentParser, *, report_output: bool =
     parser.add_argument("--save-chain", metavar="DIR",
                         help="write the certificate chain each server sent to DIR (<target>.chain.pem and one "
                              "<target>.<n>.pem per certificate, leaf first)")
-    parser.add_argument("--timeout", type=_positive_float, default=5.0, metavar="SECONDS",
+    parser.add_argument("--timeout", type=_timeout, default=5.0, metavar="SECONDS",
                         help="bound of each network step (default 5); the run ends within 4x this")
     parser.add_argument("--hosts-file", metavar="PATH", help="read PATH instead of /etc/hosts")
     parser.add_argument("--nameserver", action="append", default=[], metavar="ADDR[:PORT]",
@@ -123,7 +130,11 @@ def _add_check_options(parser: argparse.ArgumentParser, *, report_output: bool =
                         help="judge by the Go rules of this Beat release (default: the newest esprobe documents, "
                              f"{default_beat_version()}; known: {', '.join(known_lines())})")
     parser.add_argument("--no-color", action="store_true", help="no colour in the table (also: NO_COLOR)")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    parser.add_argument("--strict-perms", choices=("true", "false"), default="true", metavar="true|false",
+                        help="as the Beat's -strict.perms: false when the Beat runs with -strict.perms=false "
+                        "(default true; BEAT_STRICT_PERMS=false also turns it off)")
+    parser.add_argument("--debug", action="store_true",
+                        help="show tracebacks of internal errors (the exit code stays the same)")
 
 
 def _parser_class(stdout: TextIO, stderr: TextIO) -> type:
@@ -156,7 +167,8 @@ def build_parser(stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = Non
     _add_check_options(bundle, report_output=False)
     bundle.add_argument("-o", "--output", dest="bundle_path", metavar="PATH",
                         help="the zip to write (default esprobe-bundle-<host>-<UTC time>.zip); the report itself "
-                             "goes to stdout")
+                             "goes to stdout; an existing file is kept unless --force")
+    bundle.add_argument("--force", action="store_true", help="replace an existing file at -o PATH")
     explain = sub.add_parser("explain", help="a finding code's meaning, causes and fix (offline)")
     explain.add_argument("code", nargs="?", metavar="CODE", help="a finding code, e.g. tls-unknown-ca; none: list them")
     demo = sub.add_parser("demo", help="see esprobe at work against stand-ins on loopback: no setup needed")
@@ -205,6 +217,12 @@ def _check_options(args: argparse.Namespace, env: Environment):  # type: ignore[
         raise UsageError("-c cannot be combined with --service, --pid or --all: the Beat's own -c is used")
     if args.root and (args.pid or not launched):
         raise UsageError("--root goes with --service or --all")
+    for flag in args.overrides:
+        _require_text(flag, "-E " + flag.partition("=")[0])
+    for name in ("config", "keystore", "hosts_file"):
+        for value in ([getattr(args, name)] if not isinstance(getattr(args, name), list) else getattr(args, name)):
+            if value:
+                _require_text(value, f"--{name.replace('_', '-')}")
     paths = tuple(args.config) or (() if launched else _default_config(env))
     for path in paths:
         full = os.path.join(env.cwd, path)
@@ -230,6 +248,7 @@ def _check_options(args: argparse.Namespace, env: Environment):  # type: ignore[
         concurrency=args.concurrency,
         environ=env.environ,
         beat_version=args.beat_version,
+        strict_perms=args.strict_perms == "true",
     )
     if args.service or args.pid:
         from esprobe.services import LaunchError, invocation_from_args, options_for
@@ -252,6 +271,19 @@ def _default_config(env: Environment) -> "tuple[str, ...]":
     if len(found) > 1:
         raise UsageError(f"{' and '.join(found)} are both in {env.cwd}: which one? use -c PATH")
     return found
+
+
+def _require_text(value: str, what: str) -> None:
+    """
+    The operating system hands over arguments as bytes, and Python keeps bytes that are not UTF-8
+    as lone surrogates; such a value would break later, far from its cause (in a Basic token, a
+    header, a report). Refuse it here, naming the option but never showing the value (a password).
+    """
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = what.encode("utf-8", "backslashreplace").decode("utf-8")
+        raise UsageError(f"{shown}: the value is not valid UTF-8; give it as UTF-8 text") from None
 
 
 def render(report, fmt: str, *, color: bool, verbose: bool = False) -> str:  # type: ignore[no-untyped-def]
@@ -318,7 +350,7 @@ def _run(args: argparse.Namespace, env: Environment) -> int:
         from esprobe.bundle.write import BundleError, write_bundle
 
         try:
-            path = write_bundle(args.bundle_path, report, loaded, options, redactor, env)
+            path = write_bundle(args.bundle_path, report, loaded, options, redactor, env, force=args.force)
         except BundleError as error:
             env.stderr.write(f"esprobe: {redactor.redact(str(error))}\n")
             return EXIT_UNKNOWN
@@ -385,7 +417,13 @@ def main(argv: Optional[Sequence[str]] = None, env: Optional[Environment] = None
         return EXIT_UNKNOWN
     except Exception:
         if getattr(args, "debug", False):
-            raise
+            # The traceback, but the same exit code as without --debug: a scheduler or Nagios
+            # must not read a debugging run as another verdict.
+            import traceback
+
+            env.stderr.write(traceback.format_exc())
+            env.stderr.write("esprobe: internal error (traceback above); please report it\n")
+            return EXIT_UNKNOWN
         env.stderr.write("esprobe: internal error; run again with --debug and report the traceback\n")
         return EXIT_UNKNOWN
 

@@ -6,9 +6,8 @@ reader meets it; every renderer, log line and file esprobe writes passes through
 from __future__ import annotations
 
 import base64
-import re
 import threading
-from typing import Dict, Iterable, List, Tuple
+from typing import Callable, Dict, Iterable, List, Tuple
 
 REDACTED = "<redacted>"
 
@@ -29,7 +28,7 @@ class Redactor:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._secrets: Dict[str, str] = {}  # value -> setting name (first one wins)
-        self._pattern: "re.Pattern[str] | None" = None
+        self._searchable: "Tuple[str, ...] | None" = None
 
     def add(self, value: object, setting: str) -> None:
         """Register *value* (from *setting*) as a secret. Empty values are ignored."""
@@ -41,12 +40,12 @@ class Redactor:
         with self._lock:
             for form in _leak_forms(text):
                 self._secrets.setdefault(form, setting)
-            self._pattern = None
+            self._searchable = None
 
     def add_basic_auth(self, username: str, password: str, setting: str) -> None:
         """The ``Authorization: Basic`` token is itself a secret once a password is in it."""
         if password:
-            token = base64.b64encode(f"{username}:{password}".encode()).decode()
+            token = base64.b64encode(f"{username}:{password}".encode("utf-8", "surrogateescape")).decode()
             self.add(token, setting)
 
     @property
@@ -66,10 +65,9 @@ class Redactor:
 
     def redact(self, text: str) -> str:
         """Replace every registered secret in *text* by ``<redacted>``."""
-        pattern = self._compiled()
-        if pattern is None or not text:
+        if not text:
             return text
-        return pattern.sub(REDACTED, text)
+        return replace_all(text, self._candidates())
 
     def redact_bytes(self, data: bytes) -> bytes:
         return self.redact(data.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
@@ -82,28 +80,63 @@ class Redactor:
             return REDACTED if exact else self.redact(value)
         return value
 
-    def _compiled(self) -> "re.Pattern[str] | None":
+    def _candidates(self) -> Tuple[str, ...]:
         with self._lock:
-            if self._pattern is None:
-                candidates: List[str] = [s for s in self._secrets if len(s) >= _MIN_SUBSTRING]
-                if not candidates:
-                    return None
-                # Longest first, so that a secret containing another is replaced whole.
-                candidates.sort(key=len, reverse=True)
-                self._pattern = re.compile("|".join(re.escape(c) for c in candidates))
-            return self._pattern
+            if self._searchable is None:
+                self._searchable = tuple(s for s in self._secrets if len(s) >= _MIN_SUBSTRING)
+            return self._searchable
+
+
+def replace_all(text: str, needles: Iterable[str], on_match: "Callable[[str], None] | None" = None) -> str:
+    """
+    Replace every occurrence of every needle by ``<redacted>``; overlapping matches become one.
+
+    Plain substring search rather than one regular expression: compiling an alternation of a
+    secret of megabytes (a hostile config's password) costs minutes, finding it costs linear time.
+    """
+    spans: List[Tuple[int, int]] = []
+    for needle in needles:
+        start = text.find(needle)
+        while start >= 0:
+            spans.append((start, start + len(needle)))
+            if on_match is not None:
+                on_match(needle)
+            start = text.find(needle, start + 1)
+    if not spans:
+        return text
+    spans.sort()
+    out: List[str] = []
+    done = 0
+    cover_start, cover_end = spans[0]
+    for begin, end in spans[1:]:
+        if begin < cover_end:  # overlapping: one replacement covers both
+            cover_end = max(cover_end, end)
+            continue
+        out += [text[done:cover_start], REDACTED]
+        done = cover_end
+        cover_start, cover_end = begin, end
+    out += [text[done:cover_start], REDACTED, text[cover_end:]]
+    return "".join(out)
 
 
 def _leak_forms(text: str) -> Iterable[str]:
+    import json
+    from urllib.parse import quote, quote_plus
+
     yield text
     stripped = text.strip()
     if stripped != text:
         yield stripped
+    # As a JSON string literal writes it (a password with '"' or '\\' in a JSON report or body),
+    # with and without non-ASCII escaped.
+    for ascii_only in (False, True):
+        escaped = json.dumps(text, ensure_ascii=ascii_only)[1:-1]
+        if escaped != text:
+            yield escaped
+    raw = text.encode("utf-8", "surrogateescape")
     # The Beat sends api_key as base64(id:key); a pasted already-encoded key is sent re-encoded.
-    yield base64.b64encode(text.encode()).decode()
-    # URL-encoded forms appear in URLs with userinfo.
-    from urllib.parse import quote
-
-    quoted = quote(text, safe="")
-    if quoted != text:
-        yield quoted
+    yield base64.b64encode(raw).decode()
+    # URL-encoded forms appear in URLs with userinfo (quote's, a userinfo's and a form's).
+    for quoted in (quote(raw, safe=""), quote(raw, safe="!$&'()*+,;=:~"), quote_plus(raw, safe="")):
+        if quoted != text:
+            yield quoted

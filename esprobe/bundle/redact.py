@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from esprobe.redact import REDACTED, Redactor
+from esprobe.redact import REDACTED, Redactor, replace_all
 
 # The kinds the manifest names.
 KEY_NAME = "key-name"
@@ -125,8 +125,10 @@ _AUTH_HEADER = re.compile(
 # A credential after its scheme word, where no header name is in sight (``Basic dXNlcjpwdw==``).
 _AUTH_SCHEME = re.compile(r"\b(Basic|Bearer|ApiKey)[ \t]+([A-Za-z0-9+/=._~-]{8,})")
 
-# scheme://user:password@ -- the user name stays, it helps and is not a secret.
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^\s/?#@:\"'<>]*):([^\s/?#@\"'<>]*)@")
+# scheme://user:password@host -- the user name stays, it helps and is not a secret. As in Go's
+# url.Parse, the userinfo ends at the LAST '@' before the path: a password may hold '@' (and, as
+# people paste them, spaces), so the password runs greedily to the last '@' of the line's authority.
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^\s/?#@:\"'<>]*):([^\r\n/?#\"'<>]*)@")
 
 # An Elasticsearch API key as the Beat's ``api_key`` takes it: ``id:key``, both random base64url.
 _ID_KEY = re.compile(r"(?<![A-Za-z0-9_+/=-])([A-Za-z0-9_-]{16,64}):([A-Za-z0-9_-]{16,64})(?![A-Za-z0-9_+/=-])")
@@ -215,23 +217,21 @@ def _shape_passes(text: str, record: Record) -> str:
 
 
 class KnownSecrets:
-    """The Redactor's values as one pattern (longest first, as `Redactor.redact` does)."""
+    """The Redactor's values, searched longest first as `Redactor.redact` does."""
 
     def __init__(self, redactor: Redactor) -> None:
         self.redactor = redactor
         self.values = frozenset(redactor.values())
-        searchable = sorted((v for v in self.values if len(v) >= MIN_SUBSTRING), key=len, reverse=True)
-        self.pattern = re.compile("|".join(re.escape(v) for v in searchable)) if searchable else None
+        self.searchable = tuple(sorted((v for v in self.values if len(v) >= MIN_SUBSTRING), key=len, reverse=True))
 
     def sub(self, text: str, record: Record) -> str:
-        if self.pattern is None or not text:
+        if not self.searchable or not text:
             return text
 
-        def one(match: re.Match[str]) -> str:
-            record(KNOWN_SECRET, text, match.start(), self.redactor.setting_for(match.group(0)))
-            return REDACTED
+        def one(needle: str) -> None:
+            record(KNOWN_SECRET, text, text.find(needle), self.redactor.setting_for(needle))
 
-        return self.pattern.sub(one, text)
+        return replace_all(text, self.searchable, one)
 
     def is_exact(self, value: object) -> bool:
         """A whole value equal to a registered secret counts, however short (`Redactor.redact_value`)."""
@@ -271,7 +271,9 @@ def redact_text(
             where = setting_at_line(line)
         found.append(Redaction(file, kind, where, line, source))
 
-    out = known.sub(_shape_passes(text, record), record)
+    # Known values first: a password that holds '@', a space or a quote would otherwise be cut in
+    # two by a shape rule (userinfo ends at an '@'), and the half left over matches nothing.
+    out = _shape_passes(known.sub(text, record), record)
     return out, found
 
 

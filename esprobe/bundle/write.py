@@ -78,6 +78,7 @@ def write_bundle(
     resolv_conf: str = RESOLV_CONF,
     nsswitch_conf: str = NSSWITCH_CONF,
     os_release: Sequence[str] = OS_RELEASE,
+    force: bool = False,
 ) -> str:
     """
     Collect, redact, scan and write the support bundle; return the path written.
@@ -88,6 +89,7 @@ def write_bundle(
         report / loaded / options: what `esprobe.probe.check.run_check` used and produced.
         redactor: the run's secret registry (every member passes through it).
         env: the CLI `Environment` (its ``cwd`` anchors relative paths).
+        force: replace whatever is at the path (a file, or a symlink itself: never what it points to).
 
     Raises:
         BundleError: the archive cannot be written (missing or read-only directory, disk full), or
@@ -95,6 +97,7 @@ def write_bundle(
     """
     clock = clock or Clock.now()
     target_path = _resolve_path(path, getattr(env, "cwd", os.getcwd()), clock)
+    _refuse_existing(target_path, force)
     members, redactions = collect_members(
         report, loaded, options, redactor, env, target_path, clock,
         resolv_conf=resolv_conf, nsswitch_conf=nsswitch_conf, os_release=os_release,
@@ -108,7 +111,7 @@ def write_bundle(
             f"refusing to write the support bundle {target_path}: a secret ({source}) is still in "
             f"{member} after redaction. This is a bug in esprobe; please report it (without the secret)."
         )
-    write_zip_atomically(target_path, members, clock)
+    write_zip_atomically(target_path, members, clock, replace=force)
     return target_path
 
 
@@ -116,9 +119,28 @@ def _resolve_path(path: Optional[str], cwd: str, clock: Clock) -> str:
     if not path:
         return os.path.join(cwd, default_bundle_name(clock))
     absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
-    if os.path.isdir(absolute) or path.endswith(os.sep):
+    # A real directory takes the default name; a symlink is never followed, not even to a directory.
+    if (os.path.isdir(absolute) and not os.path.islink(absolute)) or path.endswith(os.sep):
         return os.path.join(absolute, default_bundle_name(clock))
     return absolute
+
+
+def _refuse_existing(path: str, force: bool) -> None:
+    """A bundle never silently replaces a file (nor writes through a symlink) unless --force."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return
+    import stat
+
+    if stat.S_ISDIR(st.st_mode):
+        raise BundleError(f"cannot write the support bundle {path}: it is a directory")
+    if not force:
+        what = "a symbolic link" if stat.S_ISLNK(st.st_mode) else "a file"
+        raise BundleError(
+            f"cannot write the support bundle {path}: {what} is already there; choose another -o PATH, "
+            "or add --force to replace it"
+        )
 
 
 # --- collecting ----------------------------------------------------------------------------------
@@ -408,11 +430,15 @@ def _reason(error: OSError) -> str:
     return error.strerror or str(error)
 
 
-def write_zip_atomically(path: str, members: Sequence[Tuple[str, bytes]], clock: Clock) -> None:
+def write_zip_atomically(
+    path: str, members: Sequence[Tuple[str, bytes]], clock: Clock, *, replace: bool = True
+) -> None:
     """
     Write the zip next to *path* as a temporary file (mode 0600 from its creation), fsync, check
-    it reads back, then rename it over *path*: a reader never sees a partial archive, and a
-    failure leaves nothing behind.
+    it reads back, then move it to *path*: a reader never sees a partial archive, and a failure
+    leaves nothing behind. Without *replace*, the move is a hard link, which fails if anything
+    (a file, a symlink planted meanwhile) appeared at *path*: no check-then-write race. Neither
+    rename nor link follows a symlink at *path*.
     """
     directory = os.path.dirname(path) or "."
     if not os.path.isdir(directory):
@@ -440,7 +466,16 @@ def write_zip_atomically(path: str, members: Sequence[Tuple[str, bytes]], clock:
                 broken = written.testzip()
             if broken is not None:
                 raise BundleError(f"cannot write the support bundle {path}: {broken} did not read back intact")
-        os.replace(temporary, path)
+        if replace:
+            os.replace(temporary, path)
+        else:
+            _link_new(temporary, path)
+    except FileExistsError:
+        _remove(temporary)
+        raise BundleError(
+            f"cannot write the support bundle {path}: something is already there; choose another -o PATH, "
+            "or add --force to replace it"
+        ) from None
     except OSError as error:
         _remove(temporary)
         raise BundleError(f"cannot write the support bundle {path}: {_reason(error)}") from None
@@ -448,6 +483,21 @@ def write_zip_atomically(path: str, members: Sequence[Tuple[str, bytes]], clock:
         _remove(temporary)
         raise
     _fsync_directory(directory)
+
+
+def _link_new(temporary: str, path: str) -> None:
+    """Move *temporary* to *path* only if nothing is there (raises FileExistsError otherwise)."""
+    try:
+        os.link(temporary, path)
+    except OSError as error:
+        if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+            raise
+        # A file system without hard links: the check just before the rename is the best there is.
+        if os.path.lexists(path):
+            raise FileExistsError(errno.EEXIST, "exists", path) from None
+        os.rename(temporary, path)
+        return
+    os.unlink(temporary)
 
 
 def _remove(path: str) -> None:

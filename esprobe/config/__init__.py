@@ -108,6 +108,9 @@ def load_config(
     launch: Optional["Launch"] = None,
     url_rules: Optional[UrlRules] = None,
     rules: Optional["RuleSet"] = None,
+    *,
+    strict_perms: bool = True,
+    deadline: Any = None,
 ) -> LoadedConfig:
     """
     Load the Beat's configuration.
@@ -124,6 +127,8 @@ def load_config(
         url_rules: the net/url rules of the Go release the Beat is built with; default: those of
             *rules* (``--beat-version``), else of the newest Beat release esprobe documents.
         rules: the Beat release's rules (`esprobe.rulesets.RuleSet`).
+        strict_perms: the Beat's ``-strict.perms`` flag (``BEAT_STRICT_PERMS=false`` also turns it off).
+        deadline: the run's `esprobe.context.Deadline`; reading the config stops at it.
     """
     redactor = redactor if redactor is not None else Redactor()
     environ = dict(os.environ if environ is None else environ)
@@ -134,6 +139,7 @@ def load_config(
             return _load(
                 list(paths), list(overrides), environ, keystore_path, list(only), redactor, launch or Launch(),
                 url_rules or newest(),
+                strict_perms=strict_perms, deadline=deadline,
             )
     except Exception as err:  # a bug in esprobe must not hide the rest of the report
         report = Report()
@@ -281,7 +287,9 @@ def _syntax_findings(report: Report, problems: Sequence[Any]) -> None:
         )
 
 
-def _make_resolver(root: Node, environ: Mapping[str, str], keystore: Mapping[str, str]) -> Resolver:
+def _make_resolver(
+    root: Node, environ: Mapping[str, str], keystore: Mapping[str, str], deadline: Any = None
+) -> Resolver:
     def find_node(name: str) -> Optional[Node]:
         return find(root, split_path(name))
 
@@ -290,7 +298,7 @@ def _make_resolver(root: Node, environ: Mapping[str, str], keystore: Mapping[str
             return Resolution(node if node.is_container else node.value, None, "config", ctx.lookups)
         return ctx.whole(node.template)
 
-    return Resolver(find_node, resolve_node, environ, keystore)
+    return Resolver(find_node, resolve_node, environ, keystore, deadline)
 
 
 def _absolute(path: str, base: str) -> str:
@@ -306,6 +314,9 @@ def _load(
     redactor: Redactor,
     launch: Launch,
     url_rules: UrlRules,
+    *,
+    strict_perms: bool = True,
+    deadline: Any = None,
 ) -> LoadedConfig:
     report = Report()
     cwd = launch.cwd or os.getcwd()
@@ -314,7 +325,7 @@ def _load(
     merged: Optional[Node] = None
     holes: List[Hole] = []  # list elements wiped by nil padding, in file merges and -E alike
     for path in paths:
-        loaded = load_file(os.path.abspath(path))
+        loaded = load_file(os.path.abspath(path), deadline=deadline)
         if not (loaded.problem is not None and loaded.problem.kind == "missing"):
             files.append(loaded.path)
         _file_findings(report, loaded)
@@ -355,11 +366,11 @@ def _load(
 
     # Bootstrap reads (paths, strict.perms, keystore.path) resolve without the keystore, as the
     # Beat loads the keystore only after them.
-    boot = Reader(root, _make_resolver(root, environ, {}), report, redactor)
+    boot = Reader(root, _make_resolver(root, environ, {}, deadline), report, redactor)
     home = _absolute(boot.string("path.home") or cwd, cwd)
     config_dir = _absolute(boot.string("path.config") or home, home)
     data_dir = _absolute(boot.string("path.data") or os.path.join(home, "data"), home)
-    strict = gotext.go_parse_bool(environ.get("BEAT_STRICT_PERMS", "")) is not False and boot.boolean(
+    strict = strict_perms and gotext.go_parse_bool(environ.get("BEAT_STRICT_PERMS", "")) is not False and boot.boolean(
         "strict.perms", True
     )
     if strict:
@@ -388,7 +399,7 @@ def _load(
     for name, value in keystore.values.items():
         redactor.add(value, f"keystore:{name}")
 
-    reader = Reader(root, _make_resolver(root, environ, keystore.values), report, redactor)
+    reader = Reader(root, _make_resolver(root, environ, keystore.values, deadline), report, redactor)
     reader.unresolved = boot.unresolved
     reader.used_names = boot.used_names
     reader.used_sources = boot.used_sources
@@ -404,7 +415,7 @@ def _load(
     _variable_findings(reader, keystore, dashboards=reader.boolean("setup.dashboards.enabled", False))
     _shadow_findings(reader)
 
-    effective = _effective(root, environ, keystore.values)
+    effective = _effective(root, environ, keystore.values, deadline)
     wanted = {o.lower() for o in only}
     if wanted:
         targets = [t for t in targets if t.role.value in wanted]
@@ -510,6 +521,12 @@ def _variable_findings(reader: Reader, keystore: KeystoreRead, dashboards: bool)
             )
         elif entry.kind == "cyclic":
             message = f"{settings}{where} refers to itself through variables: {entry.text}."
+        elif entry.kind == "limit":
+            message = (
+                f"esprobe stopped expanding {names} used by {settings}{where}: {entry.text}. The Beat "
+                "has no such bound and would spend as long and as much memory as the expansion takes; "
+                "esprobe cannot judge this value."
+            )
         elif entry.kind == "type":
             message = f"{settings}{where} splices {names}, which is a list or mapping, into text: type mismatch."
         else:
@@ -543,8 +560,8 @@ def _shadow_findings(reader: Reader) -> None:
         )
 
 
-def _effective(root: Node, environ: Mapping[str, str], keystore: Mapping[str, str]) -> Any:
-    resolver = _make_resolver(root, environ, keystore)
+def _effective(root: Node, environ: Mapping[str, str], keystore: Mapping[str, str], deadline: Any = None) -> Any:
+    resolver = _make_resolver(root, environ, keystore, deadline)
 
     def leaf(node: Node) -> Any:
         if node.template is None:

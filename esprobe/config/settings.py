@@ -212,7 +212,7 @@ class Reader:
 
     def _record_unresolved(self, path: str, node: Node, err: VariableError) -> None:
         path = self.display(path)
-        key = (err.kind, err.names, err.text if err.kind in ("custom", "parse", "cyclic") else "")
+        key = (err.kind, err.names, err.text if err.kind in ("custom", "parse", "cyclic", "limit") else "")
         entry = self.unresolved.get(key)
         if entry is None:
             entry = self.unresolved[key] = _Unresolved(err.kind, err.names, err.text)

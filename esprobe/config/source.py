@@ -93,12 +93,37 @@ class _Loader(
     yaml.composer.Composer,
     _Resolver,
 ):
-    def __init__(self, stream: str) -> None:
+    def __init__(self, stream: str, deadline: Any = None) -> None:
         yaml.reader.Reader.__init__(self, stream)
         yaml.scanner.Scanner.__init__(self)
         yaml.parser.Parser.__init__(self)
         yaml.composer.Composer.__init__(self)
         _Resolver.__init__(self)
+        self.nodes = 0
+        self.deadline = deadline
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        # Counted while composing, so that a file of a million settings is refused after
+        # _MAX_NODES of them, not after PyYAML has built all of them (seconds and hundreds of MB).
+        self.nodes += 1
+        if self.nodes > _MAX_NODES:
+            raise _TooBig(
+                f"the document holds more than {_MAX_NODES} values (settings, list items); a Beat "
+                "config has far fewer, so esprobe does not read further",
+                self.peek_event().start_mark,
+            )
+        if self.nodes % 1024 == 0 and self.deadline is not None and self.deadline.expired:
+            raise _TooBig("the run's deadline passed while esprobe was reading it", self.peek_event().start_mark)
+        return super().compose_node(parent, index)
+
+
+class _TooBig(Exception):
+    """A document past esprobe's bounds, seen while composing (a message and a yaml Mark)."""
+
+    def __init__(self, message: str, mark: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
 
 
 _V2_TRUE = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"}
@@ -167,8 +192,14 @@ class _Builder:
 
     def build(self, node: Any, depth: int = 0, path: str = "") -> Node:
         self.count += 1
-        if self.count > _MAX_NODES or depth > _MAX_DEPTH:
-            raise _Structure("the document is nested or aliased too deeply to be a Beat config", self.loc(node))
+        if depth > _MAX_DEPTH:
+            raise _Structure(f"the document nests more than {_MAX_DEPTH} levels deep", self.loc(node))
+        if self.count > _MAX_NODES:
+            # Only aliases get here (the loader counts composed nodes): each use of an anchor
+            # is built again, so "a: &x [..]; b: [*x, *x, ...]" multiplies.
+            raise _Structure(
+                f"its aliases expand to more than {_MAX_NODES} values (a 'billion laughs' document)", self.loc(node)
+            )
         if id(node) in self.active:
             raise _Structure("an alias refers to the node that contains it", self.loc(node))
         self.active.add(id(node))
@@ -260,15 +291,19 @@ class _Structure(Exception):
         self.location = location
 
 
-def parse_yaml(text: str, path: str) -> LoadedFile:
+def parse_yaml(text: str, path: str, deadline: Any = None) -> LoadedFile:
     """Parse YAML *text* read from *path* (used for locations). Never raises."""
     loaded = LoadedFile(path)
     try:
-        loader = _Loader(text)
+        loader = _Loader(text, deadline)
         try:
             document = loader.get_node() if loader.check_node() else None
         finally:
             loader.dispose()
+    except _TooBig as err:
+        where = f"{path}:{err.mark.line + 1}" if err.mark is not None else path
+        loaded.problem = YamlProblem("structure", err.message, where)
+        return loaded
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         where = f"{path}:{mark.line + 1}" if mark is not None else path
@@ -362,7 +397,7 @@ def read_text(path: str, limit: int = MAX_FILE_BYTES) -> bytes:
     return data
 
 
-def load_file(path: str) -> LoadedFile:
+def load_file(path: str, deadline: Any = None) -> LoadedFile:
     """Read and parse one ``-c`` file; *path* should be absolute. Never raises."""
     try:
         data = read_text(path)
@@ -378,7 +413,7 @@ def load_file(path: str) -> LoadedFile:
         return LoadedFile(
             path, problem=YamlProblem("syntax", f"yaml: invalid UTF-8 at byte {err.start}", path)
         )
-    return parse_yaml(text, path)
+    return parse_yaml(text, path, deadline)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ variable counts as missing), then the keystore.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
@@ -72,64 +73,71 @@ Expr = Union[Const, Ref, Splice, Single, OpExp]
 _OPEN, _CLOSE, _SEP, _STR = "open", "close", "sep", "str"
 
 
+_SPECIALS_OUTSIDE = re.compile(r"\$")
+_SPECIALS_INSIDE = re.compile(r"[$:}]")
+
+
 def _lex(text: str) -> List[Tuple[str, str]]:
     # A port of go-ucfg's lexer: outside a variable only '$' is special ('$$' and '$}' are
-    # escapes); inside one, ':' (with '+'/'?' suffixes) and '}' are too.
+    # escapes); inside one, ':' (with '+'/'?' suffixes) and '}' are too. go-ucfg rebuilds the
+    # remaining text at each escape; here the pending string is kept in pieces instead, so that a
+    # value of a million '$$' costs linear time, not quadratic.
     tokens: List[Tuple[str, str]] = []
-    content = text
-    off = 0
+    pending: List[str] = []  # the current string token, escapes already applied
+    start = 0  # text[start:] is not yet in a token nor in `pending`
+    pos = 0  # where the search for the next special character resumes
     depth = 0
+    n = len(text)
 
-    def string_token(s: str) -> None:
-        if s:
-            tokens.append((_STR, s))
+    def flush(end: int) -> None:
+        pending.append(text[start:end])
+        joined = "".join(pending)
+        pending.clear()
+        if joined:
+            tokens.append((_STR, joined))
 
-    while content:
-        specials = "$" if depth == 0 else "$:}"
-        idx = -1
-        for i in range(off, len(content)):
-            if content[i] in specials:
-                idx = i
-                break
-        if idx < 0:
+    while True:
+        found = (_SPECIALS_OUTSIDE if depth == 0 else _SPECIALS_INSIDE).search(text, pos)
+        if found is None:
             break
-        off = idx + 1
-        ch = content[idx]
+        idx = found.start()
+        after = idx + 1
+        ch = text[idx]
         if ch == ":":
-            if len(content) <= off:
+            if after >= n:
                 break
-            string_token(content[:idx])
-            nxt = content[off]
-            if nxt == "+":
-                off += 1
-                tokens.append((_SEP, ":+"))
-            elif nxt == "?":
-                off += 1
-                tokens.append((_SEP, ":?"))
+            flush(idx)
+            nxt = text[after]
+            if nxt in "+?":
+                after += 1
+                tokens.append((_SEP, ":" + nxt))
             else:
                 tokens.append((_SEP, ":"))
         elif ch == "}":
-            string_token(content[:idx])
+            flush(idx)
             tokens.append((_CLOSE, "}"))
             depth -= 1
         else:  # '$'
-            if len(content) <= off:
+            if after >= n:
                 break
-            nxt = content[off]
+            nxt = text[after]
             if nxt == "{":
-                string_token(content[:idx])
+                flush(idx)
                 tokens.append((_OPEN, "${"))
-                off += 1
+                after += 1
                 depth += 1
-            elif nxt in "$}":
-                content = content[:idx] + content[off:]
+            elif nxt in "$}":  # an escape: drop the '$', keep the next character as text
+                pending.append(text[start:idx])
+                start, pos = after, after + 1
                 continue
             else:
+                pos = after
                 continue
-        content = content[off:]
-        off = 0
-    if content:
-        tokens.append((_STR, content))
+        start = pos = after
+    pending.append(text[start:])
+    rest = "".join(pending)
+    if rest:
+        tokens.append((_STR, rest))
     return tokens
 
 
@@ -218,13 +226,26 @@ class Lookup:
     value: Optional[str] = field(default=None, repr=False)
 
 
+def _first_name(expr: Expr) -> str:
+    """The first variable an expression names, for a message; ``(a splice)`` when none is plain."""
+    if isinstance(expr, Ref):
+        return expr.name
+    if isinstance(expr, Splice):
+        for piece in expr.pieces:
+            name = _first_name(piece)
+            if not name.startswith("("):
+                return name
+    return "(a splice)"
+
+
 class VariableError(Exception):
     """
     A value could not be resolved.
 
     Attributes:
         kind: ``missing`` (no source had the variable), ``custom`` (``${X:?text}``),
-            ``cyclic``, ``type`` (an object where text was needed).
+            ``cyclic``, ``type`` (an object where text was needed), ``parse``, ``limit`` (an
+            expansion past esprobe's bounds: size, depth, work or the run's deadline).
         names: the variable names that could not be found.
         text: go-ucfg's wording (``missing field``; the user's own text for ``:?``).
     """
@@ -255,6 +276,21 @@ class Resolution:
     lookups: List[Lookup]
 
 
+# Bounds of one resolution. go-ucfg has none, so a config whose variables double at every level
+# (``e0: ${e1}${e1}``, ``e1: ${e2}${e2}`` ...) holds the Beat and any reader that follows it
+# exponentially long; these stop the expansion early with a finding naming the variable. They
+# are far above anything a real config needs: a CA bundle inline is ~250 KB, a chain of
+# variables a handful of links.
+MAX_EXPANDED_CHARS = 4 * 1024 * 1024  # the text of one value
+MAX_DEPTH = 100  # variables resolved through other variables
+MAX_WORK = 200_000  # lookups and splices for one value
+_CLOCK_EVERY = 1024  # look at the run's deadline every so many steps
+
+
+class ExpansionLimit(Exception):
+    """Why an expansion was stopped (the VariableError's text)."""
+
+
 # Callbacks into the tree: find a node by a dotted path from the root; build nodes from plain
 # values; tell whether a node holds an expression.
 FindNode = Callable[[str], Any]
@@ -275,8 +311,10 @@ class Resolver:
         resolve_node: Callable[[Any, "_Context"], Resolution],
         environ: Mapping[str, str],
         keystore: Mapping[str, str],
+        deadline: Any = None,
     ) -> None:
         self._find = find
+        self.deadline = deadline  # an esprobe.context.Deadline (expired -> every expansion stops)
         self._resolve_node = resolve_node
         self.environ = environ
         self.keystore = keystore
@@ -295,6 +333,29 @@ class _Context:
         self.missing: List[str] = []
         self.active: Set[str] = set()
         self.depth = 0
+        self.work = 0
+        self.chain: List[str] = []  # the config variables being resolved, outermost first
+
+    def _step(self, name: str) -> None:
+        """Count one unit of work; raise the ``limit`` VariableError when a bound is passed."""
+        self.work += 1
+        if self.work > MAX_WORK:
+            raise VariableError(
+                "limit", [name], f"expanding it takes more than {MAX_WORK} variable lookups (esprobe's bound)"
+            )
+        deadline = self.resolver.deadline
+        if deadline is not None and self.work % _CLOCK_EVERY == 0 and deadline.expired:
+            raise VariableError("limit", [name], "the run's deadline passed while expanding it")
+
+    def _sized(self, text: str, name: str) -> str:
+        if len(text) > MAX_EXPANDED_CHARS:
+            raise self._too_big(name)
+        return text
+
+    @staticmethod
+    def _too_big(name: str) -> "VariableError":
+        mib = MAX_EXPANDED_CHARS // (1024 * 1024)
+        return VariableError("limit", [name], f"it expands to more than {mib} MiB of text (esprobe's bound)")
 
     # -- sources ---------------------------------------------------------------------------
 
@@ -302,19 +363,28 @@ class _Context:
         node = self.resolver._find(name)
         if node is None or getattr(node, "value", None) is None:
             return None
-        if name in self.active or self.depth > 64:
+        self._step(name)
+        if name in self.active:
             raise VariableError("cyclic", [name], f"cyclic reference detected for key: '{name}'")
+        if self.depth >= MAX_DEPTH:
+            # Not a cycle (that is the test above): a chain longer than esprobe follows.
+            raise VariableError(
+                "limit", [name], f"it is reached through more than {MAX_DEPTH} nested variables (esprobe's bound)"
+            )
         self.active.add(name)
         self.depth += 1
+        self.chain.append(name)
         try:
             resolution = self.resolver._resolve_node(node, self)
         finally:
             self.active.discard(name)
             self.depth -= 1
+            self.chain.pop()
         self.lookups.append(Lookup(name, "config"))
         return resolution
 
     def from_resolvers(self, name: str) -> Optional[Tuple[str, str]]:
+        self._step(name)
         env_value = self.resolver.environ.get(name, "")
         store_value = self.resolver.keystore.get(name)
         if env_value and store_value is not None and env_value != store_value:
@@ -362,12 +432,28 @@ class _Context:
         if isinstance(expr, Ref):
             return self.ref_text(expr.name)
         if isinstance(expr, Splice):
-            return "".join(self.text(p) for p in expr.pieces)
+            parts: List[str] = []
+            size = 0
+            for piece in expr.pieces:
+                part = self.text(piece)
+                size += len(part)
+                parts.append(part)
+                if size > MAX_EXPANDED_CHARS:
+                    raise self._too_big(self.chain[-1] if self.chain else _first_name(expr))
+            return "".join(parts)
         if isinstance(expr, Single):
-            return self.ref_text(self.text(expr.inner))
+            return self.ref_text(self._sized(self.text(expr.inner), "(a computed name)"))
         return self.op(expr)
 
     def ref_text(self, name: str) -> str:
+        try:
+            return self._ref_text(name)
+        except VariableError as err:
+            if err.kind == "limit" and len(err.names) == 1 and err.names[0].startswith("("):
+                raise VariableError("limit", [name], err.text) from None
+            raise
+
+    def _ref_text(self, name: str) -> str:
         found = self.from_config(name)
         if found is not None:
             value = found.value

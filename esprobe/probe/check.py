@@ -31,6 +31,7 @@ class CheckOptions:
     crit_days: int = 7
     concurrency: int = DEFAULT_CONCURRENCY
     beat_version: Optional[str] = None  # --beat-version; None = the newest documented Beat release
+    strict_perms: bool = True  # the Beat's -strict.perms flag
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
     # --service/--pid: how the Beat is really started (config/service.py); -c/-E/environ above
     # are then the service's, and load_config follows its working directory, user and root.
@@ -76,6 +77,9 @@ def run_check(options: CheckOptions, redactor: Redactor) -> Tuple[Report, object
     rules = resolve_rules(options.beat_version)
     started_wall = time.time()
     started = time.monotonic()
+    # One deadline for the whole run, config reading included: a hostile config (a ${VAR} bomb)
+    # costs at most the run's deadline, never the probes' share of it plus however long it takes.
+    deadline = Deadline(options.timeout * DEADLINE_FACTOR)
     loaded = load_config(
         options.config_paths,
         options.overrides,
@@ -85,11 +89,13 @@ def run_check(options: CheckOptions, redactor: Redactor) -> Tuple[Report, object
         redactor=redactor,
         launch=_launch(options),
         rules=rules,
+        strict_perms=options.strict_perms,
+        deadline=deadline,
     )
     findings, service = _service_part(options, loaded, redactor)
     ctx = ProbeContext(
         timeout=options.timeout,
-        deadline=Deadline(options.timeout * DEADLINE_FACTOR),
+        deadline=deadline,
         hosts_file=options.hosts_file or "/etc/hosts",
         hosts_file_overridden=options.hosts_file is not None,
         nameservers=options.nameservers,
@@ -114,7 +120,10 @@ def run_check(options: CheckOptions, redactor: Redactor) -> Tuple[Report, object
         crit_days=options.crit_days,
         rules=rules,
     )
-    return report, loaded
+    from esprobe.untrusted import clean_report
+
+    # The one point where server text enters what is printed: redacted, escaped, capped.
+    return clean_report(report, redactor.redact), loaded
 
 
 def _launch(options: CheckOptions):  # type: ignore[no-untyped-def]
