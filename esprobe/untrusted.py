@@ -31,14 +31,21 @@ def _escape(match: "re.Match[str]") -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-def shown(text: str, limit: int = MAX_CHARS) -> str:
-    """*text* with control characters escaped (``\\x1b``, ``\\n``) and at most *limit* characters."""
+# A hint is esprobe's own advice and may lay out a line to paste on a line of its own.
+_CONTROL_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+
+
+def shown(text: str, limit: int = MAX_CHARS, *, newlines: bool = False) -> str:
+    """
+    *text* with control characters escaped (``\\x1b``, ``\\n``) and at most *limit* characters;
+    with *newlines*, line feeds stay (escape sequences, CR and BEL never do).
+    """
     if len(text) > limit * 4:
         text = text[: limit * 4]  # escaping at most quadruples a character: cut before, cheaply
         cut = True
     else:
         cut = False
-    out = _CONTROL.sub(_escape, text)
+    out = (_CONTROL_BUT_NEWLINE if newlines else _CONTROL).sub(_escape, text)
     if len(out) > limit or cut:
         out = out[:limit] + " … (cut by esprobe)"
     return out
@@ -66,7 +73,7 @@ def clean_report(report: Any, redact: Callable[[str], str]) -> Any:
         return shown(redact(text))
 
     def finding(f: Any) -> Any:
-        return dataclasses.replace(f, message=clean(f.message), hint=clean(f.hint))
+        return dataclasses.replace(f, message=clean(f.message), hint=shown(redact(f.hint), newlines=True))
 
     def stage(result: Any) -> Any:
         trace = result.error_trace
