@@ -71,6 +71,13 @@ def discover_beat_services(root: str) -> Tuple[List[Any], List[str]]:
         for entry in entries:
             if entry.endswith(".service") and not entry.endswith("@.service"):
                 names.add(entry)
+            elif entry.endswith(".wants"):
+                # Enabled instances of templates (filebeat@prod.service) exist only as links here.
+                try:
+                    wanted = os.listdir(in_root(root, f"{directory}/{entry}"))
+                except OSError:
+                    continue
+                names.update(w for w in wanted if "@" in w and w.endswith(".service") and not w.endswith("@.service"))
     found: List[Any] = []
     problems: List[str] = []
     for name in sorted(names):

@@ -280,3 +280,12 @@ def test_the_os_trust_store_is_the_one_under_the_root(stack: Stack, root: Path) 
     tls = json.loads(result.out)["targets"][0]["stages"][2]
     assert (tls["status"], tls["details"]["trust"]) == ("ok", "os-store"), tls["summary"]
     assert tls["details"]["trust_store_path"] == str(root / "etc/ssl/certs/ca-certificates.crt")
+
+
+def test_a_variable_the_service_does_not_define(stack: Stack, root: Path) -> None:
+    """esprobe's own environment has ES_PWD; the service has not: the Beat would not start."""
+    put(root, "/etc/default/filebeat", "OTHER=1\n", 0o600)
+    result = stack.run("--service", "filebeat", "--root", str(root), "--format", "json")
+    finding = next(f for f in json.loads(result.out)["findings"] if f["code"] == "config-unresolved-variable")
+    assert "in the environment filebeat.service runs with" in finding["message"]
+    assert result.code == 3

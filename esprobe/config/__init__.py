@@ -55,6 +55,7 @@ class Launch:
     euid: Optional[int] = None
     override_origins: Tuple[Optional[str], ...] = ()
     root: str = "/"
+    environment_of: Optional[str] = None  # "metricbeat.service", "pid 42": whose environment ${VAR} used
 
 
 @dataclass(frozen=True)
@@ -412,7 +413,8 @@ def _load(
     # a known launch esprobe anchors them at path.config (and says so, see config/tls.py).
     targets = build_targets(reader, beat, launch.cwd or config_dir, cloud)
 
-    _variable_findings(reader, keystore, dashboards=reader.boolean("setup.dashboards.enabled", False))
+    _variable_findings(reader, keystore, dashboards=reader.boolean("setup.dashboards.enabled", False),
+                       environment_of=launch.environment_of)
     _shadow_findings(reader)
 
     effective = _effective(root, environ, keystore.values, deadline)
@@ -487,7 +489,7 @@ def _keystore_findings(report: Report, keystore: KeystoreRead, strict: bool, eui
             )
 
 
-def _where_looked(keystore: KeystoreRead) -> str:
+def _where_looked(keystore: KeystoreRead, environment_of: Optional[str] = None) -> str:
     info = keystore.info
     if info.error:
         state = f"unusable: {info.error}"
@@ -495,13 +497,17 @@ def _where_looked(keystore: KeystoreRead) -> str:
         state = "exists"
     else:
         state = "not found"
-    return (
-        "esprobe looked in the config itself, in its own environment (the Beat's service may have a "
-        f"different one) and in the keystore {info.path} ({state})"
+    environment = (
+        f"in the environment {environment_of} runs with"
+        if environment_of
+        else "in its own environment (the Beat's service may have a different one)"
     )
+    return f"esprobe looked in the config itself, {environment} and in the keystore {info.path} ({state})"
 
 
-def _variable_findings(reader: Reader, keystore: KeystoreRead, dashboards: bool) -> None:
+def _variable_findings(
+    reader: Reader, keystore: KeystoreRead, dashboards: bool, environment_of: Optional[str] = None
+) -> None:
     for entry in reader.unresolved.values():
         # setup.kibana is only read by '<beat> setup' and dashboard loading: unless dashboards
         # load at start-up, the Beat itself still runs.
@@ -511,13 +517,13 @@ def _variable_findings(reader: Reader, keystore: KeystoreRead, dashboards: bool)
         where = f" ({', '.join(entry.locations)})" if entry.locations else ""
         if entry.kind == "missing":
             message = (
-                f"{names} used by {settings}{where} is not defined; {_where_looked(keystore)}. "
+                f"{names} used by {settings}{where} is not defined; {_where_looked(keystore, environment_of)}. "
                 f"The Beat refuses to start: missing field accessing '{entry.settings[0]}'."
             )
         elif entry.kind == "custom":
             message = (
                 f"{settings}{where} requires {names}, which is not defined: the Beat stops with "
-                f"'{entry.text}'. {_where_looked(keystore)}."
+                f"'{entry.text}'. {_where_looked(keystore, environment_of)}."
             )
         elif entry.kind == "cyclic":
             message = f"{settings}{where} refers to itself through variables: {entry.text}."

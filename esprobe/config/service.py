@@ -397,6 +397,7 @@ def launch_of(invocation: BeatInvocation) -> "Launch":
         euid=invocation.account.uid,
         override_origins=tuple(o.origin for o in invocation.overrides),
         root=invocation.root,
+        environment_of=invocation.name,
     )
 
 

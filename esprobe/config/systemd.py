@@ -552,19 +552,26 @@ def find_unit_files(name: str, root: str = "/") -> Tuple[str, List[str]]:
     Raises `UnitError` when there is no such unit, or when it is masked.
     """
     unit_path: Optional[str] = None
-    names = [name]
-    for directory in UNIT_DIRS:
-        candidate = f"{directory}/{name}"
-        if os.path.lexists(in_root(root, candidate)):
-            resolved = _resolve_link(root, candidate)
-            if resolved is None:
-                raise UnitError(f"{name} is masked ({candidate} points to /dev/null); systemd will not start it")
-            if not os.path.isfile(in_root(root, resolved)):
-                raise UnitError(f"{candidate} is not a readable unit file")
-            unit_path = resolved
-            alias = os.path.basename(resolved)
-            if alias != name:
-                names.append(alias)
+    stem, _, suffix = name.rpartition(".")
+    # An instance (metricbeat@prod.service) without a file of its own comes from its template
+    # (metricbeat@.service), whose drop-ins apply too, before the instance's own.
+    template = stem.split("@", 1)[0] + "@." + suffix if "@" in stem and not stem.endswith("@") else None
+    names = [template, name] if template else [name]
+    for wanted in ([name, template] if template else [name]):
+        for directory in UNIT_DIRS:
+            candidate = f"{directory}/{wanted}"
+            if os.path.lexists(in_root(root, candidate)):
+                resolved = _resolve_link(root, candidate)
+                if resolved is None:
+                    raise UnitError(f"{name} is masked ({candidate} points to /dev/null); systemd will not start it")
+                if not os.path.isfile(in_root(root, resolved)):
+                    raise UnitError(f"{candidate} is not a readable unit file")
+                unit_path = resolved
+                alias = os.path.basename(resolved)
+                if alias not in names:
+                    names.append(alias)
+                break
+        if unit_path is not None:
             break
     if unit_path is None:
         searched = ", ".join(in_root(root, d) for d in UNIT_DIRS)

@@ -230,3 +230,15 @@ def test_masked_unit_and_alias_symlink(tmp_path: Path) -> None:
     (tmp_path / "etc/systemd/system/metricbeat.service").symlink_to("/dev/null")
     with pytest.raises(UnitError, match="masked"):
         read_unit("metricbeat", str(tmp_path))
+
+
+def test_an_instance_comes_from_its_template(tmp_path: Path) -> None:
+    _write(tmp_path, "/usr/lib/systemd/system/filebeat@.service",
+           "[Service]\nExecStart=/usr/share/filebeat/bin/filebeat -c /etc/filebeat/%i.yml\n")
+    _write(tmp_path, "/etc/systemd/system/filebeat@.service.d/a.conf", "[Service]\nEnvironment=A=template\n")
+    _write(tmp_path, "/etc/systemd/system/filebeat@prod.service.d/b.conf", "[Service]\nEnvironment=A=instance\n")
+    unit = read_unit("filebeat@prod", str(tmp_path))
+    assert unit.exec_start.words == ("/usr/share/filebeat/bin/filebeat", "-c", "/etc/filebeat/prod.yml")
+    assert unit.environment["A"].value == "instance"
+    assert unit.files[1:] == ("/etc/systemd/system/filebeat@.service.d/a.conf",
+                              "/etc/systemd/system/filebeat@prod.service.d/b.conf")
