@@ -164,6 +164,8 @@ def read_keystore(path: str, source: str = "default") -> KeystoreRead:
         else:
             message = f"open {absolute}: {err.strerror}"
         return broken("unreadable", message)
+    except ValueError:  # a NUL byte in the path: Go's open fails with EINVAL
+        return broken("unreadable", f"open {absolute!r}: invalid argument")
     if len(raw) == 0:
         # The Beat compares the first two bytes of an empty buffer with "v1" and fails.
         return broken("version", "keystore format doesn't match expected version: 'v1' got ''")
