@@ -272,3 +272,42 @@ def test_kibana_type_error_does_not_refuse_elasticsearch(tmp_path, line, setting
     assert "'<beat> setup' fails" in finding.message
     assert not any(f.severity.value == "fail" for f in loaded.findings)
     assert ["https://es:9200"] == urls(loaded, "elasticsearch")
+
+
+# ---- setup.kibana credentials from output.elasticsearch -------------------------------------------
+# (libbeat/cmd/instance/beat.go InitKibanaConfig: username, password and api_key are copied one by
+#  one, only when setup.kibana lacks the key entirely (HasField: an explicit "" blocks the copy),
+#  only from an enabled elasticsearch output; elastic-agent-libs kibana/client_config.go Validate
+#  then refuses api_key together with username/password)
+
+KB_FALLBACK = [
+    # (output.elasticsearch extra, setup.kibana extra, environment, (method, username, password, api_key), conflict)
+    ("username: u\n  password: p\n", "", {}, ("basic", "u", "p", None), False),
+    ("username: u\n  password: p\n", "  username: ''\n", {}, ("basic", "", "p", None), False),
+    ("username: u\n  password: p\n", "  username: k\n  password: kp\n", {}, ("basic", "k", "kp", None), False),
+    ("api_key: 'id:secret'\n", "  username: k\n  password: kp\n", {}, ("api_key", "k", "kp", "id:secret"), True),
+    ("username: u\n  password: p\n", "  api_key: 'id:secret'\n", {}, ("api_key", "u", "p", "id:secret"), True),
+    ("username: u\n  password: p\n", "  api_key: 'id:secret'\n  username: ''\n  password: ''\n", {},
+     ("api_key", "", "", "id:secret"), False),
+    ("username: u\n  password: '${ES_PW}'\n", "", {"ES_PW": "from-env"}, ("basic", "u", "from-env", None), False),
+    ("enabled: false\n  username: u\n  password: p\noutput.logstash.hosts: ['ls:5044']\n", "", {},
+     ("none", None, None, None), False),
+]
+
+
+@pytest.mark.parametrize(("es", "kb", "env", "expected", "conflict"), KB_FALLBACK)
+def test_kibana_takes_the_outputs_credentials_key_by_key(tmp_path, es, kb, env, expected, conflict) -> None:
+    text = f"output.elasticsearch:\n  hosts: ['https://es:9200']\n  {es}setup.kibana:\n  host: 'https://kb:5601'\n{kb}"
+    loaded = load(tmp_path, text, env=env)
+    (kibana,) = [t for t in loaded.targets if t.role.value == "kibana"]
+    creds = kibana.credentials
+    method, username, password, api_key = expected
+    assert method == creds.method
+    if method == "basic":
+        assert (username, password) == (creds.username, creds.password)
+    if method == "api_key":
+        assert api_key == creds.api_key
+    conflicts = [f for f in loaded.findings
+                 if f.code == "config-auth-conflict" and (f.setting or "").startswith("setup.kibana")]
+    assert bool(conflicts) == conflict
+    assert all(f.severity.value == "warn" for f in conflicts)  # setup only: dashboards do not load at start
