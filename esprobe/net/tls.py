@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
 from OpenSSL import SSL, crypto
 from OpenSSL._util import lib as _lib  # pyOpenSSL exposes no setter for a curve *list*
 
@@ -428,16 +427,24 @@ def _await_post_handshake(connection, sock: socket.socket, deadline: float, budg
     return None
 
 
+def _peer_chain_der(connection) -> Tuple[bytes, ...]:  # type: ignore[no-untyped-def]
+    """The chain as the server sent it, as DER bytes: OpenSSL's own copy, never re-read by cryptography
+    (which refuses certificates Go reads, such as version 2 ones)."""
+    from OpenSSL import crypto
+
+    return tuple(crypto.dump_certificate(crypto.FILETYPE_ASN1, c) for c in connection.get_peer_cert_chain() or [])
+
+
 def _observed(connection, states: List[str], settings: HandshakeSettings, handshake_ms: float,  # type: ignore[no-untyped-def]
               sock: socket.socket) -> TlsObservation:
-    chain = connection.get_peer_cert_chain(as_cryptography=True) or []
+    chain = _peer_chain_der(connection)
     cas = connection.get_client_ca_list() or []
     requested = any("certificate request" in s for s in states)
     return TlsObservation(
         ok=True,
         protocol=connection.get_protocol_version_name(),
         cipher=_iana_cipher(connection),
-        chain=tuple(c.public_bytes(Encoding.DER) for c in chain),
+        chain=chain,
         cert_requested=requested,
         acceptable_cas=tuple(name.der() for name in cas),
         acceptable_ca_names=tuple(_name_text(name) for name in cas),
@@ -466,7 +473,7 @@ def _failed(connection, sock, kind, words, states, *, alert=None, peer_bytes=b""
     chain: Tuple[bytes, ...] = ()
     cas: Tuple[Any, ...] = ()
     try:
-        chain = tuple(c.public_bytes(Encoding.DER) for c in connection.get_peer_cert_chain(as_cryptography=True) or [])
+        chain = _peer_chain_der(connection)
         cas = tuple(connection.get_client_ca_list() or [])
     except Exception:  # nothing was received: nothing to show
         pass

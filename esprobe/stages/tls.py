@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from cryptography import x509
@@ -35,10 +34,10 @@ from esprobe.net.tls import (
     handshake,
     protocol_range,
 )
+from esprobe.x509 import go_parse
 from esprobe.x509.beats_verdict import ChainVerdict, chain_findings, judge_chain
 from esprobe.x509.client_identity import LoadedIdentity, go_would_send, lacks_client_auth, load_identity
 from esprobe.x509.facts import cert_facts
-from esprobe.x509.go_verify import go_parse_error
 from esprobe.x509.system_roots import go_append_certs_from_pem, load_system_roots
 
 _HOSTS_SETTING = {
@@ -167,7 +166,10 @@ def check_tls(target: Target, ctx: ProbeContext, tcp: TcpObservation) -> StageRe
 
     loaded, parse_problem = _parse_chain(observation.chain)
     if parse_problem:
-        problems.append(findings.make("tls-cert-unparsable", parse_problem, **params, subject="the server certificate"))
+        from esprobe.x509.beats_verdict import server_certificate_setting
+
+        problems.append(findings.make("tls-cert-unparsable", parse_problem, **params, subject="the server certificate",
+                                      server_cert=server_certificate_setting(target)))
         return _result(target, tls, settings, observation, trust, identity, problems, now, None, tcp, loaded)
     presented = tuple(cert for cert in loaded if cert is not None)
 
@@ -212,18 +214,11 @@ def _parse_chain(chain: Sequence[bytes]) -> Tuple[List[Optional[x509.Certificate
     parsed: List[Optional[x509.Certificate]] = []
     problem: Optional[str] = None
     for der in chain:
-        try:
-            with warnings.catch_warnings():  # cryptography warns about encodings Go judges below
-                warnings.simplefilter("ignore")
-                cert = x509.load_der_x509_certificate(der)
-        except (ValueError, x509.InvalidVersion) as error:
-            parsed.append(None)
-            problem = problem or f"tls: failed to parse certificate from server: x509: {error}"
-            continue
-        parsed.append(cert)
-        go_problem = go_parse_error(cert)
+        go_problem = go_parse.parse_error(der)  # Go's parser first: it decides, cryptography only reads
         if go_problem and problem is None:
             problem = f"tls: failed to parse certificate from server: {go_problem}"
+        # a stand-in where cryptography refuses what Go reads (v2, an explicit v1)
+        parsed.append(go_parse.load(der))
     return parsed, problem
 
 

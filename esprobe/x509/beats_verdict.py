@@ -818,7 +818,7 @@ def _looks_like_missing_intermediate(leaf: x509.Certificate, roots: Tuple[x509.C
 # --- findings --------------------------------------------------------------------------------
 
 
-def _server_certificate_setting(target: Target) -> str:
+def server_certificate_setting(target: Target) -> str:
     if target.role is Role.KIBANA:
         return "Kibana's server.ssl.certificate"
     if target.role is Role.LOGSTASH:
@@ -841,7 +841,7 @@ def chain_findings(verdict: ChainVerdict, tls: TlsSettings, target: Target) -> L
     the ``verification_mode: none`` warning.
     """
     out: List[Finding] = []
-    params = dict(prefix=tls.prefix, server_cert=_server_certificate_setting(target),
+    params = dict(prefix=tls.prefix, server_cert=server_certificate_setting(target),
                   subject=_name(verdict.culprit), issuer=_issuer_name(verdict.culprit or verdict.leaf))
     if verdict.mode == "none" and verdict.ok:
         message = f'The Beat logs: "{DISABLED_TEXT}" It accepts any certificate for any name, so the connection ' \

@@ -34,6 +34,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from esprobe.x509 import go_parse
+
 SERVER_AUTH = ExtendedKeyUsageOID.SERVER_AUTH
 CLIENT_AUTH = ExtendedKeyUsageOID.CLIENT_AUTH
 ANY_EXTENDED_KEY_USAGE = ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE
@@ -311,7 +313,8 @@ class GoCertificate:
         self.problems: List[str] = []
         from cryptography.hazmat.primitives.serialization import Encoding
 
-        self.raw = cert.public_bytes(Encoding.DER)
+        self.raw = go_parse.original_der(cert.public_bytes(Encoding.DER))
+        self.signature = cert.signature
         try:
             self.tbs = cert.tbs_certificate_bytes
             self.raw_issuer, self.raw_subject, self.raw_spki = _raw_tbs_fields(self.tbs)
@@ -330,7 +333,35 @@ class GoCertificate:
         self.serial = serial_number(cert)
         self._read_public_key()
         self._read_signature_algorithm()
-        self._read_extensions()
+        parsed = go_parse.parse(self.raw, negative_serial_rejected=False)
+        if isinstance(parsed, go_parse.GoParsed):
+            self._take_go_fields(parsed)  # what Go reads, even where cryptography reads otherwise
+        else:
+            self._read_extensions()
+
+    def _take_go_fields(self, parsed: go_parse.GoParsed) -> None:
+        self.tbs, self.signature = parsed.tbs, parsed.signature
+        self.raw_issuer, self.raw_subject, self.raw_spki = parsed.raw_issuer, parsed.raw_subject, parsed.raw_spki
+        self.version = parsed.version
+        self.serial = parsed.serial
+        self.not_before, self.not_after = parsed.not_before, parsed.not_after
+        self.basic_constraints_valid = parsed.basic_constraints_valid
+        self.is_ca = parsed.is_ca
+        self.max_path_len = parsed.max_path_len
+        self.key_usage_present = parsed.key_usage_present and parsed.key_usage != 0
+        self.key_cert_sign = parsed.key_cert_sign
+        self.ext_key_usage: Tuple[str, ...] = parsed.ext_key_usage
+        self.subject_key_id = parsed.subject_key_id
+        self.authority_key_id = parsed.authority_key_id
+        self.has_san = parsed.has_san
+        self.san_value = parsed.san_value
+        self.san_entries: List[Tuple[str, object]] = list(parsed.san_entries)
+        self.dns_names: List[str] = parsed.dns_names
+        self.ip_addresses: List[IpAddress] = parsed.ip_addresses
+        self.permitted: Dict[str, list] = parsed.permitted
+        self.excluded: Dict[str, list] = parsed.excluded
+        self.unhandled_critical: List[str] = list(parsed.unhandled_critical)
+        self.go = parsed
 
     # The name Go prints for a candidate issuer in "while trying to verify candidate authority
     # certificate ...": the CN, else the first O, else "serial:<decimal>".
@@ -387,17 +418,17 @@ class GoCertificate:
         self.max_path_len = -1
         self.key_usage_present = False
         self.key_cert_sign = False
-        self.ext_key_usage: Tuple[str, ...] = ()
+        self.ext_key_usage = ()
         self.subject_key_id = b""
         self.authority_key_id = b""
         self.has_san = False
         self.san_value = b""
-        self.san_entries: List[Tuple[str, object]] = []  # ("email"|"dns"|"uri"|"ip", value) in order
-        self.dns_names: List[str] = []
-        self.ip_addresses: List[IpAddress] = []
-        self.permitted: Dict[str, list] = {"dns": [], "ip": [], "email": [], "uri": []}
-        self.excluded: Dict[str, list] = {"dns": [], "ip": [], "email": [], "uri": []}
-        self.unhandled_critical: List[str] = []
+        self.san_entries = []  # ("email"|"dns"|"uri"|"ip", value) in order
+        self.dns_names = []
+        self.ip_addresses = []
+        self.permitted = {"dns": [], "ip": [], "email": [], "uri": []}
+        self.excluded = {"dns": [], "ip": [], "email": [], "uri": []}
+        self.unhandled_critical = []
         try:
             with warnings.catch_warnings():
                 # cryptography warns about a zero serial when it first parses the extensions
@@ -538,28 +569,19 @@ def _extension_bytes(value: x509.ExtensionType) -> bytes:
         return repr(value).encode()
 
 
-def go_parse_error(cert: x509.Certificate) -> Optional[str]:
+def go_parse_error(cert: x509.Certificate, *, negative_serial_rejected: bool = True) -> Optional[str]:
     """
     Why Go's ``x509.ParseCertificate`` would refuse *cert* outright, or None.
 
     A Beat's TLS client parses every certificate the server sends before verifying anything,
     so one of these fails the handshake in every ``verification_mode``
-    (``tls: failed to parse certificate from server: <this>``). Only the cases seen in the
-    wild are covered: negative serial numbers (refused since Go 1.23, GODEBUG
-    ``x509negativeserial``) and elliptic curves Go does not implement (brainpool, secp256k1).
+    (``tls: failed to parse certificate from server: <this>``); a CA file's certificate Go cannot
+    parse is left out of the pool without a word. `go_parse` re-does Go's parser over the DER.
     """
-    try:
-        if serial_number(cert) < 0:
-            return "x509: negative serial number"
-    except Exception:
-        return "x509: malformed serial number"
-    try:
-        key = cert.public_key()
-    except Exception:
-        return None
-    if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name not in GO_CURVES:
-        return "x509: unsupported elliptic curve"
-    return None
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    der = go_parse.original_der(cert.public_bytes(Encoding.DER))
+    return go_parse.parse_error(der, negative_serial_rejected=negative_serial_rejected)
 
 
 def rsa_key_bits(cert: x509.Certificate) -> Optional[int]:
@@ -597,7 +619,7 @@ def check_signature(child: GoCertificate, parent_key: object, parent_key_algorit
             f"x509: signature algorithm specifies an {expected} public key, but have public key of type "
             f"{_GO_KEY_TYPES.get(parent_key_algorithm, parent_key_algorithm)}",
         )
-    data, signature = child.tbs, child.cert.signature
+    data, signature = child.tbs, child.signature
     try:
         if isinstance(parent_key, rsa.RSAPublicKey):
             if parent_key.key_size < MIN_RSA_BITS:

@@ -34,7 +34,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from esprobe.x509.go_verify import serial_number
+from esprobe.x509 import go_parse
 
 GO_LINUX_FILES: Tuple[str, ...] = (
     "/etc/ssl/certs/ca-certificates.crt",  # Debian/Ubuntu/Gentoo etc.
@@ -145,18 +145,20 @@ def go_append_certs_from_pem(data: bytes) -> List[x509.Certificate]:
             continue
         try:
             der = base64.b64decode(b"".join(line.strip() for line in lines), validate=True)
-            with warnings.catch_warnings():
-                # cryptography warns about non-positive serials; Go decides on its own below
-                warnings.simplefilter("ignore")
-                cert = x509.load_der_x509_certificate(der)
-                try:
-                    cert.extensions  # noqa: B018 - parse (and cache) now, while the warning is muted
-                except ValueError:
-                    pass  # malformed extensions: judged later, like any other certificate
-            if serial_number(cert) < 0:
-                continue  # Go 1.23+ refuses to parse it, so the pool never gets it
         except (binascii.Error, ValueError):
             continue
+        if go_parse.parse_error(der) is not None:
+            continue  # Go's parser refuses it (negative serial, critical AKI, ...): the pool never gets it
+        cert = go_parse.load(der)
+        if cert is None:
+            continue
+        with warnings.catch_warnings():
+            # cryptography warns about non-positive serials when it first reads the extensions
+            warnings.simplefilter("ignore")
+            try:
+                cert.extensions  # noqa: B018 - parse (and cache) now, while the warning is muted
+            except ValueError:
+                pass  # extensions cryptography cannot read: Go's reading (go_parse) is what counts
         certs.append(cert)
     return certs
 
