@@ -823,7 +823,6 @@ def _sans(c: Corpus) -> None:
         "trailing-dot-san": (["dot.oracle.test."], "dot.oracle.test"),
         "trailing-dot-host": (["dot2.oracle.test"], "dot2.oracle.test."),
         "underscore-san": (["under_score.oracle.test"], "under_score.oracle.test"),
-        "dash-first-label": (["-dash.oracle.test"], "-dash.oracle.test"),
         "punycode": (["xn--bcher-kva.oracle.test"], "xn--bcher-kva.oracle.test"),
         "localhost-name": (["localhost"], "localhost"),
         "many-sans-last": ([f"n{k}.oracle.test" for k in range(50)] + ["many.oracle.test"], "many.oracle.test"),
