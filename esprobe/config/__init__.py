@@ -245,11 +245,14 @@ def _hole_findings(report: Report, holes: Sequence[Hole], root: Node) -> None:
                 wanted[hole.index] = to_plain(hole.lost)
         lost = ", ".join(f"index {h.index} ({_shown(to_plain(h.lost))} from {h.lost.location})" for h in found)
         flag = found[0].flag or "-E"
+        # A nil element unpacks to "" (reify.go reifyPrimitive), which MakeURL reads as localhost.
+        shown_now = [("" if v is None else v) for v in now] if isinstance(now, list) else now
+        default = " (an empty host is localhost)" if setting.endswith(".hosts") else ""
         report.add(
             "config-override-hole",
             f"{flag} sets one element of {setting} by its index. go-ucfg builds a new list whose lower "
             f"indexes are empty (nil) and merges it index by index, so the nil replaces {lost}; an empty "
-            f"element is read as the setting's default. The Beat uses {setting}: {_shown(now)}.",
+            f"element is read as the setting's default. The Beat uses {setting}: {_shown(shown_now)}{default}.",
             setting=setting,
             location=flag,
             fix=f"-E '{setting}={_shown(wanted)}'",

@@ -277,6 +277,8 @@ def _go_get(root: Node, comps: Sequence[str]) -> Optional[Node]:
         elif node.is_list:
             i = _index(comp)
             nxt = node.value[i] if i is not None and i < len(node.value) else None
+        elif node.value is None:
+            return None  # a nil on the way converts to an empty config: the key is missing
         else:
             raise _DuplicateKey(comp)
         if nxt is None:

@@ -209,6 +209,9 @@ NORMALISATION: List[tuple] = [
     ('output.elasticsearch.hosts: ["http://a:9200"]\noutput.elasticsearch: {hosts: ["http://b:9200"]}\n'
      'output: {elasticsearch: {hosts: ["http://c:9200"]}}\n',
      "config-nondeterministic-merge", "warn", "output.elasticsearch.hosts", None),
+    # indexes set one by one, in any order: the padding nils are missing keys, never a conflict
+    ('output.elasticsearch.hosts: ["http://a:9200"]\nfilebeat.inputs.2.paths: [/c]\nfilebeat.inputs.0.paths: [/a]\n'
+     'filebeat.inputs.1.paths: [/b]\n', None, None, None, None),
     # a key through a scalar: one order walks through the value, the other meets a section with a scalar
     ('output.elasticsearch.hosts: ["http://a:9200"]\nsetup.kibana: x\nsetup.kibana.host: kb\n',
      "config-ambiguous-key", "fail", "setup.kibana.host", None),
