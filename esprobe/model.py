@@ -295,6 +295,11 @@ class Target:
         space_id: for Kibana, ``setup.kibana.space.id`` or None.
         ssl_ignored: an enabled ``ssl`` block is configured, but the URL is http:// (a scheme-less
             host without ``protocol: https``): the Beat sends plain HTTP and ignores the ssl settings.
+        uninherited_ssl: for Kibana, the output's ``ssl`` prefix when that block is configured and
+            ``setup.kibana`` has no ``ssl`` of its own: Kibana's client does not take the output's.
+        privileges_via: for Kibana, the Elasticsearch host to ask (``_has_privileges``) for the Kibana
+            privileges of the Beat's ``setup`` in the space: the output's first host with Kibana's
+            credentials (Kibana authenticates them against its Elasticsearch), or None.
     """
 
     id: str
@@ -313,6 +318,8 @@ class Target:
     space_id: Optional[str] = None
     query: str = ""
     ssl_ignored: bool = False
+    uninherited_ssl: Optional[str] = None
+    privileges_via: Optional["Target"] = field(default=None, repr=False)
 
     @property
     def is_http(self) -> bool:

@@ -24,7 +24,7 @@ from esprobe.config.targets import apply_cloud, build_targets
 from esprobe.config.tree import Hole, Node, find, from_plain, merge, parse_override, split_path, to_plain
 from esprobe.config.urls import UrlRules, mask_userinfo, newest
 from esprobe.config.variables import Resolution, Resolver, VariableError
-from esprobe.model import Finding, Severity, Target
+from esprobe.model import Finding, Role, Severity, Target
 from esprobe.redact import Redactor
 
 if TYPE_CHECKING:
@@ -421,6 +421,7 @@ def _load(
     _shadow_findings(reader)
 
     effective = _effective(root, environ, keystore.values, deadline)
+    targets = _with_privileges_via(targets)
     wanted = {o.lower() for o in only}
     if wanted:
         targets = [t for t in targets if t.role.value in wanted]
@@ -441,6 +442,23 @@ def _load(
         },
         locations=_locations(root),
     )
+
+
+def _with_privileges_via(targets: Sequence[Target]) -> List[Target]:
+    """
+    Give the Kibana target the Elasticsearch host that can say what Kibana lets the Beat's `setup`
+    do: the output's first host, asked with Kibana's credentials over that host's own verified
+    connection (decided before --only, so that `--only kibana` still checks it).
+    """
+    es = next((t for t in targets if t.role is Role.ELASTICSEARCH), None)
+    out = []
+    for target in targets:
+        if (target.role is Role.KIBANA and es is not None
+                and target.credentials.method in ("basic", "api_key")):
+            via = dataclasses.replace(es, id=f"{es.id} for kibana", credentials=target.credentials)
+            target = dataclasses.replace(target, privileges_via=via)
+        out.append(target)
+    return out
 
 
 def _locations(root: Node) -> Mapping[str, str]:

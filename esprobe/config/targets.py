@@ -631,6 +631,7 @@ def kibana_target(reader: Reader, base_dir: str, cloud: CloudState, es_active: b
         setting=f"{KIBANA}.host",
         space_id=space or None,
         query=built.query,
+        uninherited_ssl=f"{ES}.ssl" if not block.configured and reader.has(f"{ES}.ssl") else None,
     )
 
 

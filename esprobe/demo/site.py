@@ -92,7 +92,8 @@ class DemoSite:
         self.es = es
         es.add_role(samples.WRITER_ROLE, **samples.WRITER_ROLE_BODY)
         password = secrets.token_urlsafe(12)
-        es.add_user(samples.WRITER_USER, password, [samples.WRITER_ROLE])
+        # kibana_admin: the sample configs send the same user to Kibana, whose `setup` privileges are checked too.
+        es.add_user(samples.WRITER_USER, password, [samples.WRITER_ROLE, "kibana_admin"])
         es.map_pki(samples.PKI_USER_DN, [samples.WRITER_ROLE])  # beats02 stays unmapped on purpose
         key = es.create_api_key(samples.WRITER_USER, "metricbeat")
         read_only = es.create_api_key(

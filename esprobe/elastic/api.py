@@ -684,3 +684,35 @@ def missing_privileges(needs: Sequence[Need], doc: Any) -> Optional[List[Need]]:
         if held is not True:
             missing.append(need)
     return missing
+
+
+# --- Kibana application privileges (what the Beat's `setup` needs in a space) --------------------------
+
+KIBANA_APPLICATION = "kibana-.kibana"
+
+# `<beat> setup --dashboards` imports the Beat's dashboards with their visualizations, saved searches,
+# Lens panels and data views through Kibana's saved-objects import, which creates them in bulk.
+KIBANA_SETUP_TYPES: Tuple[str, ...] = ("dashboard", "visualization", "search", "lens", "index-pattern")
+
+
+def kibana_space_resource(space_id: Optional[str]) -> str:
+    """The application resource of a Kibana space (``space:default`` without setup.kibana.space.id)."""
+    return f"space:{space_id or 'default'}"
+
+
+def kibana_setup_actions() -> Tuple[str, ...]:
+    """The Kibana actions `setup` needs: log in, and create each saved-object type it imports."""
+    return ("login:", *(f"saved_object:{kind}/bulk_create" for kind in KIBANA_SETUP_TYPES))
+
+
+def kibana_has_privileges_body(space_id: Optional[str]) -> Dict[str, Any]:
+    return {"application": [{"application": KIBANA_APPLICATION, "privileges": list(kibana_setup_actions()),
+                             "resources": [kibana_space_resource(space_id)]}]}
+
+
+def missing_kibana_actions(space_id: Optional[str], doc: Any) -> Optional[List[str]]:
+    """The setup actions a ``_has_privileges`` answer says are not held in the space; None if not such an answer."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("application"), dict):
+        return None
+    granted = _object(_object(doc["application"].get(KIBANA_APPLICATION)).get(kibana_space_resource(space_id)))
+    return [action for action in kibana_setup_actions() if granted.get(action) is not True]

@@ -204,6 +204,21 @@ SPECS: Tuple[Spec, ...] = (
         setting="{prefix}.username",
     ),
     Spec(
+        code="auth-kibana-identity-unchecked",
+        severity=WARN,
+        title="Kibana's identity check unavailable (404)",
+        meaning=(
+            "Kibana answered /api/status, but its 'who am I' route (/internal/security/me) answered 404. That "
+            "happens when Kibana runs without security, and equally when a proxy in front of Kibana forwards only "
+            "some routes; esprobe cannot tell which, so it does not claim that security is off."
+        ),
+        hint=(
+            "If a proxy fronts Kibana, let it pass /internal/security/me (or check the Beat's Kibana user in Stack "
+            "Management > Users); if Kibana runs without security, enable it (xpack.security on its Elasticsearch)."
+        ),
+        setting="{prefix}.host",
+    ),
+    Spec(
         code="auth-security-disabled",
         severity=WARN,
         title="Security disabled on the server",

@@ -17,7 +17,12 @@ from esprobe.model import Finding, Status
 CAUSES: Mapping[str, Tuple[str, ...]] = {
     # ca_trusted_fingerprint names the node's certificate (or nothing the server sent), so no CA is trusted.
     "tls-unknown-ca": ("tls-fingerprint-not-ca", "tls-fingerprint-no-match", "tls-fingerprint-format",
-                       "tls-missing-intermediate", "tls-ca-unreadable", "tls-ca-not-certificate"),
+                       "tls-missing-intermediate", "tls-ca-unreadable", "tls-ca-not-certificate",
+                       "tls-kibana-ssl-not-inherited"),
+    # setup.kibana has no ssl block: the output's CAs and client certificate are not Kibana's.
+    "tls-self-signed": ("tls-kibana-ssl-not-inherited",),
+    "tls-client-cert-required": ("tls-kibana-ssl-not-inherited",),
+    "tls-os-trust-store-empty": ("tls-kibana-ssl-not-inherited",),
     "tls-chain-invalid": ("tls-fingerprint-not-ca", "tls-fingerprint-no-match"),
     # The server refuses a client certificate that may not be used for client authentication.
     "tls-client-cert-rejected": ("tls-client-cert-no-client-auth", "tls-client-cert-expired",

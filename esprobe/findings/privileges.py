@@ -59,6 +59,24 @@ SPECS: Tuple[Spec, ...] = (
         setting="{setting}",
     ),
     Spec(
+        code="privileges-kibana-setup-missing",
+        severity=WARN,
+        title="Kibana privileges for the Beat's setup missing in the space",
+        meaning=(
+            "Loading the Beat's dashboards (setup.dashboards.enabled: true, or `<beat> setup --dashboards`) imports "
+            "dashboards, visualizations, saved searches, Lens panels and data views into the Kibana space. Kibana "
+            "keeps its privileges as application privileges in Elasticsearch; esprobe asks Elasticsearch "
+            "(_has_privileges, application kibana-.kibana, resource space:<id>) with Kibana's credentials, and "
+            "some of the actions the import needs are not granted there."
+        ),
+        hint=(
+            "Give the identity in `{setting}` the built-in role kibana_admin, or Kibana privileges All on Dashboard, "
+            "Visualize Library, Discover and Data Views in space '{space}' (Stack Management > Roles)."
+        ),
+        setting="{setting}",
+        beat_says="Error importing Kibana dashboards: ... 403 Forbidden: Unable to bulk_create dashboard,...",
+    ),
+    Spec(
         code="privileges-kibana-space-missing",
         severity=FAIL,
         title="Kibana space does not exist",

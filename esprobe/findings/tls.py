@@ -406,6 +406,22 @@ _HANDSHAKE: Tuple[Spec, ...] = (
         beat_says="open <path>: no such file or directory",
     ),
     Spec(
+        code="tls-kibana-ssl-not-inherited",
+        severity=WARN,
+        title="setup.kibana does not inherit the output's ssl settings",
+        meaning=(
+            "The Beat's Kibana client reads only setup.kibana.ssl. Credentials are copied from "
+            "output.elasticsearch when setup.kibana has none, but the ssl settings (certificate_authorities, "
+            "certificate, key, verification_mode, ca_trusted_fingerprint) are not: with no setup.kibana.ssl the "
+            "Kibana connection uses the OS trust store and no client certificate."
+        ),
+        hint=(
+            "Repeat what Kibana needs from `{inherited}` under `setup.kibana.ssl`, e.g. "
+            "`setup.kibana.ssl.certificate_authorities`."
+        ),
+        setting="setup.kibana.ssl",
+    ),
+    Spec(
         code="tls-cert-expires-soon",
         severity=WARN,
         title="Certificate expires soon",

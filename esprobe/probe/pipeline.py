@@ -16,7 +16,7 @@ from typing import Callable, Mapping, Optional, Tuple, Type, TypeVar
 from esprobe.config.proxy import Route, route_for
 from esprobe.context import ProbeContext
 from esprobe.elastic.api import AuthObservation
-from esprobe.model import Stage, StageResult, Target
+from esprobe.model import Role, Stage, StageResult, Target, TargetReport
 from esprobe.net.connect import TcpObservation, connect_all
 from esprobe.net.es_client import HttpObservation
 from esprobe.net.resolver import DnsObservation, resolve, with_crosscheck
@@ -26,7 +26,7 @@ from esprobe.stages.auth import check_auth
 from esprobe.stages.dns import judge_direct_dns, judge_dns, judge_proxied_dns
 from esprobe.stages.hostname import judge_hostname
 from esprobe.stages.http import check_http
-from esprobe.stages.privileges import check_privileges
+from esprobe.stages.privileges import check_kibana_setup, check_privileges, with_kibana_setup
 from esprobe.stages.tcp import judge_proxied_tcp, judge_tcp
 from esprobe.stages.tls import check_tls
 
@@ -166,7 +166,28 @@ def _auth(target: Target, ctx: ProbeContext, results: Results) -> StageResult:
 
 def _privileges(target: Target, ctx: ProbeContext, results: Results) -> StageResult:
     http = _observed(results, Stage.HTTP, HttpObservation)
-    return check_privileges(target, ctx, http, _observed(results, Stage.AUTH, AuthObservation))
+    result = check_privileges(target, ctx, http, _observed(results, Stage.AUTH, AuthObservation))
+    if target.role is Role.KIBANA:
+        result = with_kibana_setup(result, target, _kibana_setup_on_elasticsearch(target, ctx))
+    return result
+
+
+def _kibana_setup_on_elasticsearch(target: Target, ctx: ProbeContext) -> Optional[TargetReport]:
+    """
+    Kibana's application privileges live in Elasticsearch: probe the output's first host with Kibana's
+    credentials (every stage up to http, so they go only over a connection that passed its checks),
+    then ask it `_has_privileges` for the space. None when there is no Elasticsearch output to ask.
+    """
+    via = target.privileges_via
+    if via is None:
+        return None
+    from esprobe.probe.runner import probe_target
+
+    def ask(es: Target, ctx: ProbeContext, results: Results) -> StageResult:
+        return check_kibana_setup(es, target.space_id, _required(results, Stage.HTTP, HttpObservation))
+
+    steps = (*STEPS[:5], Step(Stage.PRIVILEGES, ask, needs=(Stage.HTTP, Stage.TLS), guards=(Stage.HOSTNAME,)))
+    return probe_target(via, ctx, steps=steps)
 
 
 STEPS: Tuple[Step, ...] = (

@@ -408,12 +408,17 @@ def _kibana(target: Target, ctx: ProbeContext, http: HttpObservation) -> StageRe
         return stage_result(Stage.AUTH, _rejected_summary(target, "Kibana"),
                             [_kibana_rejected(target, outcome, params)], _details(target, None), AuthObservation(None))
     if isinstance(outcome, api.Answer) and outcome.status == 404 and status_code == 200:
-        sent = "" if method == "none" else f" The {_method_words(target)} the Beat sends are not checked."
-        return stage_result(Stage.AUTH, "Kibana runs without security", [findings.make(
-            "auth-security-disabled",
-            f"Kibana answers its status without asking for credentials and has no security API (GET {me_url}: 404): "
-            f"security is off.{sent}",
-        )], _details(target, None, method="none"), AuthObservation(None, security_enabled=False))
+        # A 404 does not prove that security is off: a proxy that passes only /api/*, or a Kibana that
+        # hides internal routes, answers the same. Say what is known: nothing about the identity.
+        return stage_result(Stage.AUTH, f"could not check who Kibana takes the Beat for (GET {KIBANA_ME}: 404)", [
+            findings.make(
+                "auth-kibana-identity-unchecked",
+                f"Kibana answered its status, but GET {me_url} answered 404, so esprobe could not check who Kibana "
+                f"takes the Beat for. Kibana may run without security, or something in front of it (a proxy that "
+                f"passes only /api/ routes) may hide the route; the {_method_words(target)} the Beat sends are "
+                "not confirmed.",
+                **params,
+            )], _details(target, None), AuthObservation(None))
     # Kibana accepted the credentials for the status call but would not say who they belong to.
     said = outcome.status_line if isinstance(outcome, api.Answer) else f"{outcome.kind}: {outcome.detail}"
     summary = (f"Kibana accepts the {_method_words(target)} (it answered the status call; GET {KIBANA_ME}: {said})"

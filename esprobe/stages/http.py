@@ -80,11 +80,11 @@ def check_http(target: Target, ctx: ProbeContext, tcp: TcpObservation, tls: Opti
     front_said = _front_answer(target, outcome, url, params)
     if front_said is not None:
         summary, finding = front_said
-        details = {"status_code": outcome.status, "product": api.identify(outcome).product, "version": None,
-                   "url": url}
+        answered: Dict[str, Any] = {"status_code": outcome.status, "product": api.identify(outcome).product,
+                                    "version": None, "url": url}
         if outcome.header("Server"):
-            details["server"] = outcome.header("Server")
-        return stage_result(Stage.HTTP, summary, [*problems, finding], details, HttpObservation(client, outcome))
+            answered["server"] = outcome.header("Server")
+        return stage_result(Stage.HTTP, summary, [*problems, finding], answered, HttpObservation(client, outcome))
     if target.role is Role.KIBANA:
         judged = _judge_kibana(target, outcome, params)
     else:

@@ -17,7 +17,18 @@ from typing import Any, Dict, List, Optional, Sequence
 from esprobe import findings
 from esprobe.context import ProbeContext
 from esprobe.elastic import api
-from esprobe.model import Finding, Role, Stage, StageResult, Target, not_applicable, skipped, stage_result
+from esprobe.model import (
+    Finding,
+    Role,
+    Stage,
+    StageResult,
+    Status,
+    Target,
+    TargetReport,
+    not_applicable,
+    skipped,
+    stage_result,
+)
 from esprobe.net.es_client import Failure, HttpObservation
 
 HAS_PRIVILEGES = "/_security/user/_has_privileges"
@@ -190,3 +201,85 @@ def _kibana_space(target: Target, http: HttpObservation) -> StageResult:
     details["missing"] = []
     return stage_result(Stage.PRIVILEGES, "the space could not be checked", [findings.make(
         "privileges-check-failed", f"GET {url} answered {outcome.status_line}: {message}.", **params)], details)
+
+
+# --- Kibana: what the Beat's `setup` may do in the space (asked of Elasticsearch) -------------------
+
+
+def _setup_label(space_id: Optional[str], action: str) -> str:
+    return f"kibana:{api.kibana_space_resource(space_id)}:{action}"
+
+
+def check_kibana_setup(es: Target, space_id: Optional[str], http: HttpObservation) -> StageResult:
+    """
+    ``_has_privileges`` on Elasticsearch (*es*, carrying Kibana's credentials) for the Kibana actions
+    `setup` needs in the space: logging in, and creating dashboards, visualizations, saved searches,
+    Lens panels and data views.
+    """
+    resource = api.kibana_space_resource(space_id)
+    actions = api.kibana_setup_actions()
+    details: Dict[str, Any] = {"checked": [_setup_label(space_id, a) for a in actions], "missing": [],
+                               "asked": es.url}
+    url = api.api_url(es, HAS_PRIVILEGES)
+    params = {"prefix": "setup.kibana", "setting": es.credentials.setting or "setup.kibana.username",
+              "privilege": resource, "space": space_id or "default"}
+    outcome = http.client.post_json(url, api.kibana_has_privileges_body(space_id))
+    if isinstance(outcome, Failure):
+        return _unchecked(details["checked"], f"POST {url}: {outcome.kind}: {outcome.detail}", params)
+    if api.security_disabled(outcome):
+        return not_applicable(Stage.PRIVILEGES, "security is disabled on Elasticsearch, so Kibana allows everything",
+                              {"checked": [], "missing": []})
+    missing = api.missing_kibana_actions(space_id, outcome.json()[0]) if outcome.status == 200 else None
+    if missing is None:
+        error = api.parse_es_error(outcome)
+        said = error.reason if error else outcome.snippet()
+        return _unchecked(details["checked"], f"POST {url} with Kibana's credentials answered {outcome.status_line}: "
+                          f"{said}", params)
+    details["missing"] = [_setup_label(space_id, a) for a in missing]
+    if not missing:
+        return stage_result(Stage.PRIVILEGES, f"setup may import dashboards and data views in {resource}", (), details)
+    body = json.dumps({"applications": [{"application": api.KIBANA_APPLICATION, "privileges": [
+        "feature_dashboard.all", "feature_visualize.all", "feature_discover.all", "feature_indexPatterns.all"],
+        "resources": [resource]}]}, separators=(",", ":"))
+    finding = findings.make(
+        "privileges-kibana-setup-missing",
+        f"Elasticsearch ({es.url}) says Kibana's identity in `{params['setting']}` lacks, in {resource}: "
+        f"{', '.join(missing)}. Loading the Beat's dashboards (setup.dashboards.enabled, or `setup "
+        "--dashboards`) fails with 403 for the saved objects it cannot create.",
+        hint=("Give the identity the built-in role kibana_admin, or a role with Kibana privileges All on Dashboard, "
+              f"Visualize Library, Discover and Data Views in space '{params['space']}', e.g."
+              + findings.snippet("PUT /_security/role/beat_kibana_setup", body)),
+        **params)
+    return stage_result(Stage.PRIVILEGES, f"setup lacks {len(missing)} Kibana privilege(s) in {resource}", [finding],
+                        details)
+
+
+def with_kibana_setup(result: StageResult, target: Target, asked: Optional[TargetReport]) -> StageResult:
+    """The Kibana target's privileges stage with the answer about `setup` folded in (*asked*: the probe of
+    the Elasticsearch host with Kibana's credentials, None when there is none to ask)."""
+    if asked is None:
+        return result
+    setup = next((s for s in asked.stages if s.stage is Stage.PRIVILEGES), None)
+    details = dict(result.details)
+    if setup is None or (setup.status is Status.SKIPPED and setup.applicable):
+        passed = (Status.OK, Status.WARN, Status.SKIPPED)
+        blocked = next((s for s in asked.stages if s.status not in passed), None)
+        why = f"its {blocked.stage.value} stage: {blocked.summary}" if blocked is not None else "it could not be reached"
+        via = target.privileges_via.url if target.privileges_via is not None else "Elasticsearch"
+        finding = findings.make(
+            "privileges-check-failed",
+            f"Kibana's privileges for setup are kept in Elasticsearch, and esprobe could not ask {via} with "
+            f"Kibana's credentials ({why}); they are not checked.",
+            prefix="setup.kibana", setting=target.credentials.setting or "setup.kibana", privilege="")
+        return _merged(result, (finding,), details, "Kibana setup privileges not checked")
+    if not setup.applicable:
+        return result
+    details["checked"] = [*details.get("checked", []), *setup.details.get("checked", [])]
+    details["missing"] = [*details.get("missing", []), *setup.details.get("missing", [])]
+    return _merged(result, setup.findings, details, setup.summary)
+
+
+def _merged(result: StageResult, extra: Sequence[Finding], details: Dict[str, Any], summary: str) -> StageResult:
+    combined = stage_result(Stage.PRIVILEGES, f"{result.summary}; {summary}", (*result.findings, *extra), details,
+                            result.observation)
+    return combined

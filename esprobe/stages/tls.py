@@ -476,8 +476,25 @@ def _trust_kind(tls: TlsSettings, verdict: Optional[ChainVerdict]) -> str:
     return "configured-ca" if tls.certificate_authorities else "os-store"
 
 
+# What a Kibana connection without setup.kibana.ssl fails on when the output's ssl settings would have helped.
+_NEEDS_THE_OUTPUTS_SSL = ("tls-unknown-ca", "tls-self-signed", "tls-missing-intermediate", "tls-client-cert-required",
+                          "tls-system-roots-error", "tls-os-trust-store-empty")
+
+
+def _not_inherited(target: Target, problems: Sequence[Finding]) -> List[Finding]:
+    """Say that Kibana does not take the output's ssl block, when that is why it failed."""
+    if target.uninherited_ssl is None or not any(f.code in _NEEDS_THE_OUTPUTS_SSL for f in problems):
+        return []
+    return [findings.make(
+        "tls-kibana-ssl-not-inherited",
+        f"setup.kibana has no ssl settings, so the Kibana connection uses the OS trust store and no client "
+        f"certificate: {target.uninherited_ssl} is configured, but the Beat's Kibana client does not inherit it.",
+        inherited=target.uninherited_ssl)]
+
+
 def _result(target, tls, settings, observation, trust, identity, problems, now, verdict, tcp,  # type: ignore[no-untyped-def]
             loaded) -> StageResult:
+    problems = [*problems, *_not_inherited(target, problems)]
     chain_facts = []
     for cert in loaded:
         if cert is None:  # an unparsable certificate is reported by its finding; skip its facts

@@ -13,8 +13,11 @@ index except the restricted (system) ones.
 Approximations (the reference is silent, or Elasticsearch's real sets are far larger):
 the action universe is a representative sample; built-in roles carry the privileges that matter
 for Beats and Kibana connectivity, not their complete definitions (``editor``/``viewer`` index
-access is simplified to ``*``); application privileges use "``all``/``*`` implies everything"
-plus glob matching of privilege names; restricted indices are ``.security*`` and
+access is simplified to ``*``); application privileges are Kibana's registered privileges
+(``all``, ``read``, ``space_*``, ``feature_<id>.<all|read>``) as action patterns over a sample of
+Kibana's actions (``login:``, ``app:<feature>``, ``saved_object:<type>/<operation>``), checked like
+Elasticsearch checks them: a request names privileges or actions, and each of its actions must be
+granted on the resource by the roles' privileges; restricted indices are ``.security*`` and
 ``.async-search*``.
 """
 
@@ -577,28 +580,108 @@ class Permission:
         return True
 
     def application(self, application: str, resource: str, privilege: str) -> bool:
-        resources: List[str] = []
-        for role in self.roles:
-            for grant in role.applications:
-                if glob_match(grant.application, application) and _app_privilege_held(
-                    grant.privileges, privilege
-                ):
-                    resources.extend(grant.resources)
-        return bool(resources) and names_covered(resource, [], resources, include_restricted=True)
+        """
+        Whether *privilege* (a registered privilege name or an action) is held on *resource*: every
+        action it stands for is granted, on a resource set covering *resource*, by some role.
+        """
+        wanted = app_actions(application, privilege)
+        if not wanted:
+            return False
+        for action in wanted:
+            resources: List[str] = []
+            for role in self.roles:
+                for grant in role.applications:
+                    if glob_match(grant.application, application) and _app_grants(grant, application, action):
+                        resources.extend(grant.resources)
+            if not (resources and names_covered(resource, [], resources, include_restricted=True)):
+                return False
+        return True
 
 
-def _app_privilege_held(held: Sequence[str], wanted: str) -> bool:
-    for name in held:
-        if name in ("*", "all") or glob_match(name, wanted):
+def _app_grants(grant: "ApplicationGrant", application: str, action: str) -> bool:
+    """Whether one role's application entry grants *action* (its privilege names resolved to actions)."""
+    for name in grant.privileges:
+        if name == "*" or (_is_action(name) and glob_match(name, action)):
             return True
-        # Kibana's composite privileges: space_all covers space_read, feature_x.all covers feature_x.read.
-        if (
-            name.endswith("all")
-            and wanted.endswith("read")
-            and name[: -len("all")] == wanted[: -len("read")]
-        ):
-            return True
+        for registered in _registered_names(application, name):
+            if any(glob_match(pattern, action) for pattern in _registered(application)[registered]):
+                return True
     return False
+
+
+# --- Kibana's registered application privileges ---------------------------------------------
+
+SAVED_OBJECT_TYPES: Tuple[str, ...] = (
+    "dashboard", "visualization", "search", "index-pattern", "lens", "map", "tag", "query", "config",
+)
+SAVED_OBJECT_READS: Tuple[str, ...] = ("get", "bulk_get", "find", "resolve", "bulk_resolve", "open_point_in_time")
+SAVED_OBJECT_WRITES: Tuple[str, ...] = ("create", "bulk_create", "update", "bulk_update", "delete", "bulk_delete",
+                                        "share_to_space")
+
+
+def _saved_objects(types: Iterable[str], operations: Iterable[str]) -> List[str]:
+    return [f"saved_object:{t}/{op}" for t in types for op in operations]
+
+
+def _feature(feature: str, writes: Sequence[str], reads: Sequence[str]) -> Dict[str, Tuple[str, ...]]:
+    """``feature_<id>.all`` writes its own types and reads what it shows; ``.read`` only reads them."""
+    base = ["login:", f"app:{feature}", f"ui:{feature}/show"]
+    every = _saved_objects(writes, SAVED_OBJECT_READS + SAVED_OBJECT_WRITES) + _saved_objects(reads, SAVED_OBJECT_READS)
+    return {
+        f"feature_{feature}.all": tuple(base + every + [f"ui:{feature}/save"]),
+        f"feature_{feature}.read": tuple(base + _saved_objects([*writes, *reads], SAVED_OBJECT_READS)),
+    }
+
+
+_KIBANA_PRIVILEGES: Dict[str, Tuple[str, ...]] = {
+    "all": ("login:", "app:*", "ui:*", "api:*", "saved_object:*"),
+    "space_all": ("login:", "app:*", "ui:*", "api:*", "saved_object:*"),
+    "read": ("login:", "app:*", "ui:*/show", *_saved_objects(["*"], SAVED_OBJECT_READS)),
+    "space_read": ("login:", "app:*", "ui:*/show", *_saved_objects(["*"], SAVED_OBJECT_READS)),
+    **_feature("dashboard", ["dashboard", "tag"], ["index-pattern", "search", "visualization", "lens", "map"]),
+    **_feature("visualize", ["visualization", "lens", "tag"], ["index-pattern", "search", "dashboard"]),
+    **_feature("discover", ["search", "query"], ["index-pattern"]),
+    **_feature("indexPatterns", ["index-pattern"], []),
+    **_feature("maps", ["map"], ["index-pattern", "tag"]),
+    **_feature("savedObjectsManagement", list(SAVED_OBJECT_TYPES), []),
+    **_feature("advancedSettings", ["config"], []),
+    "reserved_monitoring": ("login:", "app:monitoring", "ui:monitoring/show"),
+}
+
+
+def _registered(application: str) -> Mapping[str, Tuple[str, ...]]:
+    return _KIBANA_PRIVILEGES if glob_match("kibana-*", application) else {}
+
+
+def _registered_names(application: str, name: str) -> List[str]:
+    """The registered privileges a role's (possibly wildcard) privilege name refers to."""
+    return [registered for registered in _registered(application) if glob_match(name, registered)]
+
+
+def _is_action(name: str) -> bool:
+    """Application actions contain ``:`` or ``/`` (``login:``, ``saved_object:dashboard/get``); names do not."""
+    return ":" in name or "/" in name
+
+
+def _kibana_action_universe() -> Tuple[str, ...]:
+    features = {name.split(".")[0][len("feature_"):] for name in _KIBANA_PRIVILEGES if name.startswith("feature_")}
+    actions = ["login:", *(f"app:{f}" for f in sorted(features)), "app:monitoring"]
+    actions += [f"ui:{f}/{what}" for f in sorted(features) for what in ("show", "save")]
+    actions += _saved_objects(SAVED_OBJECT_TYPES, SAVED_OBJECT_READS + SAVED_OBJECT_WRITES)
+    return tuple(actions)
+
+
+_KIBANA_ACTIONS = _kibana_action_universe()
+
+
+def app_actions(application: str, privilege: str) -> Tuple[str, ...]:
+    """What asking for *privilege* asks: an action as it is, or a registered name's actions (from the sample)."""
+    if _is_action(privilege):
+        return (privilege,)
+    patterns = _registered(application).get(privilege)
+    if patterns is None:
+        return ()  # an unknown name is held by no role
+    return tuple(a for a in _KIBANA_ACTIONS if any(glob_match(p, a) for p in patterns))
 
 
 class LimitedPermission(Permission):
