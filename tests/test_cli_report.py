@@ -210,3 +210,18 @@ def test_verbose_shows_facts_for_a_passing_run(stack: Stack) -> None:
     for fact in ("addresses: 127.0.0.1 (dns)", "tried: 127.0.0.1 connected", "server certificate: CN=es.test",
                  "issuer: CN=esprobe cli test CA", "days left)", "sha256: ", "identity: beats_writer by basic"):
         assert fact in result.out, fact
+
+
+def test_a_missing_privilege_prints_the_role_to_paste_unbroken(stack: Stack) -> None:
+    """Point 3 on a real run: the role body of a missing privilege is a whole line, valid JSON, pasteable."""
+    stack.es.add_role("short_writer", cluster=["monitor", "read_ilm", "read_pipeline"],
+                      indices=[{"names": ["metricbeat-*"], "privileges": ["create_doc"]}])
+    stack.es.add_user("short", "Short-writer-canary-3c9d", ["short_writer"])
+    config = stack.config("\n".join([
+        "output.elasticsearch:", f'  hosts: ["https://es.test:{stack.es.port}"]', "  username: short",
+        '  password: "${SHORT_PWD}"', f'  ssl.certificate_authorities: ["{stack.ca_file}"]']) + "\n", "short.yml")
+    result = stack.run("-c", str(config), environ={"SHORT_PWD": "Short-writer-canary-3c9d"})
+    lines = result.out.splitlines()
+    put = next(i for i, line in enumerate(lines) if line.strip() == "PUT /_security/role/metricbeat_writer")
+    body = json.loads(lines[put + 1])  # the next line, whole
+    assert "auto_configure" in body["indices"][0]["privileges"]  # the whole role the Beat needs, missing one included

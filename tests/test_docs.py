@@ -77,3 +77,34 @@ def test_help_fits_one_screen_with_examples(capsys: pytest.CaptureFixture[str], 
     assert "examples:" in text and "esprobe demo" in text and "exit codes:" in text
     for option in ("-c PATH", "-E KEY=VALUE", "--format", "--output", "--only"):
         assert option in text
+
+
+def test_readme_set_up_covers_an_externally_managed_python_and_sudo() -> None:
+    """Issue #17 point 10: stock Debian/Ubuntu refuse pip into the system Python; sudo has no venv on its PATH."""
+    setup = _readme().split("## Set-up", 1)[1].split("## Usage", 1)[0]
+    commands = _command_lines(setup)
+    assert any(c.startswith("sudo apt install python3-venv && python3 -m venv ") and "/bin/activate" in c
+               for c in commands), commands
+    assert any("pipx install ." in c for c in commands), commands
+    assert "externally-managed-environment" in setup
+    assert 'sudo "$(command -v esprobe)" -c /etc/metricbeat/metricbeat.yml' in setup
+    assert 'sudo "$(command -v esprobe)"' in _readme().split("## Usage", 1)[1]
+
+
+def test_command_v_finds_the_installed_esprobe_as_the_readme_says(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`"$(command -v esprobe)"` names the console script of this (venv) install, and that path runs as is."""
+    import os
+    import subprocess
+    import sys
+
+    bin_dir = os.path.dirname(sys.executable)
+    if not os.path.exists(os.path.join(bin_dir, "esprobe")):
+        pytest.skip("esprobe's console script is not installed next to this Python")
+    environ = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    found = subprocess.run(["sh", "-c", "command -v esprobe"], env=environ, capture_output=True, text=True, check=True)
+    path = found.stdout.strip()
+    assert os.path.isabs(path) and path.startswith(bin_dir)
+    # What sudo would run: the absolute path, with sudo's own (venv-less) PATH.
+    ran = subprocess.run([path, "--version"], env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}, capture_output=True,
+                         text=True)
+    assert ran.returncode == 0 and ran.stdout.startswith("esprobe ")
