@@ -164,7 +164,7 @@ def check_tls(target: Target, ctx: ProbeContext, tcp: TcpObservation) -> StageRe
             problems += _handshake_failure(target, tls, settings, observation, identity, retry, params)
         return _result(target, tls, settings, observation, trust, identity, problems, now, None, tcp, [])
 
-    loaded, parse_problem = _parse_chain(observation.chain)
+    loaded, parse_problem = _parse_chain(observation.chain, ctx.rules.negative_serial_rejected)
     if parse_problem:
         from esprobe.x509.beats_verdict import server_certificate_setting
 
@@ -183,6 +183,7 @@ def check_tls(target: Target, ctx: ProbeContext, tcp: TcpObservation) -> StageRe
         roots_are_system=trust.are_system,
         system_roots_error=trust.system_error,
         server_name=target.host if tls.verification_mode == "strict" else None,
+        rules=ctx.rules,
     )
     problems += chain_findings(verdict, tls, target)
     if trust.are_system and not trust.roots and tls.verification_mode != "none" and not verdict.ok:
@@ -206,7 +207,8 @@ def _params(target: Target, tls: TlsSettings, settings: HandshakeSettings) -> Di
     }
 
 
-def _parse_chain(chain: Sequence[bytes]) -> Tuple[List[Optional[x509.Certificate]], Optional[str]]:
+def _parse_chain(chain: Sequence[bytes],
+                 negative_serial_rejected: bool = True) -> Tuple[List[Optional[x509.Certificate]], Optional[str]]:
     """
     The server's chain parsed once: each certificate (None where cryptography cannot read it), and
     the error Go would stop at, the first in order, or None when Go reads them all.
@@ -214,7 +216,8 @@ def _parse_chain(chain: Sequence[bytes]) -> Tuple[List[Optional[x509.Certificate
     parsed: List[Optional[x509.Certificate]] = []
     problem: Optional[str] = None
     for der in chain:
-        go_problem = go_parse.parse_error(der)  # Go's parser first: it decides, cryptography only reads
+        # Go's parser first: it decides; cryptography only reads
+        go_problem = go_parse.parse_error(der, negative_serial_rejected=negative_serial_rejected)
         if go_problem and problem is None:
             problem = f"tls: failed to parse certificate from server: {go_problem}"
         # a stand-in where cryptography refuses what Go reads (v2, an explicit v1)

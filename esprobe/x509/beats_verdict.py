@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import hashlib
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import List, Optional, Sequence, Tuple, TypedDict
 
@@ -36,6 +37,8 @@ from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
 from esprobe import findings
 from esprobe.model import Finding, Role, Target, TlsSettings
+from esprobe.rulesets import RuleSet
+from esprobe.rulesets import resolve as resolve_rules
 from esprobe.x509 import go_verify
 from esprobe.x509.facts import is_ca, is_self_signed, sha256_fingerprint, spki_pin
 from esprobe.x509.hostname_rules import match_strict
@@ -285,6 +288,11 @@ def _organizations(name: x509.Name) -> List[str]:
 # --- the verdict -----------------------------------------------------------------------------
 
 
+# The rule set of the judgement under way: set by `judge_chain` for its own duration (a context
+# variable, so concurrent judgements in other threads keep theirs), read where Go is asked.
+_RULES: ContextVar[RuleSet] = ContextVar("esprobe_beats_verdict_rules")
+
+
 def judge_chain(
     presented: Sequence[x509.Certificate],
     roots: Sequence[x509.Certificate],
@@ -296,6 +304,7 @@ def judge_chain(
     roots_are_system: bool = False,
     system_roots_error: Optional[str] = None,
     server_name: Optional[str] = None,
+    rules: Optional[RuleSet] = None,
 ) -> ChainVerdict:
     """
     Judge the chain a server sent, as a Beat configured this way would.
@@ -316,13 +325,17 @@ def judge_chain(
             chain in that mode, so a bad name is what the Beat logs even when the chain is also
             bad; `ChainVerdict.hostname_first` then carries it. (The name is otherwise the
             hostname stage's business.)
+        rules: the Beat release whose Go rules apply (``--beat-version``; default: the newest documented).
     """
+    token = _RULES.set(rules or resolve_rules())
     try:
         return _judge(tuple(presented), tuple(roots), mode, now, ca_trusted_fingerprint, tuple(ca_sha256),
                       roots_are_system, system_roots_error, server_name)
     except Exception as exc:
         return ChainVerdict(ok=False, mode=mode, kind=INTERNAL,
                             explanation=f"esprobe could not judge this chain ({type(exc).__name__}: {exc}).")
+    finally:
+        _RULES.reset(token)
 
 
 class _Base(TypedDict):
@@ -355,7 +368,7 @@ def _judge(presented: Tuple[x509.Certificate, ...], roots: Tuple[x509.Certificat
 
     # Go parses every certificate the server sends before any verification, in every mode.
     for index, cert in enumerate(presented):
-        problem = go_verify.go_parse_error(cert)
+        problem = go_verify.go_parse_error(cert, negative_serial_rejected=_RULES.get().negative_serial_rejected)
         if problem is not None:
             return ChainVerdict(
                 ok=False, kind=UNPARSABLE, beat_error=f"tls: failed to parse certificate from server: {problem}",
@@ -476,7 +489,7 @@ def _judge_beats_callback(presented: Tuple[x509.Certificate, ...], roots: Tuple[
         return ChainVerdict(ok=False, kind=SYSTEM_ROOTS_ERROR, beat_error=system_roots_error,
                             explanation="No certificate_authorities are configured, and the OS trust store could "
                                         "not be read.", **common)
-    result = go_verify.verify(presented[0], presented[1:], effective_roots, now)
+    result = go_verify.verify(presented[0], presented[1:], effective_roots, now, rules=_RULES.get())
     if result.error is not None:
         return _failure_verdict(result.error, result.error.text, presented, effective_roots, effective_system,
                                 common)
@@ -510,7 +523,7 @@ def _judge_strict(presented: Tuple[x509.Certificate, ...], roots: Tuple[x509.Cer
         if not name.matched:
             hostname_first = name.beat_error
     common["hostname_first"] = hostname_first
-    result = go_verify.verify(presented[0], presented[1:], roots, now)
+    result = go_verify.verify(presented[0], presented[1:], roots, now, rules=_RULES.get())
     if result.error is not None:
         verdict = _failure_verdict(result.error, STRICT_PREFIX + result.error.text, presented, roots,
                                    roots_are_system, common)
@@ -520,9 +533,10 @@ def _judge_strict(presented: Tuple[x509.Certificate, ...], roots: Tuple[x509.Cer
                                        f"mismatch; behind it, the chain fails too: {result.error.text}. "
                                        + verdict.explanation)
         return verdict
-    if fingerprint:
-        # Current libs run the fingerprint scan in the strict callback too: a malformed value
-        # still breaks every handshake, although a valid one cannot help.
+    if fingerprint and pins:
+        # In strict mode the Beat installs its callback only when ca_sha256 is set; the callback
+        # then runs the fingerprint scan too, so a malformed value breaks every handshake
+        # (although a valid one cannot help). Without pins the value is never even decoded.
         _expected, error = go_hex_decode(fingerprint)
         if error is not None:
             return _fingerprint_format_verdict(fingerprint, error, "", all_notes, ca_fingerprints, base)

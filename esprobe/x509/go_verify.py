@@ -34,6 +34,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from esprobe.rulesets import RuleSet
+from esprobe.rulesets import resolve as resolve_rules
 from esprobe.x509 import go_parse
 
 SERVER_AUTH = ExtendedKeyUsageOID.SERVER_AUTH
@@ -816,12 +818,24 @@ class _Counter:
 
 def _check_name_constraints(ca: GoCertificate, counter: _Counter, name_type: str, name: str,
                             parsed: Any, kind: str,
-                            match: Callable[[Any, Any], Tuple[bool, Optional[str]]]) -> Optional[GoError]:
+                            match: Callable[[Any, Any], Tuple[bool, Optional[str]]],
+                            rules: RuleSet) -> Optional[GoError]:
     prefix = "x509: a root or intermediate certificate is not authorized to sign for this name: "
     excluded = ca.excluded[kind]
     counter.count += len(excluded)
-    if counter.count > MAX_CONSTRAINT_COMPARISONS:
+    # The 250,000-comparison cap went with the CVE-2025-58187 fix (Go 1.24.9 / 1.25.3).
+    capped = rules.name_constraint_comparison_cap
+    if capped and counter.count > MAX_CONSTRAINT_COMPARISONS:
         return GoError(TOO_MANY_CONSTRAINTS, "x509: unknown error", ca.cert)
+    if kind == "dns" and rules.name_constraint_wildcard_fix and name.startswith("*"):
+        # CVE-2025-61727 (Go 1.24.11 / 1.25.5): a wildcard SAN is excluded when an excluded
+        # subtree names a host the wildcard covers (same parent domain).
+        parent = _parent_domain(name.lower())
+        for constraint in excluded:
+            if parent and _parent_domain(str(constraint).lower()) == parent:
+                return GoError(NAME_CONSTRAINTS,
+                               prefix + f"{name_type} {go_quote(name)} is excluded by constraint "
+                               f"{go_quote(str(constraint).lower())}", ca.cert)
     for constraint in excluded:
         matched, error = match(parsed, constraint)
         if error:
@@ -832,7 +846,7 @@ def _check_name_constraints(ca: GoCertificate, counter: _Counter, name_type: str
                            f"{go_quote(str(constraint))}", ca.cert)
     permitted = ca.permitted[kind]
     counter.count += len(permitted)
-    if counter.count > MAX_CONSTRAINT_COMPARISONS:
+    if capped and counter.count > MAX_CONSTRAINT_COMPARISONS:
         return GoError(TOO_MANY_CONSTRAINTS, "x509: unknown error", ca.cert)
     ok = True
     for constraint in permitted:
@@ -847,7 +861,14 @@ def _check_name_constraints(ca: GoCertificate, counter: _Counter, name_type: str
     return None
 
 
-def _check_all_name_constraints(ca: GoCertificate, current: Sequence[GoCertificate]) -> Optional[GoError]:
+def _parent_domain(name: str) -> str:
+    """The name without its first label, dot kept (``*.a.b`` -> ``.a.b``); empty for one label."""
+    dot = name.find(".")
+    return name[dot:] if dot >= 0 else ""
+
+
+def _check_all_name_constraints(ca: GoCertificate, current: Sequence[GoCertificate],
+                                rules: RuleSet) -> Optional[GoError]:
     counter = _Counter()
     for below in current:
         if not below.has_san:
@@ -861,19 +882,20 @@ def _check_all_name_constraints(ca: GoCertificate, current: Sequence[GoCertifica
                     # Go prints the empty mailbox struct here, not the name (a Go quirk).
                     return GoError(SAN_UNPARSABLE, 'x509: cannot parse rfc822Name {"" ""}', below.cert)
                 error = _check_name_constraints(ca, counter, "email address", text, mailbox, "email",
-                                                _match_email_constraint)
+                                                _match_email_constraint, rules)
             elif kind == "dns":
                 text = str(value)
                 if _domain_to_reverse_labels(text) is None:
                     return GoError(SAN_UNPARSABLE, f"x509: cannot parse dnsName {go_quote(text)}", below.cert)
-                error = _check_name_constraints(ca, counter, "DNS name", text, text, "dns", _match_domain_constraint)
+                error = _check_name_constraints(ca, counter, "DNS name", text, text, "dns", _match_domain_constraint,
+                                                rules)
             elif kind == "uri":
                 text = str(value)
-                error = _check_name_constraints(ca, counter, "URI", text, text, "uri", _match_uri_constraint)
+                error = _check_name_constraints(ca, counter, "URI", text, text, "uri", _match_uri_constraint, rules)
             elif kind == "ip":
                 address: IpAddress = value  # type: ignore[assignment]
                 error = _check_name_constraints(ca, counter, "IP address", go_ip_string(address), address, "ip",
-                                                _match_ip_constraint)
+                                                _match_ip_constraint, rules)
             if error is not None:
                 return error
     return None
@@ -939,7 +961,7 @@ def _validity_error(cert: GoCertificate, now: _dt.datetime) -> Optional[GoError]
 
 
 def _is_valid(cert: GoCertificate, cert_type: int, current: Sequence[GoCertificate],
-              now: _dt.datetime) -> Optional[GoError]:
+              now: _dt.datetime, rules: Optional[RuleSet] = None) -> Optional[GoError]:
     if cert.unhandled_critical:
         return GoError(UNHANDLED_CRITICAL_EXTENSION, "x509: unhandled critical extension", cert.cert)
     if current and current[-1].raw_issuer != cert.raw_subject:
@@ -948,7 +970,7 @@ def _is_valid(cert: GoCertificate, cert_type: int, current: Sequence[GoCertifica
     if validity is not None:
         return validity
     if cert_type in (_INTERMEDIATE, _ROOT) and cert.has_name_constraints:
-        error = _check_all_name_constraints(cert, current)
+        error = _check_all_name_constraints(cert, current, rules or resolve_rules())
         if error is not None:
             return error
     # keyUsage bits are deliberately ignored here, as Go does.
@@ -970,7 +992,8 @@ def _unknown_authority(cert: GoCertificate, hint: Optional[GoError],
 
 
 class _ChainBuilder:
-    def __init__(self, roots: _Pool, intermediates: _Pool, now: _dt.datetime) -> None:
+    def __init__(self, roots: _Pool, intermediates: _Pool, now: _dt.datetime, rules: RuleSet) -> None:
+        self.rules = rules
         self.roots = roots
         self.intermediates = intermediates
         self.now = now
@@ -1001,7 +1024,7 @@ class _ChainBuilder:
                 if hint is None:
                     hint, hint_cert = signature_error, candidate
                 return
-            err = _is_valid(candidate, cert_type, current, self.now)
+            err = _is_valid(candidate, cert_type, current, self.now, self.rules)
             if err is not None:
                 if hint is None:
                     hint, hint_cert = err, candidate
@@ -1058,6 +1081,7 @@ def verify(
     roots: Sequence[x509.Certificate] = (),
     now: Optional[_dt.datetime] = None,
     key_usages: Sequence[x509.ObjectIdentifier] = (SERVER_AUTH,),
+    rules: Optional[RuleSet] = None,
 ) -> GoVerifyResult:
     """
     Go's ``leaf.Verify(VerifyOptions{Roots, Intermediates, CurrentTime: now, KeyUsages})``
@@ -1073,18 +1097,20 @@ def verify(
             in Go's expiry message is printed in *now*'s own offset, as Go prints the Beat
             host's local time.
         key_usages: the acceptable EKUs; empty means serverAuth, as in Go.
+        rules: the Beat release whose Go rules apply (default: the newest documented).
 
     Returns:
         the verified chains, or the error with Go's exact text.
     """
     try:
-        return _verify(leaf, intermediates, roots, now, key_usages)
+        return _verify(leaf, intermediates, roots, now, key_usages, rules or resolve_rules())
     except Exception as exc:
         return GoVerifyResult((), GoError(INTERNAL, f"esprobe could not evaluate the chain: {exc}", leaf))
 
 
 def _verify(leaf: x509.Certificate, intermediates: Sequence[x509.Certificate], roots: Sequence[x509.Certificate],
-            now: Optional[_dt.datetime], key_usages: Sequence[x509.ObjectIdentifier]) -> GoVerifyResult:
+            now: Optional[_dt.datetime], key_usages: Sequence[x509.ObjectIdentifier],
+            rules: RuleSet) -> GoVerifyResult:
     moment = _utc(now or _dt.datetime.now(_dt.timezone.utc))
     leaf_view = go_view(leaf)
     error = _is_valid(leaf_view, _LEAF, [], moment)
@@ -1095,7 +1121,7 @@ def _verify(leaf: x509.Certificate, intermediates: Sequence[x509.Certificate], r
     if root_pool.contains(leaf_view):
         candidates: List[List[GoCertificate]] = [[leaf_view]]
     else:
-        candidates, error = _ChainBuilder(root_pool, intermediate_pool, moment).build(leaf_view, [leaf_view])
+        candidates, error = _ChainBuilder(root_pool, intermediate_pool, moment, rules).build(leaf_view, [leaf_view])
         if error is not None:
             return GoVerifyResult((), error)
     usages = [u.dotted_string for u in key_usages] or [SERVER_AUTH.dotted_string]

@@ -29,19 +29,12 @@ RULE_SETS = ("8.19", "9.2")
 
 # Mismatch classes not fixed yet: case class -> why. Each entry must still mismatch
 # (a fixed class fails the test until it is removed here), and nothing else may.
-_NAME_CONSTRAINTS = ("name-constraint rules of newer Go (CVE-2025-61727 wildcard vs excluded subtree, CVE-2025-58187 "
-                     "no comparison cap)")
 _POLICIES = "certificate policies validated since Go 1.24 (x509usepolicies)"
-_FINGERPRINT = "ca_trusted_fingerprint with colons in strict mode is never decoded by the Beat"
 _SIGALGS = "esprobe's handshake offers signature algorithms Go does not (the server goes on where Go's refuses)"
 KNOWN: Dict[str, str] = {
-    "nc-many-comparisons": _NAME_CONSTRAINTS,
-    "nc-wildcard-excluded-on-inter": _NAME_CONSTRAINTS,
-    "nc-wildcard-excluded-on-root": _NAME_CONSTRAINTS,
     "pol-require-1-two-inters": _POLICIES,
     "pol-require-explicit-leaf-none": _POLICIES,
     "pol-require-explicit-miss": _POLICIES,
-    "fp-colons-trusted": _FINGERPRINT,
     "key-dsa-inter": _SIGALGS,
     "sig-leaf-md5": _SIGALGS,
     "sig-leaf-sha224": _SIGALGS,

@@ -410,8 +410,17 @@ def test_fingerprint_cannot_rescue_strict(world):
     assert ("tls-fingerprint-strict", Severity.WARN) in codes(strict, "strict", ca_trusted_fingerprint=fp)
 
 
-def test_malformed_fingerprint_breaks_strict_after_the_chain_passes(world):
-    verdict = judge([world.leaf, world.inter], [world.root], "strict", now=world.now, ca_trusted_fingerprint="x")
+def test_malformed_fingerprint_is_never_decoded_in_strict_without_pins(world):
+    """Beats installs its strict-mode callback only for ca_sha256: the fingerprint is never even read."""
+    verdict = judge([world.leaf, world.inter], [world.root], "strict", now=world.now, ca_trusted_fingerprint="a:b")
+    assert verdict.ok
+    assert any(n.code == "tls-fingerprint-strict" for n in verdict.notes)
+
+
+def test_malformed_fingerprint_breaks_strict_with_pins_after_the_chain_passes(world):
+    pin = spki_pin(world.root.cert)
+    verdict = judge([world.leaf, world.inter], [world.root], "strict", now=world.now, ca_trusted_fingerprint="x",
+                    ca_sha256=[pin])
     assert verdict.kind == cv.FINGERPRINT_FORMAT
 
 
