@@ -125,6 +125,7 @@ class HandshakeSettings:
     curves: Optional[str]  # OpenSSL groups list, or None for the defaults
     identity: Optional[ClientIdentity] = None
     send_identity: bool = True  # False to handshake as Go does when it withholds the certificate
+    sha1_signatures: bool = True  # Go offers SHA-1 handshake signatures unless GODEBUG tlssha1=0 (go line >= 1.25)
 
 
 @dataclass(frozen=True)
@@ -243,7 +244,7 @@ def _context(settings: HandshakeSettings):  # type: ignore[no-untyped-def]
     many hosts of one cluster builds it once (SNI and the state callback are per connection).
     """
     key = (settings.min_version, settings.max_version, settings.cipher_list, settings.curves,
-           settings.identity if settings.send_identity else None)
+           settings.identity if settings.send_identity else None, settings.sha1_signatures)
     with _CONTEXTS_LOCK:
         ctx = _CONTEXTS.get(key)
         if ctx is None:
@@ -262,6 +263,7 @@ def _new_context(settings: HandshakeSettings):  # type: ignore[no-untyped-def]
     ctx.set_options(SSL.OP_NO_TICKET)  # one connection per target: nothing to resume
     if settings.curves:
         _set_curves(ctx, settings.curves)
+    _set_signature_algorithms(ctx, settings.sha1_signatures)
     if settings.identity is not None and settings.send_identity:
         ctx.use_certificate(crypto.X509.from_cryptography(settings.identity.chain[0]))
         for extra in settings.identity.chain[1:]:
@@ -280,6 +282,24 @@ def _watch_states(connection, on_state: Callable[[str], None]) -> None:  # type:
             pass
 
     connection.set_info_callback(info)
+
+
+# Go's client signature_algorithms (crypto/tls defaultSupportedSignatureAlgorithms, without the
+# ML-DSA schemes OpenSSL does not know): a server whose certificate chain is signed with anything
+# else (MD5, SHA-224, DSA) finds no certificate to send a Beat and fails the handshake, so
+# esprobe must offer exactly these to see what the Beat sees.
+GO_SIGNATURE_ALGORITHMS = ("rsa_pss_rsae_sha256", "ecdsa_secp256r1_sha256", "ed25519", "rsa_pss_rsae_sha384",
+                           "rsa_pss_rsae_sha512", "rsa_pkcs1_sha256", "rsa_pkcs1_sha384", "rsa_pkcs1_sha512",
+                           "ecdsa_secp384r1_sha384", "ecdsa_secp521r1_sha512")
+GO_SHA1_SIGNATURE_ALGORITHMS = ("rsa_pkcs1_sha1", "ecdsa_sha1")
+
+
+def _set_signature_algorithms(ctx, sha1: bool) -> None:  # type: ignore[no-untyped-def]
+    names = GO_SIGNATURE_ALGORITHMS + (GO_SHA1_SIGNATURE_ALGORITHMS if sha1 else ())
+    if _lib.SSL_CTX_set1_sigalgs_list(ctx._context, ":".join(names).encode()) != 1:
+        # an OpenSSL that knows fewer names: try again without the ones it refuses, one by one
+        usable = [n for n in names if _lib.SSL_CTX_set1_sigalgs_list(ctx._context, n.encode()) == 1]
+        _lib.SSL_CTX_set1_sigalgs_list(ctx._context, ":".join(usable).encode())
 
 
 def _set_curves(ctx, curves: str) -> None:  # type: ignore[no-untyped-def]

@@ -34,6 +34,8 @@ from esprobe.net.tls import (
     handshake,
     protocol_range,
 )
+from esprobe.rulesets import RuleSet
+from esprobe.rulesets import resolve as resolve_rules
 from esprobe.x509 import go_parse
 from esprobe.x509.beats_verdict import ChainVerdict, chain_findings, judge_chain
 from esprobe.x509.client_identity import LoadedIdentity, go_would_send, lacks_client_auth, load_identity
@@ -111,8 +113,9 @@ def _load_identity(tls: TlsSettings) -> Tuple[Optional[LoadedIdentity], List[Fin
     return loaded, []
 
 
-def handshake_settings(target: Target, identity: Optional[LoadedIdentity]) -> HandshakeSettings:
-    """The handshake the Beat makes for *target* (SNI, versions, suites, curves, certificate)."""
+def handshake_settings(target: Target, identity: Optional[LoadedIdentity],
+                       rules: Optional[RuleSet] = None) -> HandshakeSettings:
+    """The handshake the Beat makes for *target* (SNI, versions, suites, curves, signature algorithms, certificate)."""
     tls = target.tls
     assert tls is not None
     low, high = protocol_range(tls.supported_protocols)
@@ -125,7 +128,9 @@ def handshake_settings(target: Target, identity: Optional[LoadedIdentity]) -> Ha
     client = None
     if identity is not None and identity.key is not None:
         client = ClientIdentity(identity.chain, identity.key)
-    return HandshakeSettings(server_name, low, high, cipher_list(tls.cipher_suites), curve_list(tls.curve_types), client)
+    sha1 = (rules or resolve_rules()).tls_sha1_handshake_signatures
+    return HandshakeSettings(server_name, low, high, cipher_list(tls.cipher_suites), curve_list(tls.curve_types), client,
+                             sha1_signatures=sha1)
 
 
 # --- the stage ------------------------------------------------------------------------------------
@@ -137,7 +142,7 @@ def check_tls(target: Target, ctx: ProbeContext, tcp: TcpObservation) -> StageRe
     assert tls is not None
     trust = _load_trust(tls, ctx)
     identity, identity_problems = _load_identity(tls)
-    settings = handshake_settings(target, identity)
+    settings = handshake_settings(target, identity, ctx.rules)
     assert tcp.sock is not None, "the tcp stage passed, so it kept a connection"
     observation = handshake(tcp.sock, settings, ctx.step_timeout())
 
