@@ -204,8 +204,11 @@ def _conflict_findings(report: Report, conflicts: Sequence[Any]) -> None:
         report.add(
             "config-ambiguous-key",
             f"{c.setting} is defined twice in one file, once with a dotted key and once nested "
-            f"({c.first} and {c.second}); the Beat merges them in random order, so it either uses "
-            f"one of the values or refuses to start with: duplicate key accessing '{c.setting}'.",
+            f"({c.first} and {c.second}); "
+            + ("whichever order go-ucfg takes the keys in, one of them lands on a value, so the Beat always "
+               if getattr(c, "always", False) else
+               "the Beat merges them in random order, so it either uses one of the values or ")
+            + f"refuses to start with: duplicate key accessing '{c.setting}'.",
             setting=c.setting,
             location=c.second,
             first=c.first,

@@ -104,6 +104,7 @@ class Conflict:
     first: Optional[str]
     second: Optional[str]
     outcomes: Optional[Tuple[Any, Any]] = None
+    always: bool = False  # every order fails: the Beat never starts with this file
 
 
 @dataclass(frozen=True)
@@ -379,7 +380,7 @@ def normalize_mapping(
             other = next((v for k, v in group if k != failed and _overlap(k, failed)), None)
             if other is not None:
                 first, second = sorted((mine.location or "", other.location or ""), key=_line_order)
-            conflicts.append(Conflict(f"{prefix}.{failed}" if prefix else failed, first, second))
+            conflicts.append(Conflict(f"{prefix}.{failed}" if prefix else failed, first, second, always=not outcomes))
         elif len(outcomes) > 1:
             where, kept, other = _first_difference(outcomes[0], outcomes[1], prefix)
             conflicts.append(Conflict(where, first, second, (kept, other)))
