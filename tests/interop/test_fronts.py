@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterator, Sequence, Tuple
 
 import pytest
 
@@ -120,3 +120,41 @@ def test_apache_plain_http_and_no_upstream(fronts: Fronts) -> None:
     plain = fronts.probe(f"http://{HOST}:{port}", ca=False)
     assert plain.codes("http")[0] == "http-front-plain-http-to-tls", plain.explain()
     assert "speaking plain HTTP to an SSL-enabled server port" in plain.messages("http")
+
+
+@pytest.fixture(scope="module")
+def client_pki(workdir: Path) -> Tuple[Path, Tuple[Path, Path]]:
+    """A client CA the fronts require, and a client certificate it issued."""
+    client_ca = pki.CertAuthority.root("interop fronts client CA")
+    ca_file = workdir / "fronts-client-ca.crt"
+    ca_file.write_bytes(client_ca.cert_pem)
+    return ca_file, client_ca.issue("beat", extended_key_usage=[pki.CLIENT_AUTH]).write(workdir, "fronts-client")
+
+
+def _with_client(client: Tuple[Path, Path]) -> Tuple[str, ...]:
+    return (f"ssl.certificate: {client[0]}", f"ssl.key: {client[1]}")
+
+
+def test_haproxy_requiring_a_client_certificate(fronts: Fronts, client_pki: Tuple[Path, Tuple[Path, Path]]) -> None:
+    """HAProxy's `verify required`: the handshake refuses a Beat without a certificate; with one it passes."""
+    ca_file, client = client_pki
+    port = free_port()
+    fronts.servers.haproxy(port, fronts.cert, fronts.key, free_port(), f"verify required ca-file {ca_file}")
+    without = fronts.probe(f"https://{HOST}:{port}")
+    assert (without.status("tls"), without.codes("tls")) == ("fail", ["tls-client-cert-required"]), without.explain()
+    with_cert = fronts.probe(f"https://{HOST}:{port}", extra=_with_client(client))
+    assert with_cert.status("tls") == "ok", with_cert.explain()
+    assert with_cert.codes("http") == ["http-front-no-upstream"]  # through TLS to HAProxy's own 503
+
+
+def test_apache_requiring_a_client_certificate(fronts: Fronts, client_pki: Tuple[Path, Tuple[Path, Path]]) -> None:
+    """Apache's `SSLVerifyClient require`: the same verdicts as for HAProxy."""
+    ca_file, client = client_pki
+    port = free_port()
+    fronts.servers.apache(port, fronts.cert, fronts.key, free_port(),
+                          ["SSLVerifyClient require", f"SSLCACertificateFile {ca_file}"])
+    without = fronts.probe(f"https://{HOST}:{port}")
+    assert (without.status("tls"), without.codes("tls")) == ("fail", ["tls-client-cert-required"]), without.explain()
+    with_cert = fronts.probe(f"https://{HOST}:{port}", extra=_with_client(client))
+    assert with_cert.status("tls") == "ok", with_cert.explain()
+    assert with_cert.codes("http") == ["http-front-no-upstream"], with_cert.explain()

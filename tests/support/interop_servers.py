@@ -240,13 +240,17 @@ def start_tinyproxy(directory: Path, name: str, directives: Sequence[str] = ()) 
 # --- HAProxy and Apache httpd, as TLS fronts ---------------------------------------------------------
 
 
-def start_haproxy(directory: Path, port: int, cert: Path, key: Path, upstream_port: int) -> ServerProcess:
-    """HAProxy terminating TLS on 127.0.0.1:*port* for one health-checked backend server on *upstream_port*."""
+def start_haproxy(directory: Path, port: int, cert: Path, key: Path, upstream_port: int,
+                  bind_options: str = "") -> ServerProcess:
+    """
+    HAProxy terminating TLS on 127.0.0.1:*port* for one health-checked backend server on *upstream_port*;
+    *bind_options* extend the bind line (``verify required ca-file <path>``).
+    """
     binary = require_binary("haproxy", "haproxy")
     directory.mkdir(parents=True, exist_ok=True)
     pem = directory / "haproxy.pem"  # HAProxy wants certificate and key in one file
     pem.write_bytes(cert.read_bytes() + key.read_bytes())
-    config = directory / "haproxy.cfg"
+    config = directory / f"haproxy-{port}.cfg"
     config.write_text(f"""global
     log stdout format raw local0
 defaults
@@ -256,20 +260,28 @@ defaults
     timeout client 10s
     timeout server 10s
 frontend front
-    bind 127.0.0.1:{port} ssl crt {pem}
+    bind 127.0.0.1:{port} ssl crt {pem} {bind_options}
     default_backend back
 backend back
     server upstream 127.0.0.1:{upstream_port} check inter 1s
 """)
-    return ServerProcess("haproxy", [binary, "-f", str(config), "-db"], directory / "haproxy.out", port)
+    return ServerProcess(f"haproxy ({port})", [binary, "-f", str(config), "-db"], directory / f"haproxy-{port}.out",
+                         port)
 
 
-def start_apache(directory: Path, port: int, cert: Path, key: Path, upstream_port: int) -> ServerProcess:
-    """Apache httpd (mod_ssl, mod_proxy_http) terminating TLS on 127.0.0.1:*port*, proxying to *upstream_port*."""
+def start_apache(directory: Path, port: int, cert: Path, key: Path, upstream_port: int,
+                 directives: Sequence[str] = ()) -> ServerProcess:
+    """
+    Apache httpd (mod_ssl, mod_proxy_http) terminating TLS on 127.0.0.1:*port*, proxying to *upstream_port*;
+    *directives* go into the virtual host (``SSLVerifyClient require`` ...).
+    """
     binary = require_binary("apache2", "apache2")
     modules = "/usr/lib/apache2/modules"
     directory.mkdir(parents=True, exist_ok=True)
+    directory = directory / str(port)  # one server root (pid file, logs) per instance
+    directory.mkdir(parents=True, exist_ok=True)
     config = directory / "httpd.conf"
+    extra = "\n".join(f"    {d}" for d in directives)
     # Apache refuses to serve as root; its workers only proxy, the root parent reads the key at start.
     user = "User nobody\nGroup nogroup" if AS_ROOT else ""
     loads = "\n".join(f"LoadModule {name}_module {modules}/mod_{name}.so"
@@ -287,6 +299,7 @@ Listen 127.0.0.1:{port}
     SSLCertificateFile {cert}
     SSLCertificateKeyFile {key}
     ProxyPass / http://127.0.0.1:{upstream_port}/
+{extra}
 </VirtualHost>
 """)
     return ServerProcess("apache2", [binary, "-f", str(config), "-DFOREGROUND"], directory / "apache2.out", port)
@@ -315,11 +328,12 @@ class Servers:
     def tinyproxy(self, name: str, directives: Sequence[str] = ()) -> ServerProcess:
         return self._track(start_tinyproxy(self.directory / "tinyproxy", name, directives))
 
-    def haproxy(self, port: int, cert: Path, key: Path, upstream_port: int) -> ServerProcess:
-        return self._track(start_haproxy(self.directory / "haproxy", port, cert, key, upstream_port))
+    def haproxy(self, port: int, cert: Path, key: Path, upstream_port: int, bind_options: str = "") -> ServerProcess:
+        return self._track(start_haproxy(self.directory / "haproxy", port, cert, key, upstream_port, bind_options))
 
-    def apache(self, port: int, cert: Path, key: Path, upstream_port: int) -> ServerProcess:
-        return self._track(start_apache(self.directory / "apache2", port, cert, key, upstream_port))
+    def apache(self, port: int, cert: Path, key: Path, upstream_port: int,
+               directives: Sequence[str] = ()) -> ServerProcess:
+        return self._track(start_apache(self.directory / "apache2", port, cert, key, upstream_port, directives))
 
     def stop_all(self) -> None:
         while self._started:
