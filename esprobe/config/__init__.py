@@ -500,17 +500,40 @@ def _keystore_findings(report: Report, keystore: KeystoreRead, strict: bool, eui
         )
     if info.exists and strict and keystore.problem != "unreadable":
         for perm in check_file_perms(info.path, keystore=True, euid=euid):
-            fix = (
-                f"chmod go-wrx {perm.path} (and chmod u+rw)"
-                if perm.kind == "writable"
-                else f"chown the keystore to the Beat's user or root (chown root {perm.path})"
-            )
-            report.add(
-                "keystore-permissions",
-                f"{perm.message}. Unless the Beat runs with --strict.perms=false, it refuses to start.",
-                location=perm.path,
-                fix=f"Run: {fix}",
-            )
+            if perm.kind == "writable":
+                # The mode test does not depend on who runs esprobe: the Beat refuses to start.
+                report.add(
+                    "keystore-permissions",
+                    f"{perm.message}. With strict.perms on (the default) the Beat refuses to start: "
+                    "could not initialize the keystore.",
+                    location=perm.path,
+                    fix=f"Run: chmod 0600 {perm.path} (or start the Beat with -strict.perms=false, and "
+                    "esprobe with --strict-perms=false)",
+                )
+            else:
+                # The owner is compared with the Beat's user: known for a service or a process
+                # (then the Beat refuses to start), else esprobe's own, which may not be the Beat's.
+                report.add(
+                    "keystore-permissions",
+                    f"{perm.message}. " + (
+                        "The Beat refuses to start (unless started with -strict.perms=false)."
+                        if euid is not None else
+                        "If the Beat runs as esprobe's user, it refuses to start (unless started with "
+                        "-strict.perms=false)."
+                    ),
+                    severity=None if euid is not None else Severity.WARN,
+                    location=perm.path,
+                    fix=f"Run: chown the keystore to the Beat's user or root (chown root {perm.path})",
+                )
+    for name in keystore.not_utf8:
+        report.add(
+            "keystore-value-not-utf8",
+            f"The keystore entry {name} in {info.path} holds bytes that are not UTF-8 text. The Beat "
+            "would use the bytes as they are; esprobe cannot reproduce them in its checks, so it "
+            "cannot judge the settings that use ${" + name + "}.",
+            location=info.path,
+            names=name,
+        )
 
 
 def _where_looked(keystore: KeystoreRead, environment_of: Optional[str] = None) -> str:
@@ -552,11 +575,14 @@ def _variable_findings(
         elif entry.kind == "cyclic":
             message = f"{settings}{where} refers to itself through variables: {entry.text}."
         elif entry.kind == "limit":
-            message = (
-                f"esprobe stopped expanding {names} used by {settings}{where}: {entry.text}. The Beat "
-                "has no such bound and would spend as long and as much memory as the expansion takes; "
-                "esprobe cannot judge this value."
+            reader.report.add(
+                "config-variable-bound",
+                f"esprobe stopped expanding {names} used by {settings}{where}: {entry.text}.",
+                setting=entry.settings[0],
+                location=entry.locations[0] if entry.locations else None,
+                names=", ".join(entry.names) or "the variable",
             )
+            continue
         elif entry.kind == "type":
             message = f"{settings}{where} splices {names}, which is a list or mapping, into text: type mismatch."
         else:

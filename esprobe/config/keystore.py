@@ -16,7 +16,7 @@ import json
 import os
 import secrets as _random
 from dataclasses import dataclass, field
-from typing import Dict, Mapping, Optional, Tuple, Union
+from typing import Dict, List, Mapping, Optional, Tuple, Union
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -67,6 +67,7 @@ class KeystoreRead:
     info: KeystoreInfo
     values: Mapping[str, str] = field(default_factory=dict, repr=False)
     problem: Optional[str] = None
+    not_utf8: Tuple[str, ...] = ()  # names whose value is not UTF-8 (kept with U+FFFD in its place)
 
 
 def _derive(salt: bytes) -> bytes:
@@ -189,11 +190,19 @@ def read_keystore(path: str, source: str = "default") -> KeystoreRead:
         if not isinstance(doc, dict):
             raise ValueError("the keystore content is not a JSON object")
         values: Dict[str, str] = {}
+        not_utf8: List[str] = []
         for name, entry in doc.items():
             if not isinstance(entry, dict) or not isinstance(entry.get("value"), str):
                 raise ValueError(f"the keystore entry for {name} has no value")
-            values[name] = base64.b64decode(entry["value"], validate=True).decode("utf-8", "surrogateescape")
+            raw_value = base64.b64decode(entry["value"], validate=True)
+            try:
+                values[name] = raw_value.decode("utf-8")
+            except UnicodeDecodeError:
+                # The Beat would send these bytes as they are; esprobe's text cannot hold them,
+                # so the value is kept recognisable but flagged (a finding says it cannot be judged).
+                values[name] = raw_value.decode("utf-8", "replace")
+                not_utf8.append(name)
     except (ValueError, UnicodeDecodeError, binascii.Error) as err:
         return broken("json", f"the keystore content is not valid: {str(err)[:200]}", prefix)
     info = KeystoreInfo(absolute, True, prefix, tuple(sorted(values)), None, source)
-    return KeystoreRead(info, values)
+    return KeystoreRead(info, values, not_utf8=tuple(sorted(not_utf8)))

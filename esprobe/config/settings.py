@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from esprobe import findings as catalogue
 from esprobe.config import gotext
-from esprobe.config.tree import Node, find, from_plain, split_path
+from esprobe.config.tree import MAX_INDEX, Node, find, from_plain, split_path
 from esprobe.config.variables import Resolution, Resolver, VariableError
 from esprobe.model import Finding, Severity
 from esprobe.redact import Redactor
@@ -94,6 +94,10 @@ class Report:
         return any(f.severity is Severity.FAIL for f in self.findings)
 
 
+# The longest list the reader follows: its elements are addressed as ``hosts.0`` .. ``hosts.1024``.
+MAX_LIST_ITEMS = MAX_INDEX + 1
+
+
 @dataclass(frozen=True)
 class Item:
     """One string read from a list setting: its text, its own setting path and location."""
@@ -124,6 +128,7 @@ class Reader:
         self.redactor = redactor
         self.prefix = prefix
         self.unresolved: Dict[Tuple[str, Tuple[str, ...], str], _Unresolved] = {}
+        self.too_long: set = set()  # list settings longer than MAX_LIST_ITEMS (already reported)
         self.used_names: Dict[str, List[str]] = {}  # variable name -> settings using it
         self.used_sources: Dict[str, str] = {}  # variable name -> "env" or "keystore"
         # True when the Beat's working directory is known (--service/--pid): relative ssl paths
@@ -282,6 +287,20 @@ class Reader:
         if not isinstance(value, Node):
             text = self.string(path, secret=secret)
             return [Item(text, self.display(path), node.location if node else None)]
+        if len(value.value) > MAX_LIST_ITEMS:
+            # Elements are read by path (``hosts.1025``), and go-ucfg's path syntax takes indexes
+            # up to 1024 only: past it esprobe would read nothing, or something else. Never guess.
+            setting = self.display(path)
+            self.too_long.add(setting)
+            self.report.add(
+                "config-list-too-long",
+                f"{setting} has {len(value.value)} entries; esprobe reads at most {MAX_LIST_ITEMS} entries "
+                "of a list, so it cannot judge this config (and probes none of them).",
+                setting=setting,
+                location=node.location if node is not None else None,
+                limit=MAX_LIST_ITEMS,
+            )
+            return None
         items: List[Item] = []
         for i, element in enumerate(value.value):
             sub = f"{path}.{i}"
@@ -289,6 +308,8 @@ class Reader:
             if node is not None and node.template is not None:
                 text = self._element_string(sub, element, secret)
             else:
+                if self.node(sub) is not element:  # never read another value than this element
+                    continue
                 text = self.string(sub, secret=secret)
                 if self._is_null(sub):
                     if keep_nulls:

@@ -367,6 +367,8 @@ def _missing_hosts(reader: Reader, path: str) -> None:
     if value is ERROR:
         return  # an unresolved ${VAR} in hosts is reported as such
     setting = reader.display(path)
+    if setting in reader.too_long:
+        return  # reported as too long to read, which is not missing
     reader.report.add(
         "config-missing-hosts",
         f"{setting} is missing or empty; the Beat refuses to start: missing required field accessing '{setting}'.",

@@ -33,7 +33,8 @@ __all__ = [
 ]
 
 # go-ucfg addresses array indexes with numeric path components up to this bound.
-_MAX_INDEX = 1024
+MAX_INDEX = 1024
+_MAX_INDEX = MAX_INDEX
 
 # Marks (in `Node.raw`) the nils go-ucfg pads a list with to reach ``hosts.1`` (ucfg.go fields.setAt).
 PADDING = "(padding)"

@@ -118,6 +118,29 @@ SPECS: Tuple[Spec, ...] = (
         hint="Close the variable at {where}, or write '$$' for a literal '$'.",
     ),
     Spec(
+        code="config-list-too-long",
+        severity=FAIL,
+        title="A list is longer than esprobe reads",
+        meaning=(
+            "esprobe reads list settings element by element, by their index, as go-ucfg addresses "
+            "them (indexes 0 to 1024). A longer list cannot be judged, so no target is made from it: "
+            "esprobe never guesses the entries past the limit, nor sends credentials to a default host."
+        ),
+        hint="Split the hosts over several runs (-E '{name}=[...]' with up to {limit} entries each).",
+    ),
+    Spec(
+        code="config-variable-bound",
+        severity=FAIL,
+        title="A variable expands past esprobe's bounds",
+        meaning=(
+            "Expanding the ${VAR} references of a value took more text, nesting or lookups than any "
+            "real config needs (a variable that doubles at every level grows exponentially), or ran "
+            "past the run's deadline. go-ucfg has no such bound: the Beat would spend as long and as "
+            "much memory as the expansion takes. esprobe stops and cannot judge the value."
+        ),
+        hint="Give {names} its final value directly instead of building it from other variables.",
+    ),
+    Spec(
         code="config-unresolved-variable",
         severity=FAIL,
         title="A variable used by a setting cannot be resolved",
@@ -460,16 +483,29 @@ SPECS: Tuple[Spec, ...] = (
     ),
     Spec(
         code="keystore-permissions",
-        severity=WARN,
+        severity=FAIL,
         title="Keystore fails the Beat's strict permission check",
         meaning=(
-            "With strict.perms on, the keystore must be owned by the Beat's user (or root) and have "
-            "mode exactly 0600, else the Beat refuses to start. esprobe may run as another user, "
-            "and the Beat may run with --strict.perms=false, so this is a warning."
+            "With strict.perms on (the default), the keystore must have mode exactly 0600 and be "
+            "owned by the Beat's user (or root), else the Beat refuses to start. A wrong mode fails "
+            "(esprobe --strict-perms=false mirrors a Beat started with -strict.perms=false, as does "
+            "BEAT_STRICT_PERMS=false); a wrong owner only warns, since esprobe may run as another "
+            "user than the Beat."
         ),
         hint="{fix}",
         setting="keystore.path",
         beat_says='file ("<path>") can only be writable and readable by the owner but the permissions are "..."',
+    ),
+    Spec(
+        code="keystore-value-not-utf8",
+        severity=FAIL,
+        title="A keystore value is not UTF-8 text",
+        meaning=(
+            "The Beat reads keystore values as bytes and sends them as they are; esprobe works with "
+            "text, so a value that is not UTF-8 cannot be checked faithfully (a password would be "
+            "judged wrong when it is not)."
+        ),
+        hint="Re-add the entry as UTF-8 text: '<beat> keystore add {names} --force'.",
     ),
     Spec(
         code="keystore-env-shadow",

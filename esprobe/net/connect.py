@@ -66,6 +66,10 @@ def connect_one(address: str, port: int, timeout: float) -> Tuple[TcpAttempt, Op
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     started = time.monotonic()
     sock: Optional[socket.socket] = None
+    if not 0 <= port <= 65535:
+        # Go's url.Parse takes any digits as a port; the dial then fails with these words. (Python
+        # would raise OverflowError before any packet.)
+        return TcpAttempt(address, "error", 0.0, f"dial tcp: address {port}: invalid port"), None
     try:
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.settimeout(timeout)

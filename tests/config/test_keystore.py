@@ -129,16 +129,39 @@ def test_broken_keystore_then_unresolved_variable_fails(tmp_path) -> None:
 
 
 @pytest.mark.parametrize("mode", [0o640, 0o400, 0o644])
-def test_keystore_mode_other_than_0600_warns(tmp_path, mode) -> None:
-    """strict.perms wants exactly 0600 (0400 fails too); the fix is chmod go-wrx."""
+def test_keystore_mode_other_than_0600_fails(tmp_path, mode) -> None:
+    """
+    strict.perms wants exactly 0600 (0400 fails too): elastic-agent-libs' FileKeystore refuses
+    to load, so the Beat does not start (a fail, exit 3), whoever esprobe runs as.
+    """
     path = write_keystore(str(tmp_path / "ks"), {"ES_USER": "u", "ES_PWD": "p"})
     os.chmod(path, mode)
     loaded = load(tmp_path, CONFIG, keystore_path=path)
     finding = only(loaded, "keystore-permissions")
-    assert "warn" == finding.severity.value
+    assert "fail" == finding.severity.value
     assert "can only be writable and readable by the owner" in finding.message
-    assert f"chmod go-wrx {path}" in finding.hint
+    assert "refuses to start" in finding.message
+    assert f"chmod 0600 {path}" in finding.hint
     assert "p" == loaded.targets[0].credentials.password  # still read
+
+
+def test_keystore_perms_ignored_with_strict_perms_false(tmp_path) -> None:
+    """esprobe --strict-perms=false mirrors the Beat's -strict.perms=false: no check at all."""
+    path = write_keystore(str(tmp_path / "ks"), {"ES_USER": "u", "ES_PWD": "p"})
+    os.chmod(path, 0o644)
+    loaded = load(tmp_path, CONFIG, keystore_path=path, strict_perms=False)
+    assert "keystore-permissions" not in codes(loaded)
+    assert "p" == loaded.targets[0].credentials.password
+
+
+def test_keystore_value_not_utf8_cannot_be_judged(tmp_path) -> None:
+    """Bytes that are not UTF-8: a finding naming the entry (exit 3), never an internal error or the bytes."""
+    path = write_keystore(str(tmp_path / "ks"), {"ES_USER": "u", "ES_PWD": b"ab\xff\xfecd"})
+    loaded = load(tmp_path, CONFIG, keystore_path=path)
+    finding = only(loaded, "keystore-value-not-utf8")
+    assert "fail" == finding.severity.value
+    assert "ES_PWD" in finding.message
+    assert "config-internal-error" not in codes(loaded)
 
 
 def test_keystore_perms_ignored_without_strict_perms(tmp_path) -> None:
