@@ -189,7 +189,10 @@ def _facts(report: TargetReport) -> List[str]:
         lines.append(f"    server: {http.get('product')} {http.get('version') or ''}".rstrip()
                      + (f", HTTP {http.get('status_code')}" if http.get("status_code") else ""))
     auth = _details(report, Stage.AUTH)
-    if auth.get("method"):
+    auth_passed = any(r.stage is Stage.AUTH and r.status in (Status.OK, Status.WARN) for r in report.stages)
+    if auth.get("method") and not auth_passed:
+        lines.append(f"    identity: not established (sent: {auth.get('method')})")
+    elif auth.get("method"):
         who = auth.get("username") or "(anonymous)"
         realm = f", realm {auth.get('realm')}" if auth.get("realm") else ""
         kind = f", {auth.get('authentication_type')}" if auth.get("authentication_type") else ""

@@ -63,3 +63,12 @@ def test_table_lists_a_targets_findings_root_cause_first_across_stages() -> None
                    for s in failing.stages)
     text = render_table(factories.report([dataclasses.replace(failing, stages=stages)]))
     assert text.index("tls-fingerprint-not-ca:") < text.index("tls-unknown-ca:")
+
+
+def test_verbose_names_no_identity_when_auth_failed() -> None:
+    healthy = factories.healthy()
+    failed = Finding("auth-wrong-password", Severity.FAIL, "401")
+    stages = tuple(dataclasses.replace(s, status=failed.status, findings=(failed,)) if s.stage is Stage.AUTH else s
+                   for s in healthy.stages)
+    text = render_table(factories.report([dataclasses.replace(healthy, stages=stages)]), verbose=True)
+    assert "identity: not established (sent: basic)" in text and "identity: elastic" not in text
