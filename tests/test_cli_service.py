@@ -289,3 +289,16 @@ def test_a_variable_the_service_does_not_define(stack: Stack, root: Path) -> Non
     finding = next(f for f in json.loads(result.out)["findings"] if f["code"] == "config-unresolved-variable")
     assert "in the environment filebeat.service runs with" in finding["message"]
     assert result.code == 3
+
+
+def test_a_secret_flag_the_config_never_reads_is_hidden_too(stack: Stack, root: Path, tmp_path: Path) -> None:
+    put(root, "/etc/systemd/system/filebeat.service.d/token.conf",
+        "[Service]\nEnvironment=BEAT_LOG_OPTS=-E\\sshipper.api_token=Tok-Never-Read-77aa\n")
+    for fmt in ("json", "table", "nagios", "prometheus"):
+        result = stack.run("--service", "filebeat", "--root", str(root), "--format", fmt, environ={})
+        assert "Tok-Never-Read-77aa" not in result.out, fmt
+    target = tmp_path / "case.zip"
+    stack.run("bundle", "--service", "filebeat", "--root", str(root), "-o", str(target), environ={})
+    with zipfile.ZipFile(target) as archive:
+        for name in archive.namelist():
+            assert b"Tok-Never-Read-77aa" not in archive.read(name), name

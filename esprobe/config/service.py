@@ -461,16 +461,58 @@ def service_info(invocation: BeatInvocation, loaded: Any) -> Dict[str, Any]:
         "beat": invocation.beat,
         "root": invocation.root,
         "files": list(invocation.files),
-        "command": {"argv": list(invocation.argv), "origin": invocation.argv_origin},
+        "command": {"argv": _mask_argv(invocation.argv), "origin": invocation.argv_origin},
         "user": {"name": invocation.account.name, "uid": invocation.account.uid, "origin": invocation.user_origin},
         "working_directory": {"path": invocation.working_directory.value,
                               "origin": invocation.working_directory.origin},
         "config_files": [{"path": c.value, "origin": c.origin} for c in invocation.config_files],
-        "overrides": [{"flag": f"-E {o.value}", "origin": o.origin} for o in invocation.overrides],
+        "overrides": [{"flag": f"-E {_mask_override(o.value)}", "origin": o.origin} for o in invocation.overrides],
         "keystore": None if keystore is None else {"path": keystore.path, "exists": keystore.exists,
                                                    "origin": _keystore_origin(keystore.source)},
         "variables": variables,
     }
+
+
+def register_secrets(invocation: BeatInvocation, redactor: Any) -> None:
+    """
+    Secret-named ``-E`` values of the service (``-E custom.api_token=...``) are secrets even when
+    the config never reads them: registered, every output and the bundle hide them.
+    """
+    from esprobe.bundle.redact import is_secret_name
+
+    for override in invocation.overrides:
+        key, eq, value = override.value.partition("=")
+        if eq and value and is_secret_name(key):
+            redactor.add(value, f"-E {key}")
+
+
+def _mask_override(flag: str) -> str:
+    """``key=value`` with the value hidden when the key names a secret, whether or not the config uses it."""
+    # The bundle's name rule (one list of secret names for the whole tool); a pure function.
+    from esprobe.bundle.redact import is_secret_name
+    from esprobe.redact import REDACTED
+
+    key, eq, value = flag.partition("=")
+    return f"{key}={REDACTED}" if eq and value and is_secret_name(key) else flag
+
+
+def _mask_argv(argv: Sequence[str]) -> List[str]:
+    """The command line with secret-named -E values hidden (``-E k=v``, ``-Ek=v``, ``--E=k=v``)."""
+    out: List[str] = []
+    after_e = False
+    for word in argv:
+        if after_e:
+            out.append(_mask_override(word))
+            after_e = False
+        elif word in ("-E", "--E"):
+            out.append(word)
+            after_e = True
+        elif word.startswith(("-E", "--E=")):
+            head = "--E=" if word.startswith("--E=") else ("-E=" if word.startswith("-E=") else "-E")
+            out.append(head + _mask_override(word[len(head):]))
+        else:
+            out.append(word)
+    return out
 
 
 def _keystore_origin(source: str) -> str:

@@ -140,8 +140,9 @@ def _service_part(options: CheckOptions, loaded: Any, redactor: Redactor):  # ty
         return loaded.findings, None
     import dataclasses
 
-    from esprobe.config.service import invocation_findings, service_info
+    from esprobe.config.service import invocation_findings, register_secrets, service_info
 
+    register_secrets(options.invocation, redactor)
     extra = tuple(
         dataclasses.replace(f, message=redactor.redact(f.message), hint=redactor.redact(f.hint))
         for f in invocation_findings(options.invocation, loaded)

@@ -278,3 +278,13 @@ def test_a_process_of_another_user_says_root_is_needed(beat_like: subprocess.Pop
     assert result.stderr == (f"esprobe: error: cannot read /proc/{beat_like.pid}/environ: permission denied; "
                              "run esprobe as root or as the process's user\n")
     assert result.stdout == ""
+
+
+def test_secret_named_flags_are_masked_in_the_service_block() -> None:
+    from esprobe.config.service import _mask_argv
+
+    argv = ["/bin/metricbeat", "-E", "custom.api_token=t0k", "-Eoutput.x.password=p", "--E=a.secret=s",
+            "-E", "output.elasticsearch.hosts=[a]", "-c", "password=not-a-flag-value"]
+    assert _mask_argv(argv) == ["/bin/metricbeat", "-E", "custom.api_token=<redacted>",
+                                "-Eoutput.x.password=<redacted>", "--E=a.secret=<redacted>",
+                                "-E", "output.elasticsearch.hosts=[a]", "-c", "password=not-a-flag-value"]
