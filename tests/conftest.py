@@ -124,7 +124,9 @@ def make_es(certs: Certs) -> Iterator[Callable[..., FakeElasticsearch]]:
 def make_kibana(certs: Certs) -> Iterator[Callable[..., FakeKibana]]:
     started: List[Any] = []
 
-    def make(es: Optional[FakeElasticsearch], version: str = "8.15", *, tls: Any = "default", **options: Any) -> FakeKibana:
+    def make(
+        es: Optional[FakeElasticsearch], version: str = "8.15", *, tls: Any = "default", **options: Any
+    ) -> FakeKibana:
         config = certs.tls() if tls == "default" else tls
         kibana = FakeKibana(es, version=version, tls=config, **options).start()
         started.append(kibana)

@@ -55,8 +55,10 @@ def test_only_limits_the_roles(stack: Stack) -> None:
 
 
 def test_unusable_config_exits_3_naming_the_setting(stack: Stack) -> None:
-    config = stack.config('output.elasticsearch:\n  hosts: ["https://es.test:9200"]\n  api_key: "id:key"\n'
-                          '  username: someone\n', "conflict.yml")
+    config = stack.config(
+        'output.elasticsearch:\n  hosts: ["https://es.test:9200"]\n  api_key: "id:key"\n  username: someone\n',
+        "conflict.yml",
+    )
     result = stack.run("-c", str(config), "--format", "json")
     document = json.loads(result.out)
     validate_report(document)
@@ -64,7 +66,9 @@ def test_unusable_config_exits_3_naming_the_setting(stack: Stack) -> None:
     assert any(f["setting"] and "output.elasticsearch" in f["setting"] for f in document["findings"])
 
 
-@pytest.mark.parametrize("args", [["--timeout", "0"], ["--format", "xml"], ["--crit-days", "40"], ["--nameserver", "dns.example"]])
+@pytest.mark.parametrize(
+    "args", [["--timeout", "0"], ["--format", "xml"], ["--crit-days", "40"], ["--nameserver", "dns.example"]]
+)
 def test_bad_command_line_exits_3(stack: Stack, args: list) -> None:
     result = stack.run("-c", str(stack.healthy_config()), *args)
     assert result.code == 3

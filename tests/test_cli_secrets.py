@@ -64,11 +64,15 @@ def _scenarios(stack: Stack) -> Dict[str, Path]:
             f'"${{ES_PWD}}"\n'
             f'  ssl.certificate_authorities: ["{ca}"]\n  headers:\n    X-Trace: "{HEADER_TOKEN}"\n'
             f'setup.kibana:\n  host: "https://kibana.test:{kb}"\n  ssl.certificate_authorities: ["{ca}"]\n'
-            f'keystore.path: "{keystore}"\n', "keystore.yml"),
+            f'keystore.path: "{keystore}"\n',
+            "keystore.yml",
+        ),
         # failing: an unknown API key
         "api-key": stack.config(
             f'output.elasticsearch:\n  hosts: ["https://es.test:{es}"]\n  api_key: "nosuchid:{API_SECRET}"\n'
-            f'  ssl.certificate_authorities: ["{ca}"]\n', "apikey.yml"),
+            f'  ssl.certificate_authorities: ["{ca}"]\n',
+            "apikey.yml",
+        ),
         # passing TLS with an encrypted client key (passphrase inline and from a file)
         "passphrase": stack.config(
             f'output.elasticsearch:\n  hosts: ["https://es.test:{es}"]\n  username: beats_writer\n'
@@ -76,19 +80,24 @@ def _scenarios(stack: Stack) -> Dict[str, Path]:
             f'    certificate: "{directory / "client.crt"}"\n    key: "{key}"\n    key_passphrase: "{PASSPHRASE}"\n'
             f'monitoring.elasticsearch:\n  hosts: ["https://es.test:{es}"]\n  username: mon_user\n'
             f'  ssl.key_passphrase_path: "{passphrase_file}"\n',
-            "passphrase.yml"),
+            "passphrase.yml",
+        ),
         # failing: cloud.id names hosts that do not exist, with cloud.auth credentials
         "cloud": stack.config(f'cloud.id: "{cloud_id}"\ncloud.auth: "elastic:{CLOUD_PW}"\n', "cloud.yml"),
         # failing: a proxy (with credentials in its URL) that is down
         "proxy": stack.config(
             f'output.elasticsearch:\n  hosts: ["https://es.test:{es}"]\n  username: beats_writer\n'
             f'  password: "{WRITER_PASSWORD}"\n  proxy_url: "http://px:{PROXY_PW}@127.0.0.1:{refused_port()}"\n'
-            f'  ssl.certificate_authorities: ["{ca}"]\n', "proxy.yml"),
+            f'  ssl.certificate_authorities: ["{ca}"]\n',
+            "proxy.yml",
+        ),
         # failing: monitoring credentials from the environment, wrong
         "environment": stack.config(
             f'output.elasticsearch:\n  hosts: ["https://es.test:{es}"]\n  username: beats_writer\n'
             f'  password: "{WRITER_PASSWORD}"\n  ssl.certificate_authorities: ["{ca}"]\n'
-            f'monitoring.elasticsearch:\n  username: beats_system\n  password: "${{MON_PW}}"\n', "environment.yml"),
+            f'monitoring.elasticsearch:\n  username: beats_system\n  password: "${{MON_PW}}"\n',
+            "environment.yml",
+        ),
     }
 
 

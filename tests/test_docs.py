@@ -65,7 +65,9 @@ def test_readme_covers_each_job_and_format(needle: str) -> None:
     assert needle in _readme()
 
 
-def test_help_fits_one_screen_with_examples(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_help_fits_one_screen_with_examples(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`esprobe --help` on a 100-column terminal: at most 40 lines, none wider, with examples."""
     monkeypatch.setenv("COLUMNS", "100")
     env = Environment(io.StringIO(), io.StringIO(), stdout_isatty=False, environ={}, cwd="/")

@@ -198,7 +198,10 @@ def test_certificates(canary_bundle: Scenario, bundle_pki: Pki) -> None:
 
 
 def test_network_files(canary_bundle: Scenario, stack: Stack) -> None:
-    """dns.txt: hosts-file matches, DNS answers with the CNAME chain, nameservers, nsswitch; proxy.txt: all variables."""
+    """
+    dns.txt: hosts-file matches, DNS answers with the CNAME chain, nameservers, nsswitch;
+    proxy.txt: all variables.
+    """
     members = canary_bundle.members()
     dns = members["network/dns.txt"].decode()
     hosts = str(canary_bundle.directory / "hosts")
@@ -354,7 +357,9 @@ def test_unwritable_output_exits_3(tmp_path: Path, simple: Callable[..., List[st
         assert before == set(os.listdir(target.parent))
 
 
-def test_disk_full_leaves_nothing(tmp_path: Path, simple: Callable[..., List[str]], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_disk_full_leaves_nothing(
+    tmp_path: Path, simple: Callable[..., List[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """ENOSPC while writing: exit 3 with the reason, and the temporary file is removed."""
     import errno
 

@@ -55,7 +55,11 @@ def test_environment_text(tmp_path: Path) -> None:
     clock = Clock(_dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=_dt.timezone.utc),
                   _dt.datetime(2026, 1, 2, 4, 4, 5, tzinfo=_dt.timezone(_dt.timedelta(hours=1), "CET")))
     keystore = KeystoreInfo("/var/lib/metricbeat/metricbeat.keystore", True, "v2", ("ES_PWD", "KIBANA_PW"))
-    environ = {"SSL_CERT_FILE": str(tmp_path / "none.pem"), "SSL_CERT_DIR": str(tmp_path / "nodir"), "TZ": "Europe/Paris"}
+    environ = {
+        "SSL_CERT_FILE": str(tmp_path / "none.pem"),
+        "SSL_CERT_DIR": str(tmp_path / "nodir"),
+        "TZ": "Europe/Paris",
+    }
     text = environment_text(environ=environ,
                             command_line="esprobe bundle -c x.yml", cwd="/root", clock=clock,
                             keystore=keystore, os_release=(str(tmp_path / "missing"), str(release)))

@@ -145,7 +145,10 @@ YAML_CASES = [
           X-Custom-Token: <redacted>
           X-Opaque-Id: beats
         """,
-        {(KEY_NAME, "output.elasticsearch.headers.Authorization"), (KEY_NAME, "output.elasticsearch.headers.X-Custom-Token")},
+        {
+            (KEY_NAME, "output.elasticsearch.headers.Authorization"),
+            (KEY_NAME, "output.elasticsearch.headers.X-Custom-Token"),
+        },
         id="headers",
     ),
     pytest.param(
@@ -237,8 +240,11 @@ YAML_CASES = [
         output.elasticsearch.proxy_url: socks5://u:<redacted>@proxy:1080
         note: "Authorization: <redacted>"
         """,
-        {(URL_USERINFO, "output.elasticsearch.hosts"), (URL_USERINFO, "output.elasticsearch.proxy_url"),
-         (AUTHORIZATION_HEADER, "note")},
+        {
+            (URL_USERINFO, "output.elasticsearch.hosts"),
+            (URL_USERINFO, "output.elasticsearch.proxy_url"),
+            (AUTHORIZATION_HEADER, "note"),
+        },
         id="shapes-in-yaml",
     ),
     pytest.param(

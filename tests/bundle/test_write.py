@@ -79,8 +79,9 @@ def test_scan_looks_for_private_key_files(tmp_path: Path) -> None:
     found = scan_needles(Redactor(), Report(), Loaded())
     body_line = key_pem.decode().splitlines()[1]
     assert (body_line.encode(), "private key in output.elasticsearch.ssl.key") in found
-    assert ("x", "private key in "
-                 "output.elasticsearch.ssl.key") == find_leak([("x", b"..." + body_line.encode())], found)
+    assert ("x", "private key in output.elasticsearch.ssl.key") == find_leak(
+        [("x", b"..." + body_line.encode())], found
+    )
 
 
 def test_certificate_blocks_leave_keys_out() -> None:

@@ -16,9 +16,11 @@ from esprobe.probe import runner
 from esprobe.probe.pipeline import STEPS
 from tests.support.peers import ConnectProxy, refused_port
 
+NO_PROXY_SETTINGS = ProxySettings()
+
 
 def _target(url: str = "https://es.example.com:9200", role: Role = Role.ELASTICSEARCH,
-            proxy: ProxySettings = ProxySettings()) -> Target:
+            proxy: ProxySettings = NO_PROXY_SETTINGS) -> Target:
     scheme, rest = url.split("://")
     host, _, port = rest.rpartition(":")
     return Target(id="elasticsearch[0]", role=role, url=url, scheme=scheme, host=host.strip("[]"), port=int(port),
@@ -31,11 +33,26 @@ def _target(url: str = "https://es.example.com:9200", role: Role = Role.ELASTICS
         ("https://es.example.com:9200", ProxySettings(), {}, None),
         ("https://es.example.com:9200", ProxySettings(), {"HTTPS_PROXY": "http://p:3128"}, "http://p:3128"),
         ("https://es.example.com:9200", ProxySettings(), {"https_proxy": "p:3128"}, "http://p:3128"),
-        ("https://es.example.com:9200", ProxySettings(), {"HTTPS_PROXY": "http://up:1", "https_proxy": "http://low:2"}, "http://up:1"),
+        (
+            "https://es.example.com:9200",
+            ProxySettings(),
+            {"HTTPS_PROXY": "http://up:1", "https_proxy": "http://low:2"},
+            "http://up:1",
+        ),
         ("https://es.example.com:9200", ProxySettings(), {"HTTP_PROXY": "http://p:3128"}, None),
         ("http://es.example.com:9200", ProxySettings(), {"HTTP_PROXY": "http://p:3128"}, "http://p:3128"),
-        ("https://es.example.com:9200", ProxySettings(url="http://cfg:8080"), {"HTTPS_PROXY": "http://env:1"}, "http://cfg:8080"),
-        ("https://es.example.com:9200", ProxySettings(url="http://cfg:8080", disable=True), {"HTTPS_PROXY": "http://p:1"}, None),
+        (
+            "https://es.example.com:9200",
+            ProxySettings(url="http://cfg:8080"),
+            {"HTTPS_PROXY": "http://env:1"},
+            "http://cfg:8080",
+        ),
+        (
+            "https://es.example.com:9200",
+            ProxySettings(url="http://cfg:8080", disable=True),
+            {"HTTPS_PROXY": "http://p:1"},
+            None,
+        ),
         ("https://es.example.com:9200", ProxySettings(disable=True), {"HTTPS_PROXY": "http://p:1"}, None),
         ("https://localhost:9200", ProxySettings(), {"HTTPS_PROXY": "http://p:1"}, None),
         ("https://LOCALHOST:9200", ProxySettings(), {"HTTPS_PROXY": "http://p:1"}, "http://p:1"),
@@ -43,14 +60,44 @@ def _target(url: str = "https://es.example.com:9200", role: Role = Role.ELASTICS
         ("https://[::1]:9200", ProxySettings(), {"HTTPS_PROXY": "http://p:1"}, None),
         ("https://127.0.0.5:9200", ProxySettings(url="http://cfg:8080"), {}, "http://cfg:8080"),
         ("https://es.example.com:9200", ProxySettings(), {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "*"}, None),
-        ("https://es.example.com:9200", ProxySettings(), {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "example.com"}, None),
+        (
+            "https://es.example.com:9200",
+            ProxySettings(),
+            {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "example.com"},
+            None,
+        ),
         ("https://example.com:9200", ProxySettings(), {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "example.com"}, None),
-        ("https://example.com:9200", ProxySettings(), {"HTTPS_PROXY": "http://p:1", "NO_PROXY": ".example.com"}, "http://p:1"),
-        ("https://es.example.com:9200", ProxySettings(), {"HTTPS_PROXY": "http://p:1", "NO_PROXY": ".example.com"}, None),
-        ("https://es.example.com:9200", ProxySettings(), {"HTTPS_PROXY": "http://p:1", "no_proxy": "es.example.com:9201"}, "http://p:1"),
-        ("https://es.example.com:9200", ProxySettings(), {"HTTPS_PROXY": "http://p:1", "no_proxy": "es.example.com:9200"}, None),
+        (
+            "https://example.com:9200",
+            ProxySettings(),
+            {"HTTPS_PROXY": "http://p:1", "NO_PROXY": ".example.com"},
+            "http://p:1",
+        ),
+        (
+            "https://es.example.com:9200",
+            ProxySettings(),
+            {"HTTPS_PROXY": "http://p:1", "NO_PROXY": ".example.com"},
+            None,
+        ),
+        (
+            "https://es.example.com:9200",
+            ProxySettings(),
+            {"HTTPS_PROXY": "http://p:1", "no_proxy": "es.example.com:9201"},
+            "http://p:1",
+        ),
+        (
+            "https://es.example.com:9200",
+            ProxySettings(),
+            {"HTTPS_PROXY": "http://p:1", "no_proxy": "es.example.com:9200"},
+            None,
+        ),
         ("https://10.1.2.3:9200", ProxySettings(), {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "10.0.0.0/8"}, None),
-        ("https://myexample.com:9200", ProxySettings(), {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "example.com"}, "http://p:1"),
+        (
+            "https://myexample.com:9200",
+            ProxySettings(),
+            {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "example.com"},
+            "http://p:1",
+        ),
     ],
 )
 def test_choose_proxy_follows_go(url: str, proxy: ProxySettings, environ: dict, expected: Optional[str]) -> None:
@@ -86,8 +133,10 @@ def _probe(tmp_path: Path, port: int, ca: bytes, proxy: ProxySettings, environ: 
     hosts = tmp_path / "hosts"
     hosts.write_text("127.0.0.1 proxy.test\n")  # the target's name is NOT here: only the proxy knows it
     (tmp_path / "nsswitch.conf").write_text("hosts: files\n")
-    tls = TlsSettings(prefix="output.elasticsearch.ssl",
-                      certificate_authorities=(PemSource("output.elasticsearch.ssl.certificate_authorities.0", None, ca),))
+    tls = TlsSettings(
+        prefix="output.elasticsearch.ssl",
+        certificate_authorities=(PemSource("output.elasticsearch.ssl.certificate_authorities.0", None, ca),),
+    )
     target = Target(id="elasticsearch[0]", role=Role.ELASTICSEARCH, url=f"https://{HOST}:{port}", scheme="https",
                     host=HOST, port=port, tls=tls, proxy=proxy, setting="output.elasticsearch.hosts.0")
     ctx = ProbeContext(timeout=3, deadline=Deadline(12), hosts_file=str(hosts), hosts_file_overridden=True,
@@ -176,10 +225,18 @@ def test_plain_http_through_proxy_uses_absolute_form(tmp_path: Path) -> None:
     (tmp_path / "nsswitch.conf").write_text("hosts: files\n")
     with FakeElasticsearch() as es, ConnectProxy({HOST: "127.0.0.1"}, credentials="px:px-Canary-77") as proxy:
         es.add_user("writer", "Writer-Canary-91", ["superuser"])
-        target = Target(id="elasticsearch[0]", role=Role.ELASTICSEARCH, url=f"http://{HOST}:{es.port}", scheme="http",
-                        host=HOST, port=es.port, setting="output.elasticsearch.hosts.0",
-                        credentials=Credentials("basic", "writer", "Writer-Canary-91", source="output.elasticsearch"),
-                        proxy=ProxySettings(url=f"http://px:px-Canary-77@proxy.test:{proxy.port}"), index_pattern="metricbeat-*")
+        target = Target(
+            id="elasticsearch[0]",
+            role=Role.ELASTICSEARCH,
+            url=f"http://{HOST}:{es.port}",
+            scheme="http",
+            host=HOST,
+            port=es.port,
+            setting="output.elasticsearch.hosts.0",
+            credentials=Credentials("basic", "writer", "Writer-Canary-91", source="output.elasticsearch"),
+            proxy=ProxySettings(url=f"http://px:px-Canary-77@proxy.test:{proxy.port}"),
+            index_pattern="metricbeat-*",
+        )
         ctx = ProbeContext(timeout=3, deadline=Deadline(12), hosts_file=str(hosts), hosts_file_overridden=True,
                            nameservers=(("127.0.0.1", 1),), nsswitch_conf=str(tmp_path / "nsswitch.conf"))
         report = runner.probe_target(target, ctx)

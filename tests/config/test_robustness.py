@@ -51,7 +51,9 @@ _SCALARS = st.one_of(
     st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=30),
-    st.sampled_from(["${X}", "${X:d}", "${", "$$", "${A:${B}}", "https://u:p@h:9200", "[a,", "0123", "::1", "-----BEGIN"]),
+    st.sampled_from(
+        ["${X}", "${X:d}", "${", "$$", "${A:${B}}", "https://u:p@h:9200", "[a,", "0123", "::1", "-----BEGIN"]
+    ),
 )
 _VALUES = st.recursive(
     _SCALARS,

@@ -35,7 +35,13 @@ def test_es_targets_basic_credentials_and_index_pattern(tmp_path) -> None:
     )
     assert ["https://es1:9200/es", "https://es2:9200/es"] == urls(loaded)
     es = target(loaded, "elasticsearch[1]")
-    assert (Role.ELASTICSEARCH, "es2", 9200, "/es", "output.elasticsearch.hosts.1") == (es.role, es.host, es.port, es.path, es.setting)
+    assert (Role.ELASTICSEARCH, "es2", 9200, "/es", "output.elasticsearch.hosts.1") == (
+        es.role,
+        es.host,
+        es.port,
+        es.path,
+        es.setting,
+    )
     assert ("basic", "beat", "secret", "output.elasticsearch") == (
         es.credentials.method,
         es.credentials.username,
@@ -99,8 +105,11 @@ def test_api_key_credentials_and_format_checks(tmp_path) -> None:
 
 def test_missing_hosts_fails(tmp_path) -> None:
     """output.elasticsearch without hosts is the Beat's 'missing required field'."""
-    for text in ("output.elasticsearch: {username: u}\n", "output.elasticsearch: {hosts: "
-                                                          "[]}\n", "output.elasticsearch:\n"):
+    for text in (
+        "output.elasticsearch: {username: u}\n",
+        "output.elasticsearch: {hosts: []}\n",
+        "output.elasticsearch:\n",
+    ):
         loaded = load(tmp_path, text)
         finding = only(loaded, "config-missing-hosts")
         assert "missing required field accessing 'output.elasticsearch.hosts'" in finding.message
@@ -193,7 +202,11 @@ def test_cloud_id_overwrites_hosts_and_sets_kibana(tmp_path) -> None:
     kb = target(loaded, "kibana")
     assert "https://esid.eu-west-1.aws.found.io:443" == es.url
     assert "https://kbid.eu-west-1.aws.found.io:443" == kb.url
-    assert ("elastic", "pa:ss", "cloud.auth") == (es.credentials.username, es.credentials.password, es.credentials.source)
+    assert ("elastic", "pa:ss", "cloud.auth") == (
+        es.credentials.username,
+        es.credentials.password,
+        es.credentials.source,
+    )
     assert ("elastic", "pa:ss") == (kb.credentials.username, kb.credentials.password)
     assert "cloud.auth via output.elasticsearch" in kb.credentials.source
     assert "pa:ss" in redactor.values() and "elastic:pa:ss" in redactor.values()
@@ -285,9 +298,9 @@ def test_kibana_api_key_plus_es_password_is_the_gotcha(tmp_path) -> None:
     assert "warn" == finding.severity.value
     assert "copies username, password" in finding.message
     assert 'setup.kibana.username: ""' in finding.hint
-    loaded, _ = _kibana(tmp_path, "  api_key: "
-                                  "'VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw'\n", extra="setup.dashboards.enabled: "
-                                                                                           "true\n")
+    loaded, _ = _kibana(
+        tmp_path, "  api_key: 'VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw'\n", extra="setup.dashboards.enabled: true\n"
+    )
     assert "fail" == only(loaded, "config-auth-conflict").severity.value
 
 
@@ -321,14 +334,19 @@ def test_kibana_ssl_is_not_inherited(tmp_path) -> None:
         "'https://kb:5601'\n",
     )
     assert "none" == target(loaded, "elasticsearch[0]").tls.verification_mode
-    assert ("full", "setup.kibana.ssl") == (target(loaded, "kibana").tls.verification_mode, target(loaded, "kibana").tls.prefix)
+    assert ("full", "setup.kibana.ssl") == (
+        target(loaded, "kibana").tls.verification_mode,
+        target(loaded, "kibana").tls.prefix,
+    )
 
 
 def test_kibana_userinfo_with_api_key_fails(tmp_path) -> None:
     """user:pass@ in setup.kibana.host together with an api_key is refused."""
-    loaded, _ = _kibana(tmp_path, "  host: 'http://u:p@kb:5601'\n  api_key: "
-                                  "'VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw'\n", extra="setup.dashboards.enabled: "
-                                                                                           "true\n")
+    loaded, _ = _kibana(
+        tmp_path,
+        "  host: 'http://u:p@kb:5601'\n  api_key: 'VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw'\n",
+        extra="setup.dashboards.enabled: true\n",
+    )
     assert any("cannot set api_key with username/password in Kibana URL" in f.message for f in loaded.findings)
 
 
@@ -351,7 +369,12 @@ def test_monitoring_inherits_everything_but_path(tmp_path) -> None:
     mons = [t for t in loaded.targets if t.role is Role.MONITORING]
     assert ["https://es1:9200", "https://es2:9200"] == [t.url for t in mons]
     m = mons[0]
-    assert ("monitoring[0]", "beat", "outpass", "certificate") == (m.id, m.credentials.username, m.credentials.password, m.tls.verification_mode)
+    assert ("monitoring[0]", "beat", "outpass", "certificate") == (
+        m.id,
+        m.credentials.username,
+        m.credentials.password,
+        m.tls.verification_mode,
+    )
     assert "output.elasticsearch (inherited)" == m.credentials.source
     assert (("X-From", "output"),) == m.headers
 
@@ -451,7 +474,9 @@ def test_only_filters_roles_in_contract_order(tmp_path) -> None:
     """Targets come as elasticsearch, kibana, monitoring; --only keeps the asked roles."""
     text = MON_BASE + "setup.kibana.host: kb\nmonitoring.enabled: true\n"
     loaded = load(tmp_path, text)
-    assert ["elasticsearch", "elasticsearch", "kibana", "monitoring", "monitoring"] == [t.role.value for t in loaded.targets]
+    assert ["elasticsearch", "elasticsearch", "kibana", "monitoring", "monitoring"] == [
+        t.role.value for t in loaded.targets
+    ]
     assert ["kibana"] == [t.id for t in load(tmp_path, text, only=["kibana"]).targets]
 
 
@@ -483,7 +508,12 @@ def test_filebeat_config_uses_filebeat_keystore_and_pattern(tmp_path) -> None:
 def test_path_defaults_package_and_tar_layouts(tmp_path) -> None:
     """/etc/<beat>/<beat>.yml means the deb/rpm layout; anything else the tar layout."""
     package = to_plain(path_defaults("/etc/metricbeat/metricbeat.yml", "metricbeat"))["path"]
-    assert {"home": "/usr/share/metricbeat", "config": "/etc/metricbeat", "data": "/var/lib/metricbeat", "logs": "/var/log/metricbeat"} == package
+    assert {
+        "home": "/usr/share/metricbeat",
+        "config": "/etc/metricbeat",
+        "data": "/var/lib/metricbeat",
+        "logs": "/var/log/metricbeat",
+    } == package
     loaded = load(tmp_path, "output.elasticsearch.hosts: [es]\npath.data: /srv/beatdata\n")
     assert str(tmp_path) == loaded.effective["path"]["home"] == loaded.effective["path"]["config"]
     assert "/srv/beatdata/metricbeat.keystore" == loaded.keystore.path

@@ -16,7 +16,16 @@ def _tls(tmp_path, ssl_yaml: str, hosts: str = "[https://es:9200]", **kwargs):
 
 @pytest.mark.parametrize(
     ("value", "mode"),
-    [("full", "full"), ("strict", "strict"), ("certificate", "certificate"), ("none", "none"), ("''", "full"), ("null", "full"), ("3", "strict"), ("1", "none")],
+    [
+        ("full", "full"),
+        ("strict", "strict"),
+        ("certificate", "certificate"),
+        ("none", "none"),
+        ("''", "full"),
+        ("null", "full"),
+        ("3", "strict"),
+        ("1", "none"),
+    ],
 )
 def test_verification_modes(tmp_path, value, mode) -> None:
     """The four names, empty/null as full, and the Beat's integer forms."""
@@ -49,7 +58,12 @@ def test_bad_verification_mode_is_a_fail_naming_the_setting(tmp_path, value, fra
     ("key", "good", "bad", "beat_text"),
     [
         ("supported_protocols", ["TLSv1.2", "TLSv1.3"], "TLSv1_2", "invalid tls version 'TLSv1_2'"),
-        ("cipher_suites", ["ECDHE-RSA-AES-128-GCM-SHA256", "ECDHE-RSA-CHACHA20-POLY1205"], "ECDHE-RSA-CHACHA20-POLY1305", "invalid tls cipher suite"),
+        (
+            "cipher_suites",
+            ["ECDHE-RSA-AES-128-GCM-SHA256", "ECDHE-RSA-CHACHA20-POLY1205"],
+            "ECDHE-RSA-CHACHA20-POLY1305",
+            "invalid tls cipher suite",
+        ),
         ("curve_types", ["P-256", "X25519"], "secp256r1", "invalid tls curve type 'secp256r1'"),
     ],
 )

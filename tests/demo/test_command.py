@@ -70,7 +70,9 @@ def test_demo_shows_no_secret_of_the_site(monkeypatch: pytest.MonkeyPatch) -> No
     ("color", "environ", "tty", "coloured"),
     [(True, {}, True, True), (True, {"NO_COLOR": "1"}, True, False), (False, {}, False, False)],
 )
-def test_colour_only_when_asked_and_never_with_no_color(color: bool, environ: Dict[str, str], tty: bool, coloured: bool) -> None:
+def test_colour_only_when_asked_and_never_with_no_color(
+    color: bool, environ: Dict[str, str], tty: bool, coloured: bool
+) -> None:
     env = _env(environ, tty)
     assert run_demo(env, color=color, scenarios=(_scenario("wrong password"),)) == 0
     assert bool(_ANSI.search(env.stdout.getvalue())) is coloured

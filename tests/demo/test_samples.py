@@ -16,8 +16,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from esprobe.config import load_config
 from esprobe.demo import samples
 from esprobe.model import Severity
-from esprobe.x509.hostname_rules import match_full, match_strict
 from esprobe.x509.beats_verdict import judge_chain
+from esprobe.x509.hostname_rules import match_full, match_strict
 from tests.support.paths import REPO
 
 NOW = dt.datetime.now(dt.timezone.utc)
@@ -46,7 +46,9 @@ def _verdict(sample: samples.SamplePki, name: str, roots: Optional[List[x509.Cer
         ("sha1", "tls-weak-signature"),
     ],
 )
-def test_server_certificates_get_the_verdict_their_file_describes(sample_pki: samples.SamplePki, name: str, code: Optional[str]) -> None:
+def test_server_certificates_get_the_verdict_their_file_describes(
+    sample_pki: samples.SamplePki, name: str, code: Optional[str]
+) -> None:
     """Each server certificate, trusted through ca/ca.crt, gets exactly the chain verdict FILES promises."""
     assert _verdict(sample_pki, name) == code
 
@@ -99,7 +101,9 @@ def test_wrong_host_certificate_does_not_name_the_node(sample_pki: samples.Sampl
     assert result.error == "x509: certificate is valid for es02.example.internal, not es01.example.internal"
 
 
-def test_trust_other_ca_is_unknown_authority_and_fingerprint_of_intermediate_works(sample_pki: samples.SamplePki) -> None:
+def test_trust_other_ca_is_unknown_authority_and_fingerprint_of_intermediate_works(
+    sample_pki: samples.SamplePki,
+) -> None:
     """other-ca/ca.crt does not vouch for the node; ca/intermediate.sha256 alone does."""
     assert _verdict(sample_pki, "es01", [sample_pki.other_ca.cert]) == "tls-unknown-ca"
     by_fingerprint = judge_chain(

@@ -11,8 +11,10 @@ import pytest
 from esprobe.elastic import api
 from esprobe.model import Credentials, Role, Target
 
+NO_CREDENTIALS = Credentials()
 
-def _target(role: Role = Role.ELASTICSEARCH, credentials: Credentials = Credentials(),
+
+def _target(role: Role = Role.ELASTICSEARCH, credentials: Credentials = NO_CREDENTIALS,
             headers: Tuple[Tuple[str, str], ...] = (), url: str = "https://es.test:9200") -> Target:
     return Target(id="t", role=role, url=url, scheme="https", host="es.test", port=9200, credentials=credentials,
                   headers=headers)
@@ -60,7 +62,11 @@ def test_configured_headers_replace_accept_and_product_origin() -> None:
     """Configured Accept and X-Elastic-Product-Origin replace the defaults; other headers are added."""
     headers = _headers(_target(headers=(("accept", "text/plain"), ("X-Elastic-Product-Origin", "custom"),
                                         ("X-Team", "ops"))))
-    assert ("text/plain", "custom", "ops") == (headers["accept"], headers["x-elastic-product-origin"], headers["x-team"])
+    assert ("text/plain", "custom", "ops") == (
+        headers["accept"],
+        headers["x-elastic-product-origin"],
+        headers["x-team"],
+    )
     names = [name.lower() for name, _ in api.request_headers(_target(headers=(("accept", "text/plain"),)), "x")]
     assert 1 == names.count("accept")
 
@@ -147,11 +153,18 @@ _OS_ROOT = {"name": "n", "cluster_name": "c", "version": {"distribution": "opens
         (_answer(200, _ES_ROOT, (("X-elastic-product", "Elasticsearch"),)), "elasticsearch", "8.15.3"),
         (_answer(200, _ES_ROOT), "elasticsearch", "8.15.3"),  # before 7.14: no header, the tagline tells
         (_answer(200, _OS_ROOT), "opensearch", "2.11.1"),
-        (_answer(401, b"Unauthorized", (("WWW-Authenticate", 'Basic realm="OpenSearch '
-                                                             'Security"'),)), "opensearch", None),
+        (
+            _answer(401, b"Unauthorized", (("WWW-Authenticate", 'Basic realm="OpenSearch Security"'),)),
+            "opensearch",
+            None,
+        ),
         (_answer(302, b"", (("kbn-name", "kibana"), ("location", "/spaces/enter"))), "kibana", None),
         (_answer(401, {"error": {"type": "security_exception", "reason": "x"}, "status": 401}), "elasticsearch", None),
-        (_answer(200, b"<!DOCTYPE html><title>Welcome to nginx!</title>", (("Server", "nginx/1.25"),)), "unknown", None),
+        (
+            _answer(200, b"<!DOCTYPE html><title>Welcome to nginx!</title>", (("Server", "nginx/1.25"),)),
+            "unknown",
+            None,
+        ),
         (_answer(200, {"status": "ok"}), "unknown", None),
     ],
 )
@@ -168,10 +181,20 @@ def test_serverless_is_noticed() -> None:
 @pytest.mark.parametrize(
     ("answer", "expected"),
     [
-        (_answer(200, {"version": {"number": "7.17.24", "build_snapshot": False},
-                       "status": {"overall": {"state": "green"}}}), ("7.17.24", None, "green", False, "available")),
-        (_answer(200, {"version": {"number": "8.15.3", "build_snapshot": True},
-                       "status": {"overall": {"level": "degraded"}}}), ("8.15.3-SNAPSHOT", "degraded", None, False, "degraded")),
+        (
+            _answer(
+                200,
+                {"version": {"number": "7.17.24", "build_snapshot": False}, "status": {"overall": {"state": "green"}}},
+            ),
+            ("7.17.24", None, "green", False, "available"),
+        ),
+        (
+            _answer(
+                200,
+                {"version": {"number": "8.15.3", "build_snapshot": True}, "status": {"overall": {"level": "degraded"}}},
+            ),
+            ("8.15.3-SNAPSHOT", "degraded", None, False, "degraded"),
+        ),
         (_answer(200, {"status": {"overall": {"level": "available"}}}), (None, "available", None, True, "available")),
         (_answer(503, b"Kibana server is not ready yet"), (None, None, None, False, None)),
     ],
@@ -183,7 +206,9 @@ def test_kibana_status(answer: api.Answer, expected: tuple) -> None:
 
 def test_kibana_not_ready_and_boom() -> None:
     assert api.parse_kibana_status(_answer(503, b"Kibana server is not ready yet")).not_ready
-    boom = api.parse_kibana_status(_answer(401, {"statusCode": 401, "error": "Unauthorized", "message": "Unauthorized"}))
+    boom = api.parse_kibana_status(
+        _answer(401, {"statusCode": 401, "error": "Unauthorized", "message": "Unauthorized"})
+    )
     assert boom.boom is not None and not boom.redacted
 
 
@@ -194,10 +219,31 @@ def test_kibana_not_ready_and_boom() -> None:
     ("answer", "disabled"),
     [
         (_answer(400, {"error": "no handler found for uri [/_security/_authenticate] and method [GET]"}), True),
-        (_answer(500, {"error": {"type": "exception", "reason": "Security must be explicitly enabled when using a "
-                                 "[basic] license."}, "status": 500}), True),
-        (_answer(400, {"error": {"type": "invalid_index_name_exception",
-                                 "reason": "Invalid index name [_security], must not start with '_'"}}), True),
+        (
+            _answer(
+                500,
+                {
+                    "error": {
+                        "type": "exception",
+                        "reason": "Security must be explicitly enabled when using a [basic] license.",
+                    },
+                    "status": 500,
+                },
+            ),
+            True,
+        ),
+        (
+            _answer(
+                400,
+                {
+                    "error": {
+                        "type": "invalid_index_name_exception",
+                        "reason": "Invalid index name [_security], must not start with '_'",
+                    }
+                },
+            ),
+            True,
+        ),
         (_answer(400, {"error": "no handler found for uri [/other] and method [GET]"}), False),
         (_answer(401, {"error": {"type": "security_exception", "reason": "missing"}}), False),
         (_answer(500, b"<html>oops</html>", (("Content-Type", "text/html"),)), False),
@@ -255,9 +301,15 @@ def test_publishing_needs_follow_the_server_version(version: Optional[Tuple[int,
 
 def test_monitoring_needs_and_request_body() -> None:
     needs = api.monitoring_needs()
-    assert ["cluster:monitor", "index:.monitoring-beats-*:create_index", "index:.monitoring-beats-*:create_doc"] == _labels(needs)
-    assert {"cluster": ["monitor"], "index": [{"names": [".monitoring-beats-*"],
-                                                "privileges": ["create_index", "create_doc"]}]} == api.has_privileges_body(needs)
+    assert [
+        "cluster:monitor",
+        "index:.monitoring-beats-*:create_index",
+        "index:.monitoring-beats-*:create_doc",
+    ] == _labels(needs)
+    assert {
+        "cluster": ["monitor"],
+        "index": [{"names": [".monitoring-beats-*"], "privileges": ["create_index", "create_doc"]}],
+    } == api.has_privileges_body(needs)
 
 
 def test_missing_privileges_reads_the_answer() -> None:

@@ -26,8 +26,20 @@ def test_every_entry_is_complete(code: str) -> None:
     spec = catalogue()[code]
     assert re.match(r"^[a-z]+(-[a-z0-9]+)+$", code)
     prefix = code.split("-", 1)[0]
-    assert prefix in {"config", "keystore", "service", "dns", "tcp", "tls", "hostname", "http", "auth", "privileges", "run",
-                      "proxy"}
+    assert prefix in {
+        "config",
+        "keystore",
+        "service",
+        "dns",
+        "tcp",
+        "tls",
+        "hostname",
+        "http",
+        "auth",
+        "privileges",
+        "run",
+        "proxy",
+    }
     assert spec.title and spec.meaning and spec.hint
     assert spec.meaning.endswith(".") and not spec.meaning.startswith(" ")
     # every placeholder is a plain name, so make() can fill it

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from esprobe.config.urls import URLError, decode_cloud_id, logstash_address, make_url
 from esprobe.config.variables import TemplateSyntaxError, parse_template
 from esprobe.demo.standins import pki
-from esprobe.x509.hostname_rules import match_full, match_hostnames, match_strict
 from esprobe.x509.client_identity import load_identity, pem_blocks
+from esprobe.x509.hostname_rules import match_full, match_hostnames, match_strict
 from esprobe.x509.system_roots import go_append_certs_from_pem
 
 # --- ${} syntax ------------------------------------------------------------------------------------
@@ -65,7 +65,12 @@ def test_logstash_address_never_crashes(raw: str) -> None:
         pass
 
 
-@given(st.one_of(st.text(max_size=60), st.binary(max_size=45).map(lambda b: "label:" + __import__("base64").b64encode(b).decode())))
+@given(
+    st.one_of(
+        st.text(max_size=60),
+        st.binary(max_size=45).map(lambda b: "label:" + __import__("base64").b64encode(b).decode()),
+    )
+)
 @example("x:" + __import__("base64").b64encode(b"us-east-1.aws.found.io$abc$def").decode())
 @example("x:" + __import__("base64").b64encode(b"host:9243$es$kb:1").decode())
 def test_cloud_id_decodes_or_raises_value_error(cloud_id: str) -> None:
@@ -170,7 +175,10 @@ def test_full_and_strict_agree_with_the_oracle_when_sans_exist(sans: list, host:
     assert match_strict(cert, host).matched == expected
 
 
-@given(st.sampled_from(["127.0.0.1", "::1", "10.0.0.1", "::ffff:10.0.0.1"]), st.sampled_from(["127.0.0.1", "10.0.0.1", "::1"]))
+@given(
+    st.sampled_from(["127.0.0.1", "::1", "10.0.0.1", "::ffff:10.0.0.1"]),
+    st.sampled_from(["127.0.0.1", "10.0.0.1", "::1"]),
+)
 def test_ip_hosts_match_ip_sans_only(san_ip: str, host: str) -> None:
     # A DNS SAN spelled like the IP never helps; the CN is a plain name (CN-as-IP is its own rule).
     cert = _ca().issue("server", dns=[host], ips=[san_ip]).cert

@@ -43,8 +43,15 @@ def test_pki_identifies_the_certificate(make_es, certs, ctx) -> None:
     report = probe(target(es, certs=certs, client=certs.client), ctx())
     auth = stage(report, Stage.AUTH)
     assert Status.OK == auth.status, auth.findings
-    assert {"method": "pki", "username": "beats01", "realm": "pki1", "realm_type": "pki",
-            "authentication_type": "realm", "pki_dn": BEATS01_DN, "pki_username": "beats01"}.items() <= auth.details.items()
+    assert {
+        "method": "pki",
+        "username": "beats01",
+        "realm": "pki1",
+        "realm_type": "pki",
+        "authentication_type": "realm",
+        "pki_dn": BEATS01_DN,
+        "pki_username": "beats01",
+    }.items() <= auth.details.items()
     assert ("pki", "beats01") == (es.requests[1].auth_scheme, es.requests[1].principal)
     assert Status.OK == report.status
 
@@ -56,7 +63,9 @@ def test_wrong_password_quotes_the_reason(make_es, certs, ctx) -> None:
     report = probe(target(make_es(), certs=certs, credentials=basic("writer", "not-the-password")), ctx())
     auth = stage(report, Stage.AUTH)
     assert (Status.FAIL, ["auth-wrong-password"]) == (auth.status, codes(auth))
-    assert "unable to authenticate user [writer] for REST request [/_security/_authenticate]" in auth.findings[0].message
+    assert (
+        "unable to authenticate user [writer] for REST request [/_security/_authenticate]" in auth.findings[0].message
+    )
     assert "output.elasticsearch.password" == auth.findings[0].setting
     assert Status.SKIPPED == stage(report, Stage.PRIVILEGES).status
 
@@ -70,8 +79,9 @@ def test_wrong_userinfo_password_points_at_the_host_url(make_es, certs, ctx) -> 
 
 def test_monitoring_default_user_is_explained(make_es, certs, ctx) -> None:
     """monitoring.* without a user name sends beats_system with an empty password; the finding says so."""
-    creds = Credentials("basic", "beats_system", "", None, "monitoring default "
-                                                           "user", "monitoring.elasticsearch.username")
+    creds = Credentials(
+        "basic", "beats_system", "", None, "monitoring default user", "monitoring.elasticsearch.username"
+    )
     auth = stage(probe(target(make_es(), role=Role.MONITORING, certs=certs, credentials=creds), ctx()), Stage.AUTH)
     assert ["auth-wrong-password"] == codes(auth)
     assert "beats_system" in auth.findings[0].message and "monitoring.elasticsearch.username" in auth.findings[0].hint

@@ -17,8 +17,13 @@ from esprobe.stages.dns import judge_dns
 @pytest.fixture(scope="module")
 def dns_server() -> Iterator[FakeDns]:
     zone = Zone(
-        a={"es1.example.test": ["127.0.0.11"], "both.example.test": ["127.0.0.12"], "pinned.example.test": ["127.0.0.20"],
-           "xn--bcher-kva.example.test": ["127.0.0.13"], "real.example.test": ["127.0.0.14"]},
+        a={
+            "es1.example.test": ["127.0.0.11"],
+            "both.example.test": ["127.0.0.12"],
+            "pinned.example.test": ["127.0.0.20"],
+            "xn--bcher-kva.example.test": ["127.0.0.13"],
+            "real.example.test": ["127.0.0.14"],
+        },
         aaaa={"both.example.test": ["::1"], "v6only.example.test": ["::1"]},
         cname={"alias.example.test": "middle.example.test", "middle.example.test": "real.example.test"},
         servfail={"broken.example.test"},

@@ -15,7 +15,10 @@ FALLBACK = Credentials("basic", "writer", "wrong-fallback-pw", None, "fallback f
                        "output.elasticsearch.password")
 
 
-def _kibana_target(kibana: Any, certs: Any, credentials: Credentials = Credentials(), space: Any = None) -> Any:
+NO_CREDENTIALS = Credentials()
+
+
+def _kibana_target(kibana: Any, certs: Any, credentials: Credentials = NO_CREDENTIALS, space: Any = None) -> Any:
     path = f"/s/{space}" if space else ""
     return target(kibana, role=Role.KIBANA, host="kibana.test", certs=certs, credentials=credentials, path=path,
                   space=space)
@@ -28,7 +31,10 @@ def _kibana_target(kibana: Any, certs: Any, credentials: Credentials = Credentia
 )
 def test_status_and_identity_per_version(make_es, make_kibana, certs, ctx, version: str, number: str,
                                          health_key: str, health: str) -> None:
-    """With credentials every version shows its version; Kibana names the user (9.x only with the internal-origin header)."""
+    """
+    With credentials every version shows its version; Kibana names the user (9.x only with the
+    internal-origin header).
+    """
     kibana = make_kibana(make_es(), version)
     report = probe(_kibana_target(kibana, certs, KIBANA_CREDS), ctx())
     http, auth, privileges = (stage(report, s) for s in (Stage.HTTP, Stage.AUTH, Stage.PRIVILEGES))

@@ -141,7 +141,10 @@ def test_expired_leaf_strict_has_the_prefix(ca, inter, hosts) -> None:
     with server(expired) as srv:
         report = probe(srv.port, tls_settings(ca.cert_pem, verification_mode="strict"), hosts)
     assert codes(report, Stage.TLS) == ["tls-cert-expired"]
-    assert "tls: failed to verify certificate: x509: certificate has expired" in stage(report, Stage.TLS).findings[0].message
+    assert (
+        "tls: failed to verify certificate: x509: certificate has expired"
+        in stage(report, Stage.TLS).findings[0].message
+    )
 
 
 def test_not_yet_valid_leaf(ca, inter, hosts) -> None:
@@ -406,7 +409,9 @@ def test_encrypted_client_key(ca, inter, leaf, hosts, fmt: str) -> None:
         bad = probe(srv.port, tls_settings(ca.cert_pem, **identity), hosts)
     assert stage(good, Stage.TLS).status in (Status.OK, Status.WARN)
     assert "tls-client-identity-invalid" in codes(bad, Stage.TLS)
-    assert "s3cret-phrase" not in repr(bad) and "wrong-phrase" not in str([f.message for f in stage(bad, Stage.TLS).findings])
+    assert "s3cret-phrase" not in repr(bad) and "wrong-phrase" not in str(
+        [f.message for f in stage(bad, Stage.TLS).findings]
+    )
 
 
 def test_key_not_matching_certificate(ca, inter, leaf, hosts) -> None:
@@ -439,7 +444,10 @@ def test_no_shared_cipher(ca, inter, hosts) -> None:
         twin = probe(srv.port, tls_settings(ca.cert_pem, cipher_suites=("ECDHE-ECDSA-AES-256-GCM-SHA384",)), hosts)
     assert codes(report, Stage.TLS) == ["tls-no-shared-cipher"]
     assert stage(twin, Stage.TLS).status is Status.OK
-    assert stage(twin, Stage.TLS).details["cipher"] in ("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "ECDHE-ECDSA-AES256-GCM-SHA384")
+    assert stage(twin, Stage.TLS).details["cipher"] in (
+        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+        "ECDHE-ECDSA-AES256-GCM-SHA384",
+    )
 
 
 def _plain_http(conn: socket.socket) -> None:
@@ -521,7 +529,9 @@ def test_unreadable_ca_file_fails_the_stage(leaf, hosts) -> None:
     missing = PemSource("output.elasticsearch.ssl.certificate_authorities.0", "/nonexistent/ca.crt", None,
                         "open /nonexistent/ca.crt: no such file or directory")
     with server(leaf) as srv:
-        report = probe(srv.port, TlsSettings(prefix="output.elasticsearch.ssl", certificate_authorities=(missing,)), hosts)
+        report = probe(
+            srv.port, TlsSettings(prefix="output.elasticsearch.ssl", certificate_authorities=(missing,)), hosts
+        )
     problems = stage(report, Stage.TLS).findings
     assert problems[0].code == "tls-ca-unreadable"
     assert problems[0].setting == "output.elasticsearch.ssl.certificate_authorities.0"

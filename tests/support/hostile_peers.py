@@ -239,7 +239,9 @@ def _forever(chunk: bytes) -> Iterator[bytes]:
 
 def endless_body_length(tls: ssl.SSLSocket, tally: Tally) -> None:
     """Content-Length: one terabyte, and the bytes to match, for as long as anyone reads."""
-    _flood(tls, tally, _chain(ES_HEAD + b"Content-Length: 1000000000000\r\n\r\n[", _forever(b"0," * (FLOOD_CHUNK // 2))))
+    _flood(
+        tls, tally, _chain(ES_HEAD + b"Content-Length: 1000000000000\r\n\r\n[", _forever(b"0," * (FLOOD_CHUNK // 2)))
+    )
 
 
 def endless_body_chunked(tls: ssl.SSLSocket, tally: Tally) -> None:

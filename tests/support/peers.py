@@ -130,7 +130,7 @@ class ConnectProxy:
         lines = head.decode("latin-1").split("\r\n")
         method, target, _ = lines[0].split(" ", 2)
         self.requests.append(lines[0])
-        headers = {l.split(":", 1)[0].lower(): l.split(":", 1)[1].strip() for l in lines[1:] if ":" in l}
+        headers = {line.split(":", 1)[0].lower(): line.split(":", 1)[1].strip() for line in lines[1:] if ":" in line}
         if self.credentials is not None:
             expected = "Basic " + base64.b64encode(self.credentials.encode()).decode()
             if headers.get("proxy-authorization") != expected:
@@ -156,9 +156,9 @@ class ConnectProxy:
 
             parts = urlsplit(target)
             origin_form = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-            rest = [l for l in lines[1:] if l and not l.lower().startswith("proxy-authorization")]
-            upstream.sendall((f"{method} {origin_form} "
-                              f"HTTP/1.1\r\n" + "\r\n".join(rest) + "\r\n\r\n").encode("latin-1"))
+            rest = [line for line in lines[1:] if line and not line.lower().startswith("proxy-authorization")]
+            request = f"{method} {origin_form} HTTP/1.1\r\n" + "\r\n".join(rest) + "\r\n\r\n"
+            upstream.sendall(request.encode("latin-1"))
         _pump(conn, upstream)
 
 

@@ -57,7 +57,9 @@ def populate(es: FakeElasticsearch) -> FakeElasticsearch:
                 indices=[{"names": ["metricbeat-*"], "privileges": ["create_doc", "auto_configure"]}])
     es.add_role("writer_no_create_doc", cluster=["monitor", "read_ilm"],
                 indices=[{"names": ["metricbeat-*"], "privileges": ["auto_configure", "view_index_metadata"]}])
-    es.add_role("writer_minimal", cluster=["monitor"], indices=[{"names": ["metricbeat-*"], "privileges": ["create_doc"]}])
+    es.add_role(
+        "writer_minimal", cluster=["monitor"], indices=[{"names": ["metricbeat-*"], "privileges": ["create_doc"]}]
+    )
     es.add_role("beats_monitoring", cluster=["monitor"],
                 indices=[{"names": [".monitoring-beats-*"], "privileges": ["create_index", "create_doc"]}])
     es.add_user("elastic", ELASTIC_PW, roles=["superuser"], reserved=True)
@@ -102,7 +104,11 @@ def target(server: Any, *, role: Role = Role.ELASTICSEARCH, credentials: Optiona
     """A target as the config reader builds it for *server* (a stand-in, or anything with .port and .tls)."""
     prefix = _PREFIX[role]
     if scheme is None:
-        scheme = "https" if getattr(server, "tls", None) is not None or getattr(getattr(server, "server", None), "tls", None) else "http"
+        scheme = (
+            "https"
+            if getattr(server, "tls", None) is not None or getattr(getattr(server, "server", None), "tls", None)
+            else "http"
+        )
     port = port or server.port
     url = f"{scheme}://{host}:{port}{path}"
     tls = tls_settings(certs, f"{prefix}.ssl", client) if scheme == "https" and certs is not None else None

@@ -395,7 +395,9 @@ def test_fingerprint_no_match_lists_the_ca_fingerprints_sent(world):
 
 
 def test_fingerprint_with_leaf_only_chain_says_chain_missing(world):
-    verdict = judge([world.leaf], [world.root], now=world.now, ca_trusted_fingerprint=sha256_fingerprint(world.root.cert))
+    verdict = judge(
+        [world.leaf], [world.root], now=world.now, ca_trusted_fingerprint=sha256_fingerprint(world.root.cert)
+    )
     texts = [n.text for n in verdict.notes]
     assert any("presented without its certificate chain" in t for t in texts)
     assert any(n.code == "fingerprint-of-unsent-ca" for n in verdict.notes)

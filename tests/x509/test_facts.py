@@ -51,7 +51,9 @@ def test_key_descriptions(rsa_root, kind, size, key, algorithm):
 
 
 def test_signature_algorithm_names(rsa_root):
-    assert x509_facts.signature_algorithm(rsa_root.issue(dns=["x"], signature_hash="sha1").cert) == "sha1WithRSAEncryption"
+    assert (
+        x509_facts.signature_algorithm(rsa_root.issue(dns=["x"], signature_hash="sha1").cert) == "sha1WithRSAEncryption"
+    )
     ed = pki.CertAuthority.root("Ed CA", key_kind="ed25519")
     assert x509_facts.signature_algorithm(ed.cert) == "ED25519"
 

@@ -115,7 +115,9 @@ def test_unreadable_candidate_with_nothing_loaded_is_gos_error(tmp_path):
     a_directory.mkdir()
     roots = load([a_directory], [])
     assert roots.errors == ((str(a_directory), f"read {a_directory}: is a directory"),)
-    assert roots.go_error == f"x509: failed to load system roots and no roots provided; read {a_directory}: is a directory"
+    assert (
+        roots.go_error == f"x509: failed to load system roots and no roots provided; read {a_directory}: is a directory"
+    )
 
 
 def test_unreadable_candidate_is_no_error_when_something_loaded(tmp_path, cas):

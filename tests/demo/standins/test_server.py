@@ -81,7 +81,10 @@ def test_client_auth_modes(
     max_version: Optional[ssl.TLSVersion],
     expected: str,
 ) -> None:
-    """none/optional/required behave as OpenSSL/JSSE servers do: untrusted certificates fail, missing ones only when required."""
+    """
+    none/optional/required behave as OpenSSL/JSSE servers do: untrusted certificates fail, missing
+    ones only when required.
+    """
     cert = {"client": certs.client_files, "foreign": certs.foreign_files, None: None}[which]
     with LoopbackServer(echo, tls=certs.mtls(mode)) as server:
         outcome = stdlib_get(
