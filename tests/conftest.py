@@ -16,6 +16,7 @@ from esprobe.context import Deadline, ProbeContext
 from esprobe.demo.standins import pki
 from esprobe.demo.standins.elasticsearch import FakeElasticsearch
 from esprobe.demo.standins.kibana import FakeKibana
+from tests.support.markers import is_e2e
 from tests.support.standins import Certs, populate
 
 # Property-based tests: a few seconds in the normal suite; `tox -e fuzz` (HYPOTHESIS_PROFILE=long)
@@ -58,6 +59,13 @@ def pytest_configure(config: pytest.Config) -> None:
     socket.socket.connect = _guarded(_REAL_CONNECT)  # type: ignore[method-assign]
     socket.socket.connect_ex = _guarded(_REAL_CONNECT_EX)  # type: ignore[method-assign]
     socket.socket.sendto = _guarded(_REAL_SENDTO)  # type: ignore[method-assign]
+
+
+# Slow end-to-end tests get the `e2e` marker here, from the one list in tests/support/markers.py.
+def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
+    for item in items:
+        if is_e2e(item.path):
+            item.add_marker(pytest.mark.e2e)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
