@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import http.client
 import socket
 import struct
 from typing import Any, Iterator, List
@@ -232,6 +233,48 @@ def test_server_closing_after_each_answer_is_reconnected(make_es, certs, ctx, se
     assert ([] if tls else ["http-credentials-cleartext"]) == codes(stage(report, Stage.HTTP))
     assert 3 == front.stats.connections == len(es.requests)
     assert (3 if tls else 0) == front.stats.handshakes
+
+
+def _read_request(reader: Any) -> bytes:
+    head = b""
+    while not head.endswith(b"\r\n\r\n"):
+        line = reader.readline()
+        if not line:
+            return b""
+        head += line
+    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), 0)
+    return head + reader.read(length)
+
+
+def test_reused_connection_closed_unanswered_is_retried_for_reads(make_es, certs, ctx) -> None:
+    """
+    A peer that keeps connections alive yet drops each after one answer, having read the next request
+    (the race a proxy closing after each answer wins now and then): GET and the _has_privileges query
+    are sent again on a new connection, so auth and privileges still get their answers.
+    """
+    es = make_es(tls=None)
+
+    def one_answer_per_connection(conn: socket.socket) -> None:
+        reader = conn.makefile("rb")
+        request = _read_request(reader)
+        with socket.create_connection(("127.0.0.1", es.port), timeout=5) as upstream:
+            upstream.sendall(request)
+            answer = http.client.HTTPResponse(upstream)
+            answer.begin()
+            body = answer.read()
+        head = [f"HTTP/1.1 {answer.status} {answer.reason}"]
+        head += [f"{k}: {v}" for k, v in answer.getheaders()
+                 if k.lower() not in ("connection", "content-length", "transfer-encoding")]
+        head.append(f"Content-Length: {len(body)}")
+        conn.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+        _read_request(reader)  # the next request arrives ... and the connection closes unanswered
+        conn.close()
+
+    with serve(one_answer_per_connection) as (_, port):
+        report = probe(target(_Port(port), credentials=basic("writer", WRITER_PW)), ctx())
+    assert [Status.OK, Status.OK] == [stage(report, s).status for s in (Stage.AUTH, Stage.PRIVILEGES)], \
+        [stage(report, s).findings for s in (Stage.AUTH, Stage.PRIVILEGES)]
 
 
 def test_redirect_without_location_fails(ctx, servers) -> None:
