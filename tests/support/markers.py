@@ -12,6 +12,7 @@ TESTS = Path(__file__).resolve().parents[1]
 
 E2E = (
     "interop/",
+    "oracle/",
     "hostile/test_hostile_peers.py",
     "demo/test_command.py",
     "bundle/test_bundle.py",
