@@ -100,6 +100,31 @@ def lookup_user(name: str, root: str = "/") -> Optional[Account]:
     return Account(row[0], row[1], row[2], row[3], row[4], _supplementary(root, row[0], row[2]))
 
 
+def lookup_group(name: str, root: str = "/") -> Optional[int]:
+    """A group name (or numeric gid) -> gid, from the root's /etc/group (the C library on the live system)."""
+    if name.isdigit():
+        return int(name)
+    if root in ("", "/"):
+        try:
+            import grp
+
+            return grp.getgrnam(name).gr_gid
+        except (KeyError, ImportError):
+            pass
+    for line in _read_lines(root, "/etc/group"):
+        parts = line.split(":")
+        if len(parts) >= 3 and parts[0] == name and parts[2].isdigit():
+            return int(parts[2])
+    return None
+
+
+def with_groups(account: Account, gid: Optional[int], extra: "frozenset[int]") -> Account:
+    """``Group=`` replaces the primary group; ``SupplementaryGroups=`` add to the user's own."""
+    primary = account.gid if gid is None else gid
+    groups = (account.groups - {account.gid}) | {primary} | extra
+    return Account(account.name, account.uid, primary, account.home, account.shell, frozenset(groups))
+
+
 def lookup_uid(uid: int, gid: int, root: str = "/") -> Account:
     """The account of a running process's uid (named when the root knows it)."""
     row = _from_libc(uid) if root in ("", "/") else None

@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from esprobe.config.accounts import Account, check_read_access, lookup_uid, lookup_user
+from esprobe.config.accounts import Account, check_read_access, lookup_group, lookup_uid, lookup_user, with_groups
 from esprobe.config.layout import KNOWN_BEATS
 from esprobe.config.systemd import ServiceUnit, UnitError, expand_exec_words, in_root
 from esprobe.model import Finding
@@ -337,6 +337,16 @@ def from_unit(unit: ServiceUnit, root: str = "/") -> BeatInvocation:
     else:
         account = Account("root", 0, 0, "/root", "/bin/sh", frozenset({0}))
         user_origin = "no User= in the unit: root"
+    gids = {g: lookup_group(g, root) for g in (unit.group, *unit.supplementary_groups) if g}
+    unknown = [g for g, gid in gids.items() if gid is None]
+    if unknown:
+        raise UnitError(f"{unit.name}: the group {unknown[0]} (Group=/SupplementaryGroups=) does not exist in "
+                        f"{in_root(root, '/etc/group')}; systemd fails to start the service")
+    account = with_groups(
+        account,
+        gids.get(unit.group) if unit.group else None,
+        frozenset(gid for g, gid in gids.items() if g != unit.group and gid is not None),
+    )
     return build_invocation(
         kind="service",
         name=unit.name,

@@ -138,6 +138,7 @@ class ServiceUnit:
     user: Optional[str] = None
     user_origin: Optional[str] = None
     group: Optional[str] = None
+    supplementary_groups: Tuple[str, ...] = ()
     working_directory: str = "/"
     working_directory_origin: str = "default"
     notes: Tuple[str, ...] = ()
@@ -633,6 +634,7 @@ def assemble_service(name: str, files: Sequence[str], assignments: Sequence[Assi
     environment: List[Tuple[str, str, str]] = []
     env_files: List[Tuple[str, bool, str]] = []
     unset: List[str] = []
+    supplementary: List[str] = []
     scalars: Dict[str, Assignment] = {}
     service_type = "simple"
     for a in assignments:
@@ -656,6 +658,8 @@ def assemble_service(name: str, files: Sequence[str], assignments: Sequence[Assi
                 notes.append(f"{a.origin}: EnvironmentFile={text} is not an absolute path; systemd ignores it")
                 continue
             env_files.append((path, optional, a.origin))
+        elif a.key == "SupplementaryGroups":
+            supplementary = [] if not a.value else [*supplementary, *split_words(expand_specifiers(a.value, name))]
         elif a.key == "UnsetEnvironment":
             unset = [] if not a.value else [*unset, *split_words(a.value)]
         elif a.key in ("User", "Group", "WorkingDirectory"):
@@ -680,7 +684,7 @@ def assemble_service(name: str, files: Sequence[str], assignments: Sequence[Assi
     for key, value, origin in environment:
         env[key] = EnvValue(value, origin)
     read_files: List[str] = []
-    for path, optional, origin in env_files:
+    for path, optional, origin in _expand_globs(env_files, root):
         try:
             text = _read(root, path)
         except UnitError as error:
@@ -714,10 +718,29 @@ def assemble_service(name: str, files: Sequence[str], assignments: Sequence[Assi
         user=expand_specifiers(user.value, name) if user is not None else None,
         user_origin=user.origin if user is not None else None,
         group=expand_specifiers(group.value, name) if group is not None else None,
+        supplementary_groups=tuple(supplementary),
         working_directory=working_directory,
         working_directory_origin=workdir_origin,
         notes=tuple(notes),
     )
+
+
+def _expand_globs(env_files: Sequence[Tuple[str, bool, str]], root: str) -> List[Tuple[str, bool, str]]:
+    """``EnvironmentFile=`` may be a wildcard: every match in name order; no match is no file."""
+    import glob
+
+    out: List[Tuple[str, bool, str]] = []
+    for path, optional, origin in env_files:
+        if not any(c in path for c in "*?["):
+            out.append((path, optional, origin))
+            continue
+        host_pattern = in_root(root, path)
+        prefix = len(host_pattern) - len(path)
+        matches = sorted(glob.glob(host_pattern))
+        if not matches:
+            out.append((path, optional, origin))  # reported (or skipped, with "-") like a missing file
+        out.extend((match[prefix:] if root not in ("", "/") else match, optional, origin) for match in matches)
+    return out
 
 
 def _user_environment(user: str, root: str) -> Dict[str, EnvValue]:

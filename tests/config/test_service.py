@@ -56,7 +56,7 @@ def root(tmp_path: Path) -> Path:
     tmp_path.chmod(0o755)  # an image's / is searchable by everyone
     write(tmp_path, "/etc/passwd", "root:x:0:0:root:/root:/bin/bash\n"
           "metricbeat:x:998:997::/nonexistent:/usr/sbin/nologin\nother:x:1000:1000::/home/other:/bin/sh\n")
-    write(tmp_path, "/etc/group", "root:x:0:\nbeats:x:997:\nadm:x:4:metricbeat\n")
+    write(tmp_path, "/etc/group", "root:x:0:\nmetricbeat:x:997:\nadm:x:4:metricbeat\n")
     return tmp_path
 
 
@@ -288,3 +288,15 @@ def test_secret_named_flags_are_masked_in_the_service_block() -> None:
     assert _mask_argv(argv) == ["/bin/metricbeat", "-E", "custom.api_token=<redacted>",
                                 "-Eoutput.x.password=<redacted>", "--E=a.secret=<redacted>",
                                 "-E", "output.elasticsearch.hosts=[a]", "-c", "password=not-a-flag-value"]
+
+
+def test_group_and_supplementary_groups_of_the_unit(root: Path) -> None:
+    write(root, "/etc/group", "root:x:0:\nmetricbeat:x:997:\nadm:x:4:metricbeat\nssl-cert:x:111:\nlogs:x:112:\n")
+    write(root, "/etc/systemd/system/mb.service",
+          "[Service]\nUser=metricbeat\nGroup=ssl-cert\nSupplementaryGroups=logs\nExecStart=/usr/bin/metricbeat\n")
+    account = from_unit(read_unit("mb", str(root)), str(root)).account
+    assert (account.gid, account.groups) == (111, frozenset({111, 4, 112}))  # 997 was only the passwd primary
+    write(root, "/etc/systemd/system/mb.service",
+          "[Service]\nUser=metricbeat\nGroup=nogroup\nExecStart=/usr/bin/metricbeat\n")
+    with pytest.raises(UnitError, match="the group nogroup"):
+        from_unit(read_unit("mb", str(root)), str(root))

@@ -242,3 +242,14 @@ def test_an_instance_comes_from_its_template(tmp_path: Path) -> None:
     assert unit.environment["A"].value == "instance"
     assert unit.files[1:] == ("/etc/systemd/system/filebeat@.service.d/a.conf",
                               "/etc/systemd/system/filebeat@prod.service.d/b.conf")
+
+
+def test_environment_file_wildcards(tmp_path: Path) -> None:
+    _write(tmp_path, "/etc/systemd/system/mb.service",
+           "[Service]\nEnvironmentFile=/etc/mb/env.d/*.env\nEnvironmentFile=-/etc/mb/none/*.env\nExecStart=/bin/mb\n")
+    _write(tmp_path, "/etc/mb/env.d/20.env", "A=second\n")
+    _write(tmp_path, "/etc/mb/env.d/10.env", "A=first\nB=b\n")
+    unit = read_unit("mb", str(tmp_path))
+    assert unit.environment_files == ("/etc/mb/env.d/10.env", "/etc/mb/env.d/20.env")
+    assert (unit.environment["A"].value, unit.environment["A"].origin) == (
+        "second", "EnvironmentFile /etc/mb/env.d/20.env:1")
