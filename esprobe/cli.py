@@ -358,7 +358,7 @@ def _run(args: argparse.Namespace, env: Environment) -> int:
         emit(text, redactor, stream=env.stdout)
         return report.exit_code
     try:
-        emit(text, redactor, stream=env.stdout, path=args.output)
+        emit(text, redactor, stream=env.stdout, path=args.output, wait=args.timeout)
     except OSError as error:
         env.stderr.write(f"esprobe: cannot write {args.output}: {error.strerror or error}\n")
         return EXIT_UNKNOWN
@@ -384,7 +384,7 @@ def _run_all(args: argparse.Namespace, env: Environment, options, redactor) -> i
         env.stderr.write(f"esprobe: left out: {redactor.redact(problem)}\n")
     text = render_many(reports, args.format, color=_use_color(args, env))
     try:
-        emit(text, redactor, stream=env.stdout, path=args.output)
+        emit(text, redactor, stream=env.stdout, path=args.output, wait=args.timeout)
     except OSError as error:
         env.stderr.write(f"esprobe: cannot write {args.output}: {error.strerror or error}\n")
         return EXIT_UNKNOWN

@@ -120,10 +120,17 @@ def _describe_pem_blocks(blocks: Sequence[bytes], now: Optional[_dt.datetime]) -
     return texts
 
 
+# A certificate's description quotes what its issuer wrote (subject, SAN, extensions): a server
+# can put escape sequences there for whoever reads chain.txt with `cat`, and megabytes.
+_DESCRIPTION_CHARS = 64 * 1024
+
+
 def _numbered(texts: Sequence[str], labels: Sequence[str]) -> str:
+    from esprobe.untrusted import shown
+
     parts = []
     for i, (text, label) in enumerate(zip(texts, labels)):
-        parts.append(f"--- certificate {i}{label} ---\n{text}")
+        parts.append(f"--- certificate {i}{label} ---\n{shown(text, _DESCRIPTION_CHARS, newlines=True)}")
     return "\n".join(parts)
 
 
@@ -153,7 +160,10 @@ def target_certificates(report: TargetReport, now: Optional[_dt.datetime] = None
         head.append(f"# negotiated: {protocol} {getattr(handshake, 'cipher', '') or ''}".rstrip())
     names = getattr(handshake, "acceptable_ca_names", ()) or ()
     if getattr(handshake, "cert_requested", False):
-        head.append("# the server asked for a client certificate; acceptable CAs: " + ("; ".join(names) or "(any)"))
+        from esprobe.untrusted import shown
+
+        head.append("# the server asked for a client certificate; acceptable CAs: "
+                    + ("; ".join(shown(str(n), 500) for n in names[:100]) or "(any)"))
     if chain:
         pems, texts = zip(*(_describe_der(der, now) for der in chain))
         files["chain.pem"] = b"".join(pems)

@@ -63,7 +63,7 @@ class Redaction:
 # A value under these names is a secret wherever it appears in the name ...
 _SECRET_ANYWHERE = ("password", "passwd", "passphrase", "secret")
 # ... and under these when they are the last word (``cloud.auth``, ``bearer_token``, ``x-api-key``).
-_SECRET_LAST_WORD = {"token", "tokens", "auth", "authorization", "apikey", "cookie", "pwd"}
+_SECRET_LAST_WORD = {"token", "tokens", "auth", "authorization", "apikey", "cookie", "pwd", "pass", "pw"}
 _SECRET_LAST_TWO = {"api_key", "private_key", "credentials_json", "access_key"}
 # ``key_passphrase_path``, ``bearer_token_file``: the value names a file, it is not the secret.
 _PATH_LIKE = re.compile(r"(^|_)(path|paths|file|files|dir|directory)$")
@@ -596,17 +596,47 @@ def _dotted(path: Iterable[str]) -> str:
 
 
 def redact_override(flag: str, known: KnownSecrets, file: str) -> Tuple[str, List[Redaction]]:
-    """One ``-E key=value`` as typed: the value goes when the key names a secret, then the text rules."""
+    """
+    One ``-E key=value`` as typed: the value goes when the key names a secret; a mapping or list
+    value (``-E 'output.kafka={"password": "X"}'``) is read the way the config reader reads it and
+    redacted by key at every depth, with the same name rules as the config; then the text rules.
+    """
     key, sep, value = flag.partition("=")
     found: List[Redaction] = []
     if sep and value.strip() and is_secret_setting(_split_dotted(key)) and not _VARIABLE_ONLY.match(value.strip()):
         found.append(Redaction(file, KEY_NAME, key.strip()))
         flag = f"{key}={REDACTED}"
+    elif sep and value.strip()[:1] in ("{", "["):
+        nested = _redact_nested_value(key, flag, known, file)
+        if nested is not None:
+            flag, more = nested
+            found.extend(more)
     text, more = redact_text(flag, known, file, lines=False, setting=key.strip() or None)
     return text, found + more
 
 
-# --- systemd units and environment files ------------------------------------------------------
+def _redact_nested_value(key: str, flag: str, known: KnownSecrets, file: str) -> Optional[Tuple[str, List[Redaction]]]:
+    """``key=<value written as JSON, secrets by name replaced>``, or None when nothing is secret by name."""
+    import json
+
+    from esprobe.config.tree import parse_override, to_plain
+
+    try:
+        override = parse_override(flag, [], [])
+    except Exception:  # the flag is shown through the text rules only, as before
+        return None
+    if override.node is None or override.error is not None:
+        return None
+    tree, found = redact_tree(to_plain(override.node), known, file)
+    if not any(r.kind == KEY_NAME for r in found):
+        return None
+    value: Any = tree
+    for part in _split_dotted(key):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return f"{key}={json.dumps(value, ensure_ascii=False, separators=(',', ':'))}", found
+
 
 _ASSIGNMENT = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)[ \t]*=(?P<value>[^\n]*)")
 

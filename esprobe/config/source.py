@@ -34,7 +34,7 @@ __all__ = [
 
 # Bounds so that a hostile or mistaken file (a device, a billion-laughs document) costs little.
 MAX_FILE_BYTES = 16 * 1024 * 1024
-_MAX_NODES = 200_000
+_MAX_NODES = 50_000  # a large real config (many inputs inline) holds a few thousand
 _MAX_DEPTH = 200
 
 _PLAIN = "!esprobe/plain"

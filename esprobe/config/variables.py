@@ -255,6 +255,7 @@ class VariableError(Exception):
         self.kind = kind
         self.names = tuple(dict.fromkeys(names))
         self.text = text
+        self.lasting = False  # a ``limit`` that holds wherever the variable is read (size, work)
 
 
 @dataclass
@@ -319,6 +320,10 @@ class Resolver:
         self.environ = environ
         self.keystore = keystore
         self.shadowed: Dict[str, Tuple[str, str]] = {}  # name -> (env, keystore) values
+        # Config variables whose expansion passed a size or work bound: every later read of the
+        # same variable (each setting that uses it, the effective config) fails at once instead of
+        # paying the bound again.
+        self.over_bound: Dict[str, "VariableError"] = {}
 
     def context(self) -> "_Context":
         return _Context(self)
@@ -335,14 +340,19 @@ class _Context:
         self.depth = 0
         self.work = 0
         self.chain: List[str] = []  # the config variables being resolved, outermost first
+        # Each config variable resolved once per run of the context: ``${e1}${e1}`` reads e1 twice,
+        # and a chain of such doublings would otherwise cost 2^depth lookups (and re-parsing).
+        self.memo: Dict[str, Resolution] = {}
 
     def _step(self, name: str) -> None:
         """Count one unit of work; raise the ``limit`` VariableError when a bound is passed."""
         self.work += 1
         if self.work > MAX_WORK:
-            raise VariableError(
+            err = VariableError(
                 "limit", [name], f"expanding it takes more than {MAX_WORK} variable lookups (esprobe's bound)"
             )
+            err.lasting = True
+            raise err
         deadline = self.resolver.deadline
         if deadline is not None and self.work % _CLOCK_EVERY == 0 and deadline.expired:
             raise VariableError("limit", [name], "the run's deadline passed while expanding it")
@@ -355,7 +365,9 @@ class _Context:
     @staticmethod
     def _too_big(name: str) -> "VariableError":
         mib = MAX_EXPANDED_CHARS // (1024 * 1024)
-        return VariableError("limit", [name], f"it expands to more than {mib} MiB of text (esprobe's bound)")
+        err = VariableError("limit", [name], f"it expands to more than {mib} MiB of text (esprobe's bound)")
+        err.lasting = True  # true of every variable that contains it, wherever it is read from
+        return err
 
     # -- sources ---------------------------------------------------------------------------
 
@@ -364,8 +376,13 @@ class _Context:
         if node is None or getattr(node, "value", None) is None:
             return None
         self._step(name)
+        known = self.resolver.over_bound.get(name)
+        if known is not None:
+            raise VariableError("limit", known.names, known.text)
         if name in self.active:
             raise VariableError("cyclic", [name], f"cyclic reference detected for key: '{name}'")
+        if name in self.memo:
+            return self.memo[name]
         if self.depth >= MAX_DEPTH:
             # Not a cycle (that is the test above): a chain longer than esprobe follows.
             raise VariableError(
@@ -376,11 +393,16 @@ class _Context:
         self.chain.append(name)
         try:
             resolution = self.resolver._resolve_node(node, self)
+        except VariableError as err:
+            if err.kind == "limit" and getattr(err, "lasting", False):
+                self.resolver.over_bound.setdefault(name, err)
+            raise
         finally:
             self.active.discard(name)
             self.depth -= 1
             self.chain.pop()
         self.lookups.append(Lookup(name, "config"))
+        self.memo[name] = resolution
         return resolution
 
     def from_resolvers(self, name: str) -> Optional[Tuple[str, str]]:
