@@ -148,6 +148,8 @@ class TlsObservation:
         acceptable_cas: DER-encoded distinguished names from that request (may be empty).
         acceptable_ca_names: the same names as readable text (RFC 4514 order).
         client_cert_sent: esprobe presented a client certificate in this handshake.
+        refused_server: the handshake was ended by esprobe inside it, because the server's chain
+            fails the Beat's verification (as Go does, before any client certificate is sent).
         peer_bytes: the first bytes the peer sent when it did not speak TLS (for diagnosis).
         peer_bytes_skipped: how many of the peer's bytes come before ``peer_bytes``: 0, or 5 when
             OpenSSL had already consumed them as a would-be record header (the peer answered in
@@ -169,6 +171,7 @@ class TlsObservation:
     acceptable_cas: Tuple[bytes, ...] = ()
     acceptable_ca_names: Tuple[str, ...] = ()
     client_cert_sent: bool = False
+    refused_server: bool = False  # esprobe ended the handshake itself: the server failed the Beat's verdict
     peer_bytes: bytes = b""
     peer_bytes_skipped: int = 0
     handshake_ms: float = 0.0
@@ -373,8 +376,15 @@ def _classify(error: BaseException) -> Tuple[str, str, Optional[str]]:
     return "error", f"{type(error).__name__}: {error}", None
 
 
-def handshake(sock: socket.socket, settings: HandshakeSettings, timeout: float) -> TlsObservation:
-    """Handshake on *sock* (already connected). The socket is owned by the result from now on."""
+def handshake(sock: socket.socket, settings: HandshakeSettings, timeout: float,
+              accept_server: Optional[Callable[[Tuple[bytes, ...]], bool]] = None) -> TlsObservation:
+    """
+    Handshake on *sock* (already connected). The socket is owned by the result from now on.
+
+    *accept_server*, when given, judges the server's chain (DER, as sent) inside the handshake,
+    the way Go's client verifies the server before it sends its own certificate: when it says
+    no, the handshake ends there and no client certificate ever leaves this machine.
+    """
     states: List[str] = []
     deadline = time.monotonic() + timeout
     try:
@@ -383,6 +393,9 @@ def handshake(sock: socket.socket, settings: HandshakeSettings, timeout: float) 
         return TlsObservation(False, "settings", f"{type(error).__name__}: {error}")
     connection = SSL.Connection(ctx, sock)
     _watch_states(connection, states.append)
+    judged: Dict[str, Any] = {}
+    if accept_server is not None:
+        connection.set_verify(SSL.VERIFY_PEER, _verify_callback(accept_server, judged))
     sock.setblocking(False)
     if settings.server_name:
         connection.set_tlsext_host_name(settings.server_name.encode("ascii", "replace"))
@@ -408,6 +421,10 @@ def handshake(sock: socket.socket, settings: HandshakeSettings, timeout: float) 
             if not _wait(sock, False, deadline):
                 return _failed(connection, sock, "timeout", f"no handshake within {timeout:g} s", states)
         except Exception as error:  # SSL.Error and OSError: the peer's doing, reported as data
+            if judged.get("accepted") is False:
+                failed = _failed(connection, sock, "refused", "esprobe ended the handshake: the server's "
+                                 "certificate fails the Beat's verification", states)
+                return _replace(failed, chain=judged["chain"], refused_server=True, client_cert_sent=False)
             kind, words, alert = _classify(error)
             peer, skipped = first_bytes, 0
             if not peer and kind in ("plaintext", "eof", "protocol"):
@@ -426,6 +443,27 @@ def handshake(sock: socket.socket, settings: HandshakeSettings, timeout: float) 
             return _replace(observation, ok=False, error_kind=kind, error=words, alert=alert,
                             after_handshake=True, connection=None)
     return observation
+
+
+def _verify_callback(accept_server: Callable[[Tuple[bytes, ...]], bool], judged: Dict[str, Any]):  # type: ignore[no-untyped-def]
+    """OpenSSL's verify callback: every depth passes; at the leaf (called last) the Beat's verdict decides."""
+
+    def callback(connection, cert, errno, depth, ok):  # type: ignore[no-untyped-def]
+        if depth != 0:
+            return True
+        if "accepted" not in judged:
+            try:
+                chain = _peer_chain_der(connection) or (crypto.dump_certificate(crypto.FILETYPE_ASN1, cert),)
+            except Exception:
+                chain = ()
+            judged["chain"] = chain
+            try:
+                judged["accepted"] = bool(accept_server(chain)) if chain else True
+            except Exception:  # a judging bug must not pass for a refused server; judge after the handshake
+                judged["accepted"] = True
+        return judged["accepted"]
+
+    return callback
 
 
 def _replace(observation: TlsObservation, **changes: Any) -> TlsObservation:

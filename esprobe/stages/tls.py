@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from cryptography import x509
 
@@ -40,6 +40,7 @@ from esprobe.x509 import go_parse
 from esprobe.x509.beats_verdict import ChainVerdict, chain_findings, judge_chain
 from esprobe.x509.client_identity import LoadedIdentity, go_would_send, lacks_client_auth, load_identity
 from esprobe.x509.facts import cert_facts
+from esprobe.x509.hostname_rules import match_full, match_strict
 from esprobe.x509.system_roots import go_append_certs_from_pem, load_system_roots
 
 _HOSTS_SETTING = {
@@ -144,7 +145,8 @@ def check_tls(target: Target, ctx: ProbeContext, tcp: TcpObservation) -> StageRe
     identity, identity_problems = _load_identity(tls)
     settings = handshake_settings(target, identity, ctx.rules)
     assert tcp.sock is not None, "the tcp stage passed, so it kept a connection"
-    observation = handshake(tcp.sock, settings, ctx.step_timeout())
+    accept = _server_acceptance(target, tls, trust, ctx) if identity is not None and identity.key is not None else None
+    observation = handshake(tcp.sock, settings, ctx.step_timeout(), accept_server=accept)
 
     def retry(changed: HandshakeSettings) -> Optional[TlsObservation]:
         """Another handshake on a new connection, to isolate a cause; None when no time is left."""
@@ -193,7 +195,8 @@ def check_tls(target: Target, ctx: ProbeContext, tcp: TcpObservation) -> StageRe
     problems += chain_findings(verdict, tls, target)
     if trust.are_system and not trust.roots and tls.verification_mode != "none" and not verdict.ok:
         problems.append(_empty_store_note(tls, trust))
-    if not observation.ok and not any(f.code == "tls-client-cert-not-sent" for f in problems):
+    if (not observation.ok and not observation.refused_server
+            and not any(f.code == "tls-client-cert-not-sent" for f in problems)):
         # a failure after the server's certificate arrived: a refused client certificate, typically
         problems += _handshake_failure(target, tls, settings, observation, identity, retry, params)
     problems += _client_cert_problems(tls, identity, observation, now, params)
@@ -201,6 +204,37 @@ def check_tls(target: Target, ctx: ProbeContext, tcp: TcpObservation) -> StageRe
     if observation.ok and observation.protocol in ("TLSv1", "TLSv1.0", "TLSv1.1"):
         problems.append(findings.make("tls-old-protocol", f"The server negotiated {observation.protocol}.", **params))
     return _result(target, tls, settings, observation, trust, identity, problems, now, verdict, tcp, loaded)
+
+
+def _server_acceptance(target: Target, tls: TlsSettings, trust: Trust,
+                       ctx: ProbeContext) -> Optional[Callable[[Tuple[bytes, ...]], bool]]:
+    """
+    The Beat's verdict on the server, for use inside the handshake: Go verifies the server (its
+    own check in strict mode, Beats' callback otherwise) before it sends the client certificate,
+    so a server that fails never sees the Beat's certificate, and neither may it see esprobe's.
+    """
+    if tls.verification_mode == "none":
+        return None
+
+    def accept(chain: Tuple[bytes, ...]) -> bool:
+        loaded, problem = _parse_chain(chain, ctx.rules.negative_serial_rejected)
+        if problem or any(cert is None for cert in loaded):
+            return False
+        presented = tuple(cert for cert in loaded if cert is not None)
+        verdict = judge_chain(presented, trust.roots, mode=tls.verification_mode, now=ctx.now().astimezone(),
+                              ca_trusted_fingerprint=tls.ca_trusted_fingerprint, ca_sha256=tls.ca_sha256,
+                              roots_are_system=trust.are_system, system_roots_error=trust.system_error,
+                              server_name=target.host if tls.verification_mode == "strict" else None,
+                              rules=ctx.rules)
+        if not verdict.ok or verdict.hostname_first:
+            return False
+        if tls.verification_mode == "full":
+            return match_full(presented[0], target.host).matched
+        if tls.verification_mode == "strict":
+            return match_strict(presented[0], target.host).matched
+        return True
+
+    return accept
 
 
 def _params(target: Target, tls: TlsSettings, settings: HandshakeSettings) -> Dict[str, Any]:

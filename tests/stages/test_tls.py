@@ -570,3 +570,92 @@ def test_old_protocol_warns(ca, inter, hosts) -> None:
         report = probe(srv.port, tls_settings(ca.cert_pem), hosts)
     assert stage(report, Stage.TLS).details["protocol"] == "TLSv1.1"
     assert codes(report, Stage.TLS) == ["tls-old-protocol"]
+
+
+# --- the client certificate goes only to a server the Beat accepts (Go verifies first) ----------
+
+
+class _CertRecordingServer:
+    """A TLS server that asks for a client certificate and records whether it got one."""
+
+    def __init__(self, issued: pki.Issued) -> None:
+        from OpenSSL import SSL, crypto
+
+        self.received: List[Optional[str]] = []
+        ctx = SSL.Context(SSL.TLS_SERVER_METHOD)
+        ctx.use_certificate(crypto.X509.from_cryptography(issued.cert))
+        for extra in issued.chain:
+            if extra.subject != extra.issuer:
+                ctx.add_extra_chain_cert(crypto.X509.from_cryptography(extra))
+        ctx.use_privatekey(crypto.load_privatekey(crypto.FILETYPE_PEM, issued.key_pem("pkcs8")))
+        ctx.set_verify(SSL.VERIFY_PEER, lambda *args: True)  # take any certificate: the point is to see it
+        self._ctx = ctx
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(4)
+        self._sock.settimeout(0.05)  # the accept loop looks at the stop flag this often
+        self.port = self._sock.getsockname()[1]
+        self._stop = False
+
+    def __enter__(self) -> "_CertRecordingServer":
+        import threading
+
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop = True
+        self._thread.join(5)
+        self._sock.close()
+
+    def _serve(self) -> None:
+        from OpenSSL import SSL
+
+        while not self._stop:
+            try:
+                conn, _ = self._sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            conn.settimeout(None)  # blocking: pyOpenSSL turns a socket timeout into WantReadError
+            tls = SSL.Connection(self._ctx, conn)
+            tls.set_accept_state()
+            try:
+                tls.do_handshake()
+                tls.recv(1)  # TLS 1.3: the client's certificate arrives with its Finished
+            except (SSL.Error, OSError):
+                pass  # the client ended the handshake, or closed after it
+            peer = tls.get_peer_certificate(as_cryptography=True)
+            self.received.append(peer.subject.rfc4514_string() if peer is not None else None)
+            conn.close()
+
+
+@pytest.mark.parametrize("mode,configured,host,sent", [
+    ("full", "stranger", HOST, False),  # unknown authority: Go never reaches its certificate
+    ("full", "ca", "other.test", False),  # the name fails Beats' own check inside the handshake
+    ("strict", "stranger", HOST, False),
+    ("certificate", "stranger", HOST, False),
+    ("full", "ca", HOST, True),  # twin: a server the Beat accepts gets the certificate
+    ("certificate", "ca", "other.test", True),  # no name check in certificate mode
+    ("none", "stranger", HOST, True),  # nothing checked: Go sends it
+])
+def test_client_certificate_is_sent_only_to_a_server_the_beat_accepts(ca, inter, leaf, hosts, mode, configured,
+                                                                     host, sent) -> None:
+    client = inter.issue("beats-pki", extended_key_usage=[ExtendedKeyUsageOID.CLIENT_AUTH])
+    stranger = pki.CertAuthority.root("Stranger CA", key_kind="ec")
+    trusted = ca.cert_pem if configured == "ca" else stranger.cert_pem
+    with _CertRecordingServer(leaf) as srv:
+        report = probe(srv.port, tls_settings(trusted, verification_mode=mode, **client_identity(client)), hosts,
+                       host=host)
+        deadline = time.monotonic() + 3
+        while not srv.received and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert srv.received, "the server saw no connection"
+    assert (srv.received[0] is not None) is sent, srv.received
+    tls = stage(report, Stage.TLS)
+    assert tls.details["client_certificate_sent"] is sent
+    if not sent and host == HOST:
+        assert tls.status is Status.FAIL
+        assert not [f for f in tls.findings if f.code.startswith("tls-handshake")], tls.findings
