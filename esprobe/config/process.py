@@ -75,6 +75,11 @@ def parse_status_ids(text: str) -> Tuple[int, int]:
 
 
 def _denied(path: str) -> str:
+    if os.geteuid() == 0:
+        # Root is refused too when the process is in a user namespace esprobe is not the owner of,
+        # or under a ptrace restriction (Yama ptrace_scope 3, a seccomp or LSM policy).
+        return (f"cannot read {path}: permission denied even to root (the process is in another user "
+                "namespace, or ptrace access is restricted on this host)")
     return f"cannot read {path}: permission denied; run esprobe as root or as the process's user"
 
 
