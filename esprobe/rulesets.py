@@ -116,7 +116,8 @@ class RuleSet:
 
     @property
     def certificate_policies_validated(self) -> bool:
-        return self.godebug("x509usepolicies") == "1"
+        """Certificate.Verify checks policies (RFC 5280 6.1 / RFC 9618) since Go 1.24.0, whatever the go line."""
+        return self.go_at_least("1.24")
 
     @property
     def sha1_signatures_rejected(self) -> bool:

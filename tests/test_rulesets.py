@@ -18,7 +18,7 @@ def _rules(go: str, gomod: str, beat: str = "9.2") -> RuleSet:
     ("1.18.7", "1.18", False, False, False, False, True, True),
     ("1.22.12", "1.22", False, False, False, False, True, True),
     ("1.23.4", "1.23", True, False, False, False, True, True),
-    ("1.24.0", "1.22", False, False, False, False, True, False),  # new toolchain, old go line: old GODEBUGs
+    ("1.24.0", "1.22", False, False, True, False, True, False),  # new toolchain, old go line: old GODEBUGs
     ("1.24.8", "1.24", True, True, True, False, True, False),
     ("1.24.9", "1.24", True, True, True, False, False, False),
     ("1.24.11", "1.24.10", True, True, True, True, False, False),

@@ -445,7 +445,8 @@ def handshake(sock: socket.socket, settings: HandshakeSettings, timeout: float,
     return observation
 
 
-def _verify_callback(accept_server: Callable[[Tuple[bytes, ...]], bool], judged: Dict[str, Any]):  # type: ignore[no-untyped-def]
+def _verify_callback(accept_server: Callable[[Tuple[bytes, ...]], bool],  # type: ignore[no-untyped-def]
+                     judged: Dict[str, Any]):
     """OpenSSL's verify callback: every depth passes; at the leaf (called last) the Beat's verdict decides."""
 
     def callback(connection, cert, errno, depth, ok):  # type: ignore[no-untyped-def]

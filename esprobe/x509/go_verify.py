@@ -36,7 +36,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from esprobe.rulesets import RuleSet
 from esprobe.rulesets import resolve as resolve_rules
-from esprobe.x509 import go_parse
+from esprobe.x509 import go_parse, go_policies
 
 SERVER_AUTH = ExtendedKeyUsageOID.SERVER_AUTH
 CLIENT_AUTH = ExtendedKeyUsageOID.CLIENT_AUTH
@@ -55,6 +55,7 @@ NOT_YET_VALID = "not-yet-valid"
 NOT_AUTHORIZED_TO_SIGN = "not-authorized-to-sign"
 TOO_MANY_INTERMEDIATES = "too-many-intermediates"
 INCOMPATIBLE_USAGE = "incompatible-usage"
+INVALID_POLICIES = "invalid-policies"
 NAME_CONSTRAINTS = "name-constraints"
 TOO_MANY_CONSTRAINTS = "too-many-constraints"
 UNHANDLED_CRITICAL_EXTENSION = "unhandled-critical-extension"
@@ -1125,17 +1126,29 @@ def _verify(leaf: x509.Certificate, intermediates: Sequence[x509.Certificate], r
         if error is not None:
             return GoVerifyResult((), error)
     usages = [u.dotted_string for u in key_usages] or [SERVER_AUTH.dotted_string]
-    if ANY_EXTENDED_KEY_USAGE.dotted_string in usages:
-        return GoVerifyResult(tuple(tuple(c.cert for c in chain) for chain in candidates))
+    any_usage = ANY_EXTENDED_KEY_USAGE.dotted_string in usages
     accepted, first_restricting = [], None
+    invalid_policies = incompatible_usage = 0
     for chain in candidates:
-        restricting = _restricting_certificate(chain, usages)
+        # Go 1.24+ drops chains whose certificate policies do not validate, before the EKU check
+        if rules.certificate_policies_validated and not go_policies.policies_valid(chain):
+            invalid_policies += 1
+            continue
+        restricting = None if any_usage else _restricting_certificate(chain, usages)
         if restricting is None:
             accepted.append(chain)
-        elif first_restricting is None:
-            first_restricting = restricting
+        else:
+            incompatible_usage += 1
+            first_restricting = first_restricting or restricting
     if not accepted:
         culprit = first_restricting.cert if first_restricting else leaf
+        if invalid_policies:
+            details = []
+            if incompatible_usage:
+                details.append(f"{incompatible_usage} candidate chains with incompatible key usage")
+            details.append(f"{invalid_policies} candidate chains with invalid policies")
+            return GoVerifyResult((), GoError(INVALID_POLICIES, "x509: no valid chains built: " + ", ".join(details),
+                                              culprit))
         return GoVerifyResult((), GoError(INCOMPATIBLE_USAGE, "x509: certificate specifies an incompatible key usage",
                                           culprit))
     return GoVerifyResult(tuple(tuple(c.cert for c in chain) for chain in accepted))
