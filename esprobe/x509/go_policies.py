@@ -12,7 +12,14 @@ user-initial-policy-set is anyPolicy.
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence, Set
+from typing import Dict, List, Optional, Protocol, Sequence, Set
+
+
+class PolicyCertificate(Protocol):
+    """What the check reads of a certificate (`esprobe.x509.go_verify.GoCertificate` has it)."""
+
+    raw_issuer: bytes
+    raw_subject: bytes
 
 ANY_POLICY = "2.5.29.32.0"
 
@@ -83,7 +90,7 @@ class _Graph:
         return found
 
 
-def policies_valid(chain: Sequence[object]) -> bool:
+def policies_valid(chain: Sequence[PolicyCertificate]) -> bool:
     """
     Whether Go accepts the policies of *chain* (leaf first, trust anchor last). Each element has
     ``raw_issuer``, ``raw_subject`` and ``go`` (the `esprobe.x509.go_parse.GoParsed` fields, or
