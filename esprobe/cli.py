@@ -2,7 +2,9 @@
 The command line: parse, run, render, write, and the one exit-code table.
 
 Kept light on purpose: `esprobe --version` and `--help` must not import requests, pyOpenSSL,
-cryptography or dnspython, so everything heavy is imported inside the functions that need it.
+cryptography, dnspython, PyYAML or tabulate. So this module is the one place where imports wait
+inside functions: each subcommand's machinery (the probe, the bundle, the demo, the renderers) is
+imported where the chosen subcommand needs it, and nowhere else in the package.
 """
 
 from __future__ import annotations
@@ -11,13 +13,19 @@ import argparse
 import os
 import sys
 import warnings
-from typing import List, Optional, Sequence, TextIO
+from typing import TYPE_CHECKING, List, Optional, Sequence, TextIO
 
 from esprobe import __version__
 from esprobe.environment import Environment
 from esprobe.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_UNKNOWN
+from esprobe.model import Report
+from esprobe.output import emit
+from esprobe.redact import Redactor
 from esprobe.rulesets import default_beat_version, known_lines
 from esprobe.rulesets import resolve as resolve_rules
+
+if TYPE_CHECKING:  # for annotations only: importing it at run time would load the network stack
+    from esprobe.probe.check import CheckOptions
 
 ROLES = ("elasticsearch", "kibana", "monitoring", "logstash")
 FORMATS = ("table", "json", "nagios", "prometheus")
@@ -194,9 +202,9 @@ def _in_cwd(env: Environment, path: Optional[str]) -> Optional[str]:
     return os.path.join(env.cwd, path) if path else path
 
 
-def _check_options(args: argparse.Namespace, env: Environment):  # type: ignore[no-untyped-def]
-    from esprobe.net.resolver import parse_nameserver
-    from esprobe.probe.check import CheckOptions
+def _check_options(args: argparse.Namespace, env: Environment) -> "CheckOptions":
+    # check/bundle only: the probe imports the whole network stack
+    from esprobe.probe.check import CheckOptions, parse_nameserver
 
     nameservers = []
     for text in args.nameserver:
@@ -251,7 +259,7 @@ def _check_options(args: argparse.Namespace, env: Environment):  # type: ignore[
         strict_perms=args.strict_perms == "true",
     )
     if args.service or args.pid:
-        from esprobe.services import LaunchError, invocation_from_args, options_for
+        from esprobe.services import LaunchError, invocation_from_args, options_for  # --service/--pid only
 
         try:
             invocation = invocation_from_args(args.service, args.pid, _in_cwd(env, args.root) or "/")
@@ -263,7 +271,7 @@ def _check_options(args: argparse.Namespace, env: Environment):  # type: ignore[
 
 def _default_config(env: Environment) -> "tuple[str, ...]":
     """Without -c: the one ``*beat.yml`` in the working directory; none or several is a usage error."""
-    from esprobe.probe.check import default_config_paths
+    from esprobe.probe.check import default_config_paths  # loaded already by _check_options, its caller
 
     found = default_config_paths(env.cwd)
     if not found:
@@ -286,23 +294,11 @@ def _require_text(value: str, what: str) -> None:
         raise UsageError(f"{shown}: the value is not valid UTF-8; give it as UTF-8 text") from None
 
 
-def render(report, fmt: str, *, color: bool, verbose: bool = False) -> str:  # type: ignore[no-untyped-def]
+def render(report: Report, fmt: str, *, color: bool, verbose: bool = False) -> str:
     """Report -> text in the chosen format."""
-    if fmt == "json":
-        from esprobe.render.json import render_json
+    from esprobe.render.many import render_one  # the table renderer imports tabulate
 
-        return render_json(report)
-    if fmt == "nagios":
-        from esprobe.render.nagios import render_nagios
-
-        return render_nagios(report)
-    if fmt == "prometheus":
-        from esprobe.render.prometheus import render_prometheus
-
-        return render_prometheus(report)
-    from esprobe.render.table import render_table
-
-    return render_table(report, color=color, verbose=verbose)
+    return render_one(report, fmt, color=color, verbose=verbose)
 
 
 def _use_color(args: argparse.Namespace, env: Environment) -> bool:
@@ -312,15 +308,12 @@ def _use_color(args: argparse.Namespace, env: Environment) -> bool:
 
 
 def _run(args: argparse.Namespace, env: Environment) -> int:
-    from esprobe.output import emit
-    from esprobe.redact import Redactor
-
     if args.command == "demo":
-        from esprobe.demo.command import run_demo
+        from esprobe.demo.command import run_demo  # the demo only: stand-in servers and their PKI
 
-        return run_demo(env, color=_use_color(args, env))
+        return run_demo(env, main, color=_use_color(args, env))
     if args.command == "explain":
-        from esprobe.findings.explain import explain
+        from esprobe.findings.explain import explain  # explain only: the whole findings catalogue
 
         text, code = explain(args.code)
         (env.stdout if code == EXIT_OK else env.stderr).write(text)
@@ -333,12 +326,12 @@ def _run(args: argparse.Namespace, env: Environment) -> int:
     redactor = Redactor()
     if args.all:
         return _run_all(args, env, options, redactor)
-    from esprobe.probe.check import run_check
+    from esprobe.probe.check import run_check  # loaded already by _check_options: no cost here
 
     report, loaded = run_check(options, redactor)
     text = render(report, args.format, color=_use_color(args, env), verbose=args.verbose)
     if args.save_chain:
-        from esprobe.save_chain import SaveChainError, save_chains
+        from esprobe.save_chain import SaveChainError, save_chains  # --save-chain only
 
         try:
             for line in save_chains(report, _in_cwd(env, args.save_chain) or ""):
@@ -347,7 +340,7 @@ def _run(args: argparse.Namespace, env: Environment) -> int:
             env.stderr.write(f"esprobe: error: {error}\n")
             return EXIT_UNKNOWN
     if args.command == "bundle":
-        from esprobe.bundle.write import BundleError, write_bundle
+        from esprobe.bundle.write import BundleError, write_bundle  # bundle only: zip, YAML, system facts
 
         try:
             path = write_bundle(args.bundle_path, report, loaded, options, redactor, env, force=args.force)
@@ -369,9 +362,8 @@ def _run(args: argparse.Namespace, env: Environment) -> int:
     return report.exit_code
 
 
-def _run_all(args: argparse.Namespace, env: Environment, options, redactor) -> int:  # type: ignore[no-untyped-def]
-    from esprobe.output import emit
-    from esprobe.render.many import render_many
+def _run_all(args: argparse.Namespace, env: Environment, options: "CheckOptions", redactor: Redactor) -> int:
+    from esprobe.render.many import render_many  # --all only, like the next one
     from esprobe.services import LaunchError, run_all
 
     if args.command == "bundle":

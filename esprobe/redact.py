@@ -6,8 +6,10 @@ reader meets it; every renderer, log line and file esprobe writes passes through
 from __future__ import annotations
 
 import base64
+import json
 import threading
 from typing import Callable, Dict, Iterable, List, Tuple
+from urllib.parse import quote, quote_plus
 
 REDACTED = "<redacted>"
 
@@ -120,9 +122,6 @@ def replace_all(text: str, needles: Iterable[str], on_match: "Callable[[str], No
 
 
 def _leak_forms(text: str) -> Iterable[str]:
-    import json
-    from urllib.parse import quote, quote_plus
-
     yield text
     stripped = text.strip()
     if stripped != text:

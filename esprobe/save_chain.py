@@ -6,6 +6,9 @@ import os
 import re
 from typing import List
 
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
 from esprobe.model import Report, Stage
 
 
@@ -23,9 +26,6 @@ def save_chains(report: Report, directory: str) -> List[str]:
     Write ``<target>.chain.pem`` (leaf first, as sent) and ``<target>.<n>.pem`` for each target whose
     server sent certificates; return one line per target saying what was written (or why not).
     """
-    from cryptography import x509
-    from cryptography.hazmat.primitives.serialization import Encoding
-
     try:
         os.makedirs(directory, exist_ok=True)
     except OSError as error:

@@ -11,6 +11,12 @@ import dataclasses
 import os
 from typing import Any, List, Optional, Sequence, Tuple
 
+from esprobe.config.layout import KNOWN_BEATS
+from esprobe.config.process import ProcessError
+from esprobe.config.service import InvocationError, Sourced, from_process, from_unit
+from esprobe.config.systemd import UNIT_DIRS, UnitError, in_root, read_unit
+from esprobe.probe.check import run_check
+
 __all__ = ["LaunchError", "discover_beat_services", "invocation_from_args", "options_for", "run_all"]
 
 
@@ -20,10 +26,6 @@ class LaunchError(ValueError):
 
 def invocation_from_args(service: Optional[str], pid: Optional[int], root: str) -> Any:
     """The `BeatInvocation` for ``--service NAME`` (under *root*) or ``--pid PID``."""
-    from esprobe.config.process import ProcessError
-    from esprobe.config.service import InvocationError, from_process, from_unit
-    from esprobe.config.systemd import UnitError, read_unit
-
     try:
         if pid is not None:
             return from_process(pid)
@@ -38,8 +40,6 @@ def options_for(base: Any, invocation: Any, extra_overrides: Sequence[str] = ())
     The CheckOptions of one Beat: its -c files, its -E flags (then any -E given to esprobe, to try
     a change), its environment; the rest (timeouts, DNS, formats) from esprobe's command line.
     """
-    from esprobe.config.service import Sourced
-
     invocation = dataclasses.replace(
         invocation,
         overrides=invocation.overrides + tuple(Sourced(o, "esprobe's own -E") for o in extra_overrides),
@@ -58,10 +58,6 @@ def discover_beat_services(root: str) -> Tuple[List[Any], List[str]]:
     Every installed service whose ExecStart runs a Beat: (invocations in name order, problems of
     units that run a Beat but cannot be used). Units of other programs are passed over silently.
     """
-    from esprobe.config.layout import KNOWN_BEATS
-    from esprobe.config.service import InvocationError, from_unit
-    from esprobe.config.systemd import UNIT_DIRS, UnitError, in_root, read_unit
-
     names = set()
     for directory in UNIT_DIRS:
         try:
@@ -98,8 +94,6 @@ def discover_beat_services(root: str) -> Tuple[List[Any], List[str]]:
 
 def run_all(base: Any, extra_overrides: Sequence[str], root: str, redactor: Any) -> Tuple[List[Any], List[str]]:
     """One check per Beat service: (reports in unit-name order, problems of units left out)."""
-    from esprobe.probe.check import run_check
-
     invocations, problems = discover_beat_services(root)
     if not invocations:
         where = f" under {root}" if root not in ("", "/") else ""

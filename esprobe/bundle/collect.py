@@ -20,10 +20,16 @@ import ssl
 import sys
 import time
 from dataclasses import dataclass
+from importlib import metadata
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+from cryptography import x509
+from OpenSSL import SSL
 
 from esprobe import __version__
 from esprobe.model import PemSource, Stage, StageResult, Target, TargetReport
+from esprobe.x509.facts import describe
+from esprobe.x509.system_roots import load_system_roots
 
 RESOLV_CONF = "/etc/resolv.conf"
 NSSWITCH_CONF = "/etc/nsswitch.conf"
@@ -89,10 +95,6 @@ def private_key_material(data: Optional[bytes]) -> List[str]:
 
 def _describe_der(der: bytes, now: Optional[_dt.datetime]) -> Tuple[bytes, str]:
     """(PEM, readable text) of one DER certificate; an unparsable one still gets its PEM."""
-    from cryptography import x509
-
-    from esprobe.x509.facts import describe
-
     body = base64.encodebytes(der).decode("ascii").replace("\n", "")
     wrapped = "\n".join(body[i : i + 64] for i in range(0, len(body), 64))
     pem = f"-----BEGIN CERTIFICATE-----\n{wrapped}\n-----END CERTIFICATE-----\n".encode("ascii")
@@ -107,10 +109,6 @@ def _describe_der(der: bytes, now: Optional[_dt.datetime]) -> Tuple[bytes, str]:
 
 
 def _describe_pem_blocks(blocks: Sequence[bytes], now: Optional[_dt.datetime]) -> List[str]:
-    from cryptography import x509
-
-    from esprobe.x509.facts import describe
-
     texts: List[str] = []
     for block in blocks:
         try:
@@ -365,8 +363,6 @@ def _version_of(module: str, attribute: str = "__version__") -> str:
     except Exception as error:
         return f"(not importable: {type(error).__name__})"
     try:
-        from importlib import metadata
-
         return metadata.version(module)
     except Exception:
         return "(unknown)"
@@ -374,8 +370,6 @@ def _version_of(module: str, attribute: str = "__version__") -> str:
 
 def _pyopenssl_openssl() -> str:
     try:
-        from OpenSSL import SSL
-
         return SSL.OpenSSL_version(SSL.OPENSSL_VERSION).decode("ascii", "replace")
     except Exception as error:
         return f"(unknown: {type(error).__name__})"
@@ -383,6 +377,7 @@ def _pyopenssl_openssl() -> str:
 
 def _cryptography_openssl() -> str:
     try:
+        # cryptography's private backend module: absent in some releases, so asked for only here
         from cryptography.hazmat.backends.openssl import backend
 
         return str(backend.openssl_version_text())
@@ -412,8 +407,6 @@ def _os_release(paths: Sequence[str]) -> str:
 
 def _trust_store(environ: Mapping[str, str]) -> List[str]:
     try:
-        from esprobe.x509.system_roots import load_system_roots
-
         roots = load_system_roots(environ)
     except Exception as error:
         return [f"OS trust store:       (could not be loaded: {type(error).__name__}: {error})"]
@@ -428,7 +421,7 @@ def _trust_store(environ: Mapping[str, str]) -> List[str]:
 
 def _user() -> str:
     try:
-        import pwd
+        import pwd  # Unix only: where it is missing the user shows as "?"
 
         name = pwd.getpwuid(os.geteuid()).pw_name
     except Exception:

@@ -23,6 +23,8 @@ from dataclasses import asdict
 from functools import partial
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+import yaml
+
 from esprobe import __version__
 from esprobe.bundle.collect import (
     NSSWITCH_CONF,
@@ -47,7 +49,10 @@ from esprobe.bundle.redact import (
     redact_tree,
     redact_yaml_text,
 )
+from esprobe.probe.check import CheckOptions
 from esprobe.redact import Redactor
+from esprobe.render.json import report_to_dict
+from esprobe.render.table import render_table
 
 __all__ = ["BundleError", "default_bundle_name", "write_bundle"]
 
@@ -160,9 +165,6 @@ def collect_members(
     os_release: Sequence[str] = OS_RELEASE,
 ) -> Tuple[List[Tuple[str, bytes]], List[Redaction]]:
     """Every member but the manifest, each already redacted, with the redactions made."""
-    from esprobe.render.json import report_to_dict
-    from esprobe.render.table import render_table
-
     known = KnownSecrets(redactor)
     members: List[Tuple[str, bytes]] = []
     redactions: List[Redaction] = []
@@ -294,8 +296,6 @@ def _original_configs(options: Any, loaded: Any) -> List[Tuple[str, str]]:
 
 
 def _effective_yaml(tree: Any, known: KnownSecrets) -> Tuple[str, List[Redaction]]:
-    import yaml
-
     clean, found = redact_tree(tree, known, "config/effective.yml")
     head = (
         "# The configuration as the Beat sees it: -c files merged, -E applied, ${VAR} expanded.\n"
@@ -312,8 +312,6 @@ def _effective_yaml(tree: Any, known: KnownSecrets) -> Tuple[str, List[Redaction
 
 
 def _block_dumper() -> Any:
-    import yaml
-
     class BlockDumper(yaml.SafeDumper):
         """Multi-line strings (inline PEM certificates) as ``|`` blocks, as people write them."""
 
@@ -327,8 +325,6 @@ def _block_dumper() -> Any:
 
 def _command_line(options: Any, bundle_path: str, known: KnownSecrets) -> Tuple[str, List[Redaction]]:
     """The command line rebuilt from the parsed options; ``-E`` values pass through the redaction rules."""
-    from esprobe.probe.check import CheckOptions
-
     defaults = CheckOptions()
     words: List[str] = ["esprobe", "bundle"]
     found: List[Redaction] = []

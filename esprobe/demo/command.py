@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from esprobe.demo.site import DemoSite, EntryPoint
+from esprobe.environment import Environment
 from esprobe.exit_codes import EXIT_FOR_STATUS
 
 _WIDTH = 100
@@ -264,18 +266,18 @@ def summary_line(outcomes: Sequence[Outcome], seconds: float) -> str:
 # --- running -------------------------------------------------------------------------------------
 
 
-def run_demo(env: Any, *, color: bool = False, scenarios: Sequence[Scenario] = SCENARIOS) -> int:
+def run_demo(env: Environment, main: EntryPoint, *, color: bool = False,
+             scenarios: Sequence[Scenario] = SCENARIOS) -> int:
     """
     Run the demo, writing to ``env.stdout``; return 0 when every scenario gave the verdict it was
-    built for, else 1. *env* is the CLI's `Environment`; colour is never used with NO_COLOR.
+    built for, else 1. *env* is the CLI's `Environment` and *main* its entry point (each scenario
+    runs the real command line in-process); colour is never used with NO_COLOR.
     """
-    from esprobe.demo.site import DemoSite
-
     color = color and "NO_COLOR" not in env.environ
     paint = _Painter(color)
     out = env.stdout
     started = time.monotonic()
-    site = DemoSite()
+    site = DemoSite(main)
     try:
         site.start()
     except (OSError, ValueError) as error:

@@ -15,13 +15,17 @@ import secrets
 import shutil
 import tempfile
 from dataclasses import dataclass
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
 from esprobe.demo import samples
 from esprobe.demo.standins.dns import FakeDns, Zone
 from esprobe.demo.standins.elasticsearch import FakeElasticsearch
 from esprobe.demo.standins.kibana import FakeKibana
 from esprobe.demo.standins.server import TlsConfig
+from esprobe.environment import Environment
+
+# The command line's entry point, `esprobe.cli.main`: argv and an Environment in, an exit status out.
+EntryPoint = Callable[[Sequence[str], Environment], int]
 
 CERTS = "certs"  # the PKI's directory inside the site, as the configs name it (relative)
 
@@ -46,7 +50,9 @@ class RunResult:
 
 class DemoSite:
     """
-    ``with DemoSite() as site:`` writes the files, starts the servers; leaving removes everything.
+    ``with DemoSite(main) as site:`` writes the files, starts the servers; leaving removes everything.
+    *main* is the command line's entry point (`esprobe.cli.main`), handed in by whoever runs the
+    site: the demo is started by that command line, so it must not import it back.
 
     Attributes:
         directory: the temporary directory: the sample configs at the top, the PKI under
@@ -57,7 +63,8 @@ class DemoSite:
         timeout: the ``--timeout`` of every run.
     """
 
-    def __init__(self, *, timeout: float = 3.0) -> None:
+    def __init__(self, main: EntryPoint, *, timeout: float = 3.0) -> None:
+        self.main = main
         self.timeout = timeout
         self.directory = ""
         self.values: Dict[str, str] = {}
@@ -174,11 +181,8 @@ class DemoSite:
 
     def run(self, argv: Sequence[str], environ: Mapping[str, str], *, color: bool = False) -> RunResult:
         """Run ``esprobe <argv> <common args>`` in-process in the site's directory."""
-        from esprobe.cli import main
-        from esprobe.environment import Environment
-
         full = [*argv, *self.common_args()]
         out, err = io.StringIO(), io.StringIO()
         env = Environment(out, err, stdout_isatty=color, environ=dict(environ), cwd=self.directory)
-        code = main(full, env)
+        code = self.main(full, env)
         return RunResult(tuple(full), code, out.getvalue(), err.getvalue())

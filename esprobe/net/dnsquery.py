@@ -9,11 +9,19 @@ deadline. Search domains and ndots follow resolv.conf; a truncated answer is ask
 
 from __future__ import annotations
 
+import ipaddress
+import os
 import select
 import socket
 import time
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
+
+import dns.exception
+import dns.message
+import dns.query
+import dns.rcode
+import dns.rdatatype
 
 RECORD_TYPES = ("A", "AAAA")
 
@@ -56,15 +64,11 @@ def candidate_names(name: str, config: ResolverConfig) -> List[str]:
 
 
 def _message(name: str, rdtype: str):  # type: ignore[no-untyped-def]
-    import dns.message
 
     return dns.message.make_query(name, rdtype, use_edns=0, payload=1232)
 
 
 def _parse(response, rdtype: str) -> RecordAnswer:  # type: ignore[no-untyped-def]
-    import dns.rcode
-    import dns.rdatatype
-
     rcode = response.rcode()
     if rcode == dns.rcode.NXDOMAIN:
         return RecordAnswer("nxdomain", detail="NXDOMAIN")
@@ -89,9 +93,6 @@ def _parse(response, rdtype: str) -> RecordAnswer:  # type: ignore[no-untyped-de
 
 def _over_tcp(name: str, rdtype: str, server: Tuple[str, int], deadline: float) -> RecordAnswer:
     """The same question over TCP, for an answer too large for UDP."""
-    import dns.exception
-    import dns.query
-
     try:
         response = dns.query.tcp(_message(name, rdtype), server[0], timeout=max(0.01, deadline - time.monotonic()),
                                  port=server[1])
@@ -104,9 +105,6 @@ def _over_tcp(name: str, rdtype: str, server: Tuple[str, int], deadline: float) 
 
 def _ask_server(name: str, server: Tuple[str, int], deadline: float) -> Dict[str, RecordAnswer]:
     """Both questions to one server on one UDP socket; unanswered ones come back as timeouts."""
-    import dns.exception
-    import dns.message
-
     family = socket.AF_INET6 if ":" in server[0] else socket.AF_INET
     pending: Dict[int, Tuple[str, object]] = {}
     answers: Dict[str, RecordAnswer] = {}
@@ -189,8 +187,6 @@ _RESOLV_CACHE: Dict[str, Tuple[float, ResolverConfig]] = {}
 
 
 def _from_resolv_conf(path: str) -> ResolverConfig:
-    import os
-
     try:
         stamp = os.stat(path).st_mtime
     except OSError:
@@ -208,8 +204,6 @@ def parse_resolv_conf(path: str) -> ResolverConfig:
     nameserver, search / domain and options ndots, as the stub resolver reads them (the last
     search or domain line wins; at most three nameservers, as glibc uses). Raises OSError.
     """
-    import ipaddress
-
     servers: List[Tuple[str, int]] = []
     search: Tuple[str, ...] = ()
     ndots = 1

@@ -17,10 +17,15 @@ import socket
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, List, Optional, Tuple
+from urllib.parse import urlsplit
 
 import requests
+from OpenSSL import SSL
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers
+
+from esprobe.net.tunnel import proxy_authorization
 
 # Elasticsearch and Kibana answers esprobe reads are a few kB; 1 MiB is generous and bounded.
 MAX_BODY = 1 << 20
@@ -96,8 +101,6 @@ class Stream:
             except (BlockingIOError, InterruptedError):
                 self._wait(readable=True)
             except Exception as error:
-                from OpenSSL import SSL
-
                 if isinstance(error, SSL.ZeroReturnError):
                     return 0
                 if isinstance(error, SSL.SysCallError) and error.args and error.args[0] in (-1, 0):
@@ -139,8 +142,6 @@ class Stream:
 
 
 def _want(error: BaseException) -> Optional[str]:
-    from OpenSSL import SSL
-
     if isinstance(error, SSL.WantReadError):
         return "read"
     if isinstance(error, SSL.WantWriteError):
@@ -179,8 +180,6 @@ def exchange(
     max_body: int = MAX_BODY,
 ) -> RawAnswer:
     """One request and its response on *stream*; raises `HttpFailure` for anything but an answer."""
-    from OpenSSL import SSL
-
     stream.deadline = time.monotonic() + timeout
     stream.received = 0
     phase = "send"  # -> "head" -> "body": where a timeout struck, for the message
@@ -271,8 +270,6 @@ class ReusedConnectionAdapter(BaseAdapter):
 
     def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
              verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
-        from urllib.parse import urlsplit
-
         parts = urlsplit(request.url or "")
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         host = parts.hostname or ""
@@ -283,8 +280,6 @@ class ReusedConnectionAdapter(BaseAdapter):
         headers = [("Host", configured_host or host_header)]
         headers += [(k, v) for k, v in request.headers.items() if k.lower() not in ("host", "content-length")]
         if self._proxy is not None:
-            from esprobe.net.tunnel import proxy_authorization
-
             target = f"{parts.scheme}://{host_header}{target}"
             authorization = proxy_authorization(self._proxy)
             if authorization:
@@ -327,8 +322,6 @@ class ReusedConnectionAdapter(BaseAdapter):
 
     @staticmethod
     def _response(request: requests.PreparedRequest, answer: RawAnswer) -> requests.Response:
-        from requests.utils import get_encoding_from_headers
-
         response = requests.Response()
         response.status_code = answer.status
         response.reason = answer.reason

@@ -7,6 +7,7 @@ DNS queries through dnspython. It returns a `DnsObservation` (plain data); `stag
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import socket
 import threading
@@ -14,7 +15,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import idna
+
 from esprobe.context import ProbeContext
+from esprobe.net.dnsquery import ask, config_from, label
 
 HOSTS_FILE = "hosts-file"
 DNS = "dns"
@@ -135,7 +139,6 @@ def to_query_name(host: str) -> str:
         if why is not None:
             raise ValueError(f"Go's resolver does not look it up ({why}): lookup {host}: no such host")
         return host
-    import idna
 
     return idna.encode(host.rstrip("."), uts46=True).decode("ascii")
 
@@ -193,8 +196,6 @@ def lookup_hosts_file(name: str, path: str) -> SourceAnswer:
 
 def lookup_dns(name: str, ctx: ProbeContext, lifetime: float) -> SourceAnswer:
     """A and AAAA together (one round trip, no thread), merged into one answer."""
-    from esprobe.net.dnsquery import ask, config_from, label
-
     try:
         config = config_from(ctx.nameservers, ctx.resolv_conf)
     except Exception as error:  # dnspython raises several types for an unusable resolv.conf
@@ -329,8 +330,6 @@ class Crosscheck:
 
 def with_crosscheck(observation: DnsObservation) -> DnsObservation:
     """The observation with the background DNS answer folded in (a no-op without one)."""
-    import dataclasses
-
     if observation.crosscheck is None:
         return observation
     answer = observation.crosscheck.result()

@@ -1,4 +1,8 @@
-"""One check run: read the config the Beat's way, probe every target, assemble the Report."""
+"""
+One check run: read the config the Beat's way, probe every target, assemble the Report. Also what
+the command line needs to build a run's options (`CheckOptions`, `parse_nameserver`), so that it
+imports one module of the probe's machinery.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Tuple
 
 from esprobe import __version__
+from esprobe.config import load_config
+from esprobe.config.service import invocation_findings, launch_of, register_secrets, service_info
 from esprobe.context import DEADLINE_FACTOR, DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Deadline, ProbeContext
+from esprobe.findings.order import root_cause_first
 from esprobe.model import ConfigInfo, Report, TargetReport
+from esprobe.net.resolver import parse_nameserver
+from esprobe.probe.runner import run_probes
 from esprobe.redact import Redactor
 from esprobe.rulesets import resolve as resolve_rules
 
@@ -47,33 +56,8 @@ def default_config_paths(cwd: str) -> Tuple[str, ...]:
     return tuple(n for n in names if n.endswith("beat.yml") and os.path.isfile(os.path.join(cwd, n)))
 
 
-def preload() -> None:
-    """
-    Import the network stack before the clock starts. The stages import lazily (so that --help and
-    --version stay fast), but on a probe the first targets would otherwise pay ~0.2 s of imports
-    inside their stages, and their timings would not show the network.
-    """
-    import cryptography.x509  # noqa: F401
-    import dns.message
-    import dns.query  # noqa: F401
-    import OpenSSL.SSL  # noqa: F401
-    import requests  # noqa: F401
-
-    import esprobe.net.es_client
-    import esprobe.stages.auth
-    import esprobe.stages.hostname
-    import esprobe.stages.http
-    import esprobe.stages.privileges
-    import esprobe.stages.tls
-    import esprobe.x509.beats_verdict  # noqa: F401
-
-
 def run_check(options: CheckOptions, redactor: Redactor) -> Tuple[Report, object]:
     """Run the whole check. Returns the report and the loaded config (the bundle wants both)."""
-    from esprobe.config import load_config
-    from esprobe.probe.runner import run_probes
-
-    preload()
     rules = resolve_rules(options.beat_version)
     started_wall = time.time()
     started = time.monotonic()
@@ -129,7 +113,6 @@ def run_check(options: CheckOptions, redactor: Redactor) -> Tuple[Report, object
 def _launch(options: CheckOptions):  # type: ignore[no-untyped-def]
     if options.invocation is None:
         return None
-    from esprobe.config.service import launch_of
 
     return launch_of(options.invocation)
 
@@ -138,10 +121,6 @@ def _service_part(options: CheckOptions, loaded: Any, redactor: Redactor):  # ty
     """With --service/--pid: the launch's own findings, and the report's ``service`` object."""
     if options.invocation is None:
         return loaded.findings, None
-    import dataclasses
-
-    from esprobe.config.service import invocation_findings, register_secrets, service_info
-
     register_secrets(options.invocation, redactor)
     extra = tuple(
         dataclasses.replace(f, message=redactor.redact(f.message), hint=redactor.redact(f.hint))
@@ -155,8 +134,6 @@ def _annotated(report: TargetReport, loaded: Any) -> TargetReport:
     The target's findings root cause first (the one rule in `findings.order`), each finding about a
     setting carrying the ``file:line`` the setting was read from, as config findings do.
     """
-    from esprobe.findings.order import root_cause_first
-
     locate = getattr(loaded, "location_of", None)
     stages = []
     for stage in report.stages:
@@ -174,3 +151,5 @@ def _iso(unix: float) -> str:
     moment = _dt.datetime.fromtimestamp(unix, _dt.timezone.utc).replace(microsecond=0)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
+
+__all__ = ["CheckOptions", "default_config_paths", "parse_nameserver", "run_check"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 from typing import Any, Dict, Iterable, List, Mapping
 
+from tabulate import tabulate
+
 from esprobe.findings.order import root_cause_first
 from esprobe.model import Finding, Report, Stage, Status, TargetReport
 
@@ -110,8 +112,6 @@ def target_findings(report: TargetReport) -> List[Finding]:
 
 
 def _target_block(report: TargetReport, color: bool, verbose: bool) -> List[str]:
-    from tabulate import tabulate
-
     target = report.target
     lines = [f"{target.id}  {target.url}  {_status_word(report.status, color)}"]
     rows = []

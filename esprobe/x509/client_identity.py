@@ -15,6 +15,7 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 # What cryptography raises for bytes it cannot make sense of (bad DER, unknown key types).
 _UNREADABLE = (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion)
@@ -176,8 +177,6 @@ def _matches(cert: x509.Certificate, key: Any) -> bool:
 
 def lacks_client_auth(cert: x509.Certificate) -> bool:
     """True when the certificate lists EKUs but neither clientAuth nor anyExtendedKeyUsage."""
-    from cryptography.x509.oid import ExtendedKeyUsageOID
-
     try:
         usages = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     except x509.ExtensionNotFound:

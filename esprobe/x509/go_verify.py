@@ -32,6 +32,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from esprobe.rulesets import RuleSet
@@ -314,7 +315,6 @@ class GoCertificate:
     def __init__(self, cert: x509.Certificate) -> None:
         self.cert = cert
         self.problems: List[str] = []
-        from cryptography.hazmat.primitives.serialization import Encoding
 
         self.raw = go_parse.original_der(cert.public_bytes(Encoding.DER))
         self.signature = cert.signature
@@ -521,8 +521,6 @@ _VIEW_CACHE_SIZE = 4096  # an OS trust store is ~150 roots; reading them once pe
 
 def go_view(cert: x509.Certificate) -> GoCertificate:
     """The `GoCertificate` for *cert*, read once and remembered (bounded cache, keyed by DER)."""
-    from cryptography.hazmat.primitives.serialization import Encoding
-
     key = cert.public_bytes(Encoding.DER)
     view = _VIEW_CACHE.get(key)
     if view is None:

@@ -6,6 +6,7 @@ from typing import Iterator
 
 import pytest
 
+from esprobe.cli import main
 from esprobe.demo import samples
 from esprobe.demo.site import DemoSite
 
@@ -17,5 +18,5 @@ def sample_pki() -> samples.SamplePki:
 
 @pytest.fixture(scope="module")
 def site() -> Iterator[DemoSite]:
-    with DemoSite() as running:
+    with DemoSite(main) as running:
         yield running

@@ -59,7 +59,7 @@ def test_demo_shows_no_secret_of_the_site(monkeypatch: pytest.MonkeyPatch) -> No
 
     monkeypatch.setattr(DemoSite, "start", start)
     env = _env()
-    run_demo(env, scenarios=(_scenario("wrong password"), _scenario("encoded API key")))
+    run_demo(env, main, scenarios=(_scenario("wrong password"), _scenario("encoded API key")))
     out = env.stdout.getvalue()
     assert seen and "ES_PWD=********" in out
     for name in ("password", "api-key", "read-only-api-key"):
@@ -74,7 +74,7 @@ def test_colour_only_when_asked_and_never_with_no_color(
     color: bool, environ: Dict[str, str], tty: bool, coloured: bool
 ) -> None:
     env = _env(environ, tty)
-    assert run_demo(env, color=color, scenarios=(_scenario("wrong password"),)) == 0
+    assert run_demo(env, main, color=color, scenarios=(_scenario("wrong password"),)) == 0
     assert bool(_ANSI.search(env.stdout.getvalue())) is coloured
 
 
@@ -82,7 +82,7 @@ def test_a_scenario_that_misses_its_verdict_makes_the_demo_exit_1_naming_it() ->
     """The expectations are checked, not printed: a scenario built for the wrong verdict is reported."""
     wrong = dataclasses.replace(_scenario("wrong password"), title="deliberately mis-built", status="ok", code=None)
     env = _env()
-    assert run_demo(env, scenarios=(wrong, _scenario("encoded API key"))) == 1
+    assert run_demo(env, main, scenarios=(wrong, _scenario("encoded API key"))) == 1
     out = env.stdout.getvalue()
     assert "✗ NOT as built" in out
     summary = out.rstrip("\n").splitlines()[-1]
@@ -144,7 +144,7 @@ def test_site_runs_get_no_inherited_environment(site: DemoSite, monkeypatch: pyt
 
 
 def test_site_stop_removes_everything_and_is_idempotent() -> None:
-    site = DemoSite().start()
+    site = DemoSite(main).start()
     directory = site.directory
     assert sorted(os.listdir(directory)) == sorted(["certs", "hosts", *samples.CONFIG_NAMES])
     site.stop()
