@@ -16,6 +16,7 @@ import os
 import re
 import shlex
 import socket
+import stat
 import tempfile
 import zipfile
 from collections import Counter
@@ -136,7 +137,6 @@ def _refuse_existing(path: str, force: bool) -> None:
         st = os.lstat(path)
     except OSError:
         return
-    import stat
 
     if stat.S_ISDIR(st.st_mode):
         raise BundleError(f"cannot write the support bundle {path}: it is a directory")

@@ -23,6 +23,7 @@ from esprobe.net.resolver import parse_nameserver
 from esprobe.probe.runner import run_probes
 from esprobe.redact import Redactor
 from esprobe.rulesets import resolve as resolve_rules
+from esprobe.untrusted import clean_report
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,6 @@ def run_check(options: CheckOptions, redactor: Redactor) -> Tuple[Report, object
         crit_days=options.crit_days,
         rules=rules,
     )
-    from esprobe.untrusted import clean_report
 
     # The one point where server text enters what is printed: redacted, escaped, capped.
     return clean_report(report, redactor.redact), loaded
