@@ -489,8 +489,6 @@ def _await_post_handshake(connection, sock: socket.socket, deadline: float, budg
 def _peer_chain_der(connection) -> Tuple[bytes, ...]:  # type: ignore[no-untyped-def]
     """The chain as the server sent it, as DER bytes: OpenSSL's own copy, never re-read by cryptography
     (which refuses certificates Go reads, such as version 2 ones)."""
-    from OpenSSL import crypto
-
     return tuple(crypto.dump_certificate(crypto.FILETYPE_ASN1, c) for c in connection.get_peer_cert_chain() or [])
 
 

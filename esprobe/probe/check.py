@@ -20,6 +20,7 @@ from esprobe.context import DEADLINE_FACTOR, DEFAULT_CONCURRENCY, DEFAULT_TIMEOU
 from esprobe.findings.order import root_cause_first
 from esprobe.model import ConfigInfo, Report, TargetReport
 from esprobe.net.resolver import parse_nameserver
+from esprobe.probe.pipeline import STEPS
 from esprobe.probe.runner import run_probes
 from esprobe.redact import Redactor
 from esprobe.rulesets import resolve as resolve_rules
@@ -91,7 +92,8 @@ def run_check(options: CheckOptions, redactor: Redactor) -> Tuple[Report, object
         rules=rules,
         fs_root=options.invocation.root if options.invocation is not None else "/",
     )
-    targets = tuple(_annotated(t, loaded) for t in run_probes(loaded.targets, ctx, concurrency=options.concurrency))
+    targets = tuple(_annotated(t, loaded) for t in run_probes(loaded.targets, ctx, concurrency=options.concurrency,
+                                                                 steps=STEPS))
     report = Report(
         esprobe_version=__version__,
         started_at=_iso(started_wall),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Callable, Mapping, Optional, Tuple, Type, TypeVar
+from typing import Optional, Tuple, Type, TypeVar
 
 from esprobe.config.proxy import Route, route_for
 from esprobe.context import ProbeContext
@@ -22,6 +22,7 @@ from esprobe.net.es_client import HttpObservation
 from esprobe.net.resolver import DnsObservation, resolve, with_crosscheck
 from esprobe.net.tls import TlsProbe
 from esprobe.net.tunnel import open_tunnel
+from esprobe.probe.runner import Results, Step, probe_target
 from esprobe.stages.auth import check_auth
 from esprobe.stages.dns import judge_direct_dns, judge_dns, judge_proxied_dns
 from esprobe.stages.hostname import judge_hostname
@@ -29,39 +30,6 @@ from esprobe.stages.http import check_http
 from esprobe.stages.privileges import check_kibana_setup, check_privileges, with_kibana_setup
 from esprobe.stages.tcp import judge_proxied_tcp, judge_tcp
 from esprobe.stages.tls import check_tls
-
-Results = Mapping[Stage, StageResult]
-StepFn = Callable[[Target, ProbeContext, Results], StageResult]
-
-
-@dataclass(frozen=True)
-class Step:
-    """
-    One stage of the pipeline.
-
-    Attributes:
-        stage: which stage.
-        run: observes (through the network layer) and judges (through ``stages/``).
-        needs: the stages whose observations ``run`` reads; each must have passed (a stage that
-            does not apply never blocks, and then hands on nothing).
-        guards: stages that must have passed too, though ``run`` reads nothing of theirs (the
-            hostname check guards every request that may carry credentials).
-        not_applicable: returns why the stage does not apply to a target, or None when it does.
-        finish: called once the target's other stages are done, to fold in what arrived late
-            (the DNS cross-check), or None.
-    """
-
-    stage: Stage
-    run: StepFn
-    needs: Tuple[Stage, ...] = ()
-    guards: Tuple[Stage, ...] = ()
-    not_applicable: Callable[[Target], Optional[str]] = lambda target: None
-    finish: Optional[Callable[[Target, ProbeContext, StageResult], StageResult]] = None
-
-    @property
-    def blocked_by(self) -> Tuple[Stage, ...]:
-        """Every stage that must have passed before this one runs, in the order a skip names them."""
-        return self.needs + self.guards
 
 
 @dataclass(frozen=True)
@@ -181,8 +149,6 @@ def _kibana_setup_on_elasticsearch(target: Target, ctx: ProbeContext) -> Optiona
     via = target.privileges_via
     if via is None:
         return None
-    from esprobe.probe.runner import probe_target
-
     def ask(es: Target, ctx: ProbeContext, results: Results) -> StageResult:
         return check_kibana_setup(es, target.space_id, _required(results, Stage.HTTP, HttpObservation))
 

@@ -1,6 +1,8 @@
 """
-Runs the pipeline: every target concurrently (bounded), its stages in order, each stage guarded,
-the whole run held to its deadline. Touches the network only through the pipeline's steps.
+Runs steps (the pipeline's, `esprobe.probe.pipeline.STEPS`): every target concurrently (bounded),
+its stages in order, each stage guarded, the whole run held to its deadline. What a step is is
+defined here; which steps there are, and what each reads, is the pipeline's. Touches the network
+only through the steps.
 """
 
 from __future__ import annotations
@@ -10,12 +12,46 @@ import queue
 import threading
 import time
 import traceback
-from typing import Dict, List, Optional, Sequence, Tuple
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from esprobe import findings
 from esprobe.context import ProbeContext
 from esprobe.model import Stage, StageResult, Status, Target, TargetReport, skipped, stage_result
-from esprobe.probe.pipeline import STEPS, Step
+
+Results = Mapping[Stage, StageResult]
+StepFn = Callable[[Target, ProbeContext, Results], StageResult]
+
+
+@dataclass(frozen=True)
+class Step:
+    """
+    One stage of the pipeline.
+
+    Attributes:
+        stage: which stage.
+        run: observes (through the network layer) and judges (through ``stages/``).
+        needs: the stages whose observations ``run`` reads; each must have passed (a stage that
+            does not apply never blocks, and then hands on nothing).
+        guards: stages that must have passed too, though ``run`` reads nothing of theirs (the
+            hostname check guards every request that may carry credentials).
+        not_applicable: returns why the stage does not apply to a target, or None when it does.
+        finish: called once the target's other stages are done, to fold in what arrived late
+            (the DNS cross-check), or None.
+    """
+
+    stage: Stage
+    run: StepFn
+    needs: Tuple[Stage, ...] = ()
+    guards: Tuple[Stage, ...] = ()
+    not_applicable: Callable[[Target], Optional[str]] = lambda target: None
+    finish: Optional[Callable[[Target, ProbeContext, StageResult], StageResult]] = None
+
+    @property
+    def blocked_by(self) -> Tuple[Stage, ...]:
+        """Every stage that must have passed before this one runs, in the order a skip names them."""
+        return self.needs + self.guards
+
 
 # Once the deadline passes, stages get this long to come back with their own (more telling)
 # timeout findings before the runner cuts them off itself.
@@ -72,14 +108,14 @@ def _blocker(step: Step, results: Dict[Stage, StageResult]) -> Optional[Stage]:
 
 
 def probe_target(target: Target, ctx: ProbeContext, progress: Optional[_Progress] = None, *,
-                 steps: Optional[Sequence[Step]] = None) -> TargetReport:
+                 steps: Sequence[Step]) -> TargetReport:
     """
     Run every stage for *target* in order; a stage whose needs did not pass is skipped, saying why.
 
-    *steps* (the pipeline's STEPS by default) is read once: a worker the deadline abandoned may still
+    *steps* (the pipeline's STEPS, or a part of them) is read once: a worker the deadline abandoned may still
     be finishing long after its run returned, and must keep using the steps its run started with.
     """
-    steps = tuple(STEPS if steps is None else steps)
+    steps = tuple(steps)
     progress = progress or _Progress(target)
     results = progress.results
     try:
@@ -159,14 +195,14 @@ def _cut_off(progress: _Progress, ctx: ProbeContext, steps: Sequence[Step]) -> T
 
 
 def run_probes(targets: Sequence[Target], ctx: ProbeContext, *, concurrency: int,
-               steps: Optional[Sequence[Step]] = None) -> Tuple[TargetReport, ...]:
+               steps: Sequence[Step]) -> Tuple[TargetReport, ...]:
     """
     Probe every target with at most *concurrency* at once; return reports in the targets' order.
 
     Workers are daemon threads so that Ctrl-C or the deadline never waits for a stuck peer:
     every network step is bounded anyway, but the process must be able to leave without them.
     """
-    steps = tuple(STEPS if steps is None else steps)
+    steps = tuple(steps)
     progresses = [_Progress(t) for t in targets]
     reports: List[Optional[TargetReport]] = [None] * len(targets)
     work: "queue.Queue[int]" = queue.Queue()

@@ -37,7 +37,7 @@ from esprobe.net.tls import (
 from esprobe.rulesets import RuleSet
 from esprobe.rulesets import resolve as resolve_rules
 from esprobe.x509 import go_parse
-from esprobe.x509.beats_verdict import ChainVerdict, chain_findings, judge_chain
+from esprobe.x509.beats_verdict import ChainVerdict, chain_findings, judge_chain, server_certificate_setting
 from esprobe.x509.client_identity import LoadedIdentity, go_would_send, lacks_client_auth, load_identity
 from esprobe.x509.facts import cert_facts
 from esprobe.x509.hostname_rules import match_full, match_strict
@@ -173,8 +173,6 @@ def check_tls(target: Target, ctx: ProbeContext, tcp: TcpObservation) -> StageRe
 
     loaded, parse_problem = _parse_chain(observation.chain, ctx.rules.negative_serial_rejected)
     if parse_problem:
-        from esprobe.x509.beats_verdict import server_certificate_setting
-
         problems.append(findings.make("tls-cert-unparsable", parse_problem, **params, subject="the server certificate",
                                       server_cert=server_certificate_setting(target)))
         return _result(target, tls, settings, observation, trust, identity, problems, now, None, tcp, loaded)

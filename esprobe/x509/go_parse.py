@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as _dt
 import ipaddress
 import re
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Optional, Tuple, Union
@@ -749,8 +750,6 @@ def load(der: bytes, parsed: Optional[GoParsed] = None) -> Optional[x509.Certifi
     (version 2, an explicit version 1), a stand-in with the same serial, names, validity and
     key but no extensions (Go ignores them there anyway). `original_der` maps the stand-in back.
     """
-    import warnings
-
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -579,8 +579,6 @@ def go_parse_error(cert: x509.Certificate, *, negative_serial_rejected: bool = T
     (``tls: failed to parse certificate from server: <this>``); a CA file's certificate Go cannot
     parse is left out of the pool without a word. `go_parse` re-does Go's parser over the DER.
     """
-    from cryptography.hazmat.primitives.serialization import Encoding
-
     der = go_parse.original_der(cert.public_bytes(Encoding.DER))
     return go_parse.parse_error(der, negative_serial_rejected=negative_serial_rejected)
 

@@ -239,7 +239,7 @@ def test_plain_http_through_proxy_uses_absolute_form(tmp_path: Path) -> None:
         )
         ctx = ProbeContext(timeout=3, deadline=Deadline(12), hosts_file=str(hosts), hosts_file_overridden=True,
                            nameservers=(("127.0.0.1", 1),), nsswitch_conf=str(tmp_path / "nsswitch.conf"))
-        report = runner.probe_target(target, ctx)
+        report = runner.probe_target(target, ctx, steps=STEPS)
     statuses = {s.stage: s.status for s in report.stages}
     # credentials over http:// are a warning wherever they go; through the proxy they do arrive
     assert [f.code for f in _stage(report, Stage.HTTP).findings] == ["http-credentials-cleartext"]

@@ -15,6 +15,7 @@ from esprobe.demo.standins import pki
 from esprobe.demo.standins.elasticsearch import FakeElasticsearch
 from esprobe.demo.standins.server import TlsConfig
 from esprobe.model import Credentials, PemSource, Role, Stage, StageResult, Target, TargetReport, TlsSettings
+from esprobe.probe.pipeline import STEPS
 from esprobe.probe.runner import probe_target
 
 # Canary secrets: every one of them must stay out of every rendering (see test_secrets.py).
@@ -126,7 +127,7 @@ def target(server: Any, *, role: Role = Role.ELASTICSEARCH, credentials: Optiona
 
 
 def probe(t: Target, context: ProbeContext) -> TargetReport:
-    return probe_target(t, context)
+    return probe_target(t, context, steps=STEPS)
 
 
 def stage(report: TargetReport, which: Stage) -> StageResult:
