@@ -300,8 +300,11 @@ class BuiltURL:
 
 
 def mask_userinfo(raw: str) -> str:
-    """*raw* with any ``user:password@`` reduced to ``user:<redacted>@`` for messages."""
-    return re.sub(r"(//[^/@]*?:)[^/@]*@", r"\1<redacted>@", raw)
+    """
+    *raw* with any ``user:password@`` reduced to ``user:<redacted>@`` for messages. As Go's
+    url.Parse, the userinfo runs to the LAST '@' of the authority: a password may hold '@'.
+    """
+    return re.sub(r"(//[^/@?#:]*:)[^/?#]*@", r"\1<redacted>@", raw)
 
 
 _HOST_SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~!$&'()*+,;=:[]<>\"")
