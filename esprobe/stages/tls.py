@@ -156,7 +156,8 @@ def check_tls(target: Target, ctx: ProbeContext, tcp: TcpObservation) -> StageRe
         sock = reconnect(tcp, target.host, target.port, timeout)
         if sock is None:
             return None
-        return handshake(sock, changed, ctx.step_timeout())
+        # a retry that may present the certificate judges the server inside the handshake too
+        return handshake(sock, changed, ctx.step_timeout(), accept_server=accept if changed.send_identity else None)
 
     now = ctx.now()
     problems: List[Finding] = [*trust.problems, *identity_problems]
