@@ -9,7 +9,6 @@ deadline. Search domains and ndots follow resolv.conf; a truncated answer is ask
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import select
 import socket
@@ -22,6 +21,8 @@ import dns.message
 import dns.query
 import dns.rcode
 import dns.rdatatype
+
+from esprobe.ip_text import address_text
 
 RECORD_TYPES = ("A", "AAAA")
 
@@ -87,7 +88,7 @@ def _parse(response, rdtype: str) -> RecordAnswer:  # type: ignore[no-untyped-de
                 chain.append(rrset.name.to_text(omit_final_dot=True))
             chain.extend(r.target.to_text(omit_final_dot=True) for r in rrset)
         elif rrset.rdtype == wanted:
-            addresses.extend(str(r.address) for r in rrset)
+            addresses.extend(address_text(r.address) or r.address for r in rrset)
     return RecordAnswer("answered" if addresses else "no-data", tuple(addresses), chain=tuple(chain))
 
 
@@ -214,9 +215,8 @@ def parse_resolv_conf(path: str) -> ResolverConfig:
                 continue
             keyword, values = words[0], words[1:]
             if keyword == "nameserver":
-                try:
-                    address = str(ipaddress.ip_address(values[0].split("%", 1)[0]))
-                except ValueError:
+                address = address_text(values[0].split("%", 1)[0])
+                if address is None:
                     continue
                 if len(servers) < 3:
                     servers.append((address, 53))

@@ -8,7 +8,6 @@ DNS queries through dnspython. It returns a `DnsObservation` (plain data); `stag
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import socket
 import threading
 import time
@@ -18,6 +17,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import idna
 
 from esprobe.context import ProbeContext
+from esprobe.ip_text import address_text
 from esprobe.net.dnsquery import ask, config_from, label
 
 HOSTS_FILE = "hosts-file"
@@ -99,10 +99,7 @@ def family_of(address: str) -> str:
 def literal_address(host: str) -> Optional[str]:
     """The canonical text of *host* if it is an IP literal (brackets allowed), else None."""
     candidate = host[1:-1] if host.startswith("[") and host.endswith("]") else host
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return None
+    return address_text(candidate)
 
 
 _LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
@@ -239,6 +236,7 @@ def lookup_system(host: str, timeout: float) -> SourceAnswer:
     addresses: List[str] = []
     for _family, _type, _proto, _name, sockaddr in outcome:  # type: ignore[union-attr]
         address = str(sockaddr[0]).split("%", 1)[0]
+        address = address_text(address) or address  # glibc writes a mapped address its own way
         if address not in addresses:
             addresses.append(address)
     return SourceAnswer(SYSTEM, "answered", tuple(addresses))

@@ -21,8 +21,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa, x448, x25519
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from esprobe.ip_text import go_ip_string
 from esprobe.x509.go_verify import (
-    go_ip_string,
     go_view,
     not_after,
     not_before,

@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, padding,
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from esprobe.ip_text import go_ip_string
 from esprobe.rulesets import RuleSet
 from esprobe.rulesets import resolve as resolve_rules
 from esprobe.x509 import go_parse, go_policies
@@ -243,13 +244,6 @@ def serial_number(cert: x509.Certificate) -> int:
         return cert.serial_number
 
 
-def go_ip_string(address: IpAddress) -> str:
-    """``net.IP.String()``: an IPv4-mapped IPv6 address prints as plain IPv4."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return str(address.ipv4_mapped)
-    return str(address)
-
-
 def _ip16(address: IpAddress) -> bytes:
     if isinstance(address, ipaddress.IPv4Address):
         return b"\x00" * 10 + b"\xff\xff" + address.packed
@@ -265,6 +259,9 @@ def go_parse_ip(text: str) -> Optional[IpAddress]:
     """``net.ParseIP``: dotted IPv4 (no leading zeros) or IPv6 without a zone; else None."""
     if not text or "%" in text or text.strip() != text:
         return None
+    dotted = text.rpartition(":")[2]
+    if "." in dotted and any(len(part) > 1 and part.startswith("0") for part in dotted.split(".")):
+        return None  # Go refuses leading zeros in IPv4 (also inside IPv6); Python only from 3.9.5 on
     try:
         return ipaddress.ip_address(text)
     except ValueError:

@@ -23,7 +23,8 @@ from typing import List, Optional, Tuple
 
 from cryptography import x509
 
-from esprobe.x509.go_verify import GoCertificate, go_ip_equal, go_ip_string, go_parse_ip, go_view
+from esprobe.ip_text import go_ip_string
+from esprobe.x509.go_verify import GoCertificate, go_ip_equal, go_parse_ip, go_view
 
 # Go 1.24.11+ (the CVE-2025-61729 fix) stops listing names past this many.
 _MAX_NAMES_LISTED = 100

@@ -24,7 +24,11 @@ def dns_server() -> Iterator[FakeDns]:
             "xn--bcher-kva.example.test": ["127.0.0.13"],
             "real.example.test": ["127.0.0.14"],
         },
-        aaaa={"both.example.test": ["::1"], "v6only.example.test": ["::1"]},
+        aaaa={
+            "both.example.test": ["::1"],
+            "v6only.example.test": ["::1"],
+            "mapped.example.test": ["::ffff:127.0.0.15"],
+        },
         cname={"alias.example.test": "middle.example.test", "middle.example.test": "real.example.test"},
         servfail={"broken.example.test"},
         refused={"refused.example.test"},
@@ -181,6 +185,15 @@ def test_hosts_file_parsing(tmp_path: Path) -> None:
     assert table["localhost"] == ["127.0.0.1", "::1"]
     assert table["es1"] == ["10.0.0.5"]
     assert table["es1.corp"] == ["10.0.0.5"]
+
+
+def test_mapped_addresses_read_as_go_writes_them(tmp_path: Path, dns_server: FakeDns) -> None:
+    """An IPv4-mapped address, from the hosts file or an AAAA answer, is shown as IPv4 (net.IP.String())."""
+    path = tmp_path / "hosts"
+    path.write_text("::ffff:127.0.0.9 mapped.hosts.test\n")
+    assert read_hosts_file(str(path))["mapped.hosts.test"] == ["127.0.0.9"]
+    answers = ask("mapped.example.test", ResolverConfig((parse_nameserver(dns_server.nameserver),), (), 1), 2.0)
+    assert answers["AAAA"].addresses == ("127.0.0.15",)
 
 
 @pytest.mark.parametrize(
