@@ -26,6 +26,22 @@ def go_ip_string(address: IpAddress) -> str:
     return str(address)
 
 
+def go_ip(text: str) -> Optional[IpAddress]:
+    """
+    The IP literal *text* as Go treats it (``net.ParseIP`` then ``To4``): an IPv4-mapped IPv6 address
+    is its IPv4 address (loopback, private, equal to the plain form), whatever the Python version.
+    """
+    if "%" in text:
+        return None
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
 def address_text(text: str) -> Optional[str]:
     """The Go text of the IP literal *text* (no brackets, no zone), or None if *text* is not one."""
     if "%" in text:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, Optional, Tuple
 from urllib.parse import unquote, urlsplit
 
+from esprobe.ip_text import go_ip
 from esprobe.model import Target
 
 
@@ -90,16 +91,17 @@ def _parse(text: str, source: str, headers: Tuple[Tuple[str, str], ...], default
 def _bypassed(host: str, port: int, no_proxy: str) -> bool:
     """Go's httpproxy NO_PROXY rules: ``*``, IPs, CIDRs, domains (with or without a leading dot), ports."""
     host = host.lower().rstrip(".")
-    try:
-        address: Optional[ipaddress._BaseAddress] = ipaddress.ip_address(host)
-    except ValueError:
-        address = None
+    address = go_ip(host)
     for entry in (e.strip().lower() for e in no_proxy.split(",")):
         if not entry:
             continue
         if entry == "*":
             return True
         if address is not None:
+            if "/" not in entry:  # an address: net.IP.Equal, for which ::ffff:a.b.c.d is a.b.c.d
+                if go_ip(entry) == address:
+                    return True
+                continue
             try:
                 if address in ipaddress.ip_network(entry, strict=False):
                     return True
@@ -136,9 +138,10 @@ def choose_proxy(target: Target, environ: Mapping[str, str]) -> Tuple[Optional[P
         if route is None:
             return None, "proxy_url cannot be parsed"
         return route, "proxy_url"
-    try:
-        loopback = ipaddress.ip_address(target.host).is_loopback
-    except ValueError:
+    address = go_ip(target.host)
+    if address is not None:
+        loopback = address.is_loopback  # net.IP.IsLoopback: a mapped 127.x is loopback (Python: from 3.13)
+    else:
         # Go compares with "localhost" exactly, before any lower-casing (net/http/httpproxy
         # useProxy): a Beat does proxy https://LOCALHOST:9200 from HTTPS_PROXY.
         loopback = target.host == "localhost"

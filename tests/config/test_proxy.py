@@ -58,6 +58,16 @@ def _target(url: str = "https://es.example.com:9200", role: Role = Role.ELASTICS
         ("https://LOCALHOST:9200", ProxySettings(), {"HTTPS_PROXY": "http://p:1"}, "http://p:1"),
         ("https://127.0.0.5:9200", ProxySettings(), {"HTTPS_PROXY": "http://p:1"}, None),
         ("https://[::1]:9200", ProxySettings(), {"HTTPS_PROXY": "http://p:1"}, None),
+        # IPv4-mapped addresses are their IPv4 address to Go (net.IP.To4), on every Python
+        ("https://[::ffff:127.0.0.1]:9200", ProxySettings(), {"HTTPS_PROXY": "http://p:1"}, None),
+        ("https://[::ffff:10.0.0.1]:9200", ProxySettings(), {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "10.0.0.1"},
+         None),
+        ("https://10.0.0.1:9200", ProxySettings(), {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "::ffff:10.0.0.1"},
+         None),
+        ("https://[::ffff:10.0.0.1]:9200", ProxySettings(), {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "10.0.0.0/8"},
+         None),
+        ("https://[::ffff:10.0.0.1]:9200", ProxySettings(), {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "10.0.0.2"},
+         "http://p:1"),
         ("https://127.0.0.5:9200", ProxySettings(url="http://cfg:8080"), {}, "http://cfg:8080"),
         ("https://es.example.com:9200", ProxySettings(), {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "*"}, None),
         (

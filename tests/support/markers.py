@@ -13,6 +13,7 @@ TESTS = Path(__file__).resolve().parents[1]
 E2E = (
     "interop/",
     "oracle/",
+    "test_python_versions.py",
     "hostile/test_hostile_peers.py",
     "demo/test_command.py",
     "bundle/test_bundle.py",
