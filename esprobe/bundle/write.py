@@ -391,8 +391,18 @@ def scan_needles(redactor: Redactor, report: Any, loaded: Any) -> List[Tuple[byt
     """
     needles: List[Tuple[bytes, str]] = []
     for value in redactor.values():
-        if len(value) >= MIN_SUBSTRING:
-            needles.append((value.encode("utf-8", "surrogateescape"), redactor.setting_for(value) or "a secret"))
+        if len(value) < MIN_SUBSTRING:
+            continue
+        source = redactor.setting_for(value) or "a secret"
+        # The Redactor holds the value with its JSON, base64 and URL forms; the bundle may also
+        # write it as Python shows it (an error message), as YAML escapes it, or as Latin-1 bytes.
+        forms = {value, repr(value)[1:-1], _yaml_escaped(value)}
+        for form in forms:
+            if len(form) >= MIN_SUBSTRING:
+                needles.append((form.encode("utf-8", "surrogateescape"), source))
+        latin = value.encode("latin-1", "ignore")
+        if len(latin) == len(value) and latin != value.encode("utf-8", "surrogateescape"):
+            needles.append((latin, source))
     targets = [t.target for t in getattr(report, "targets", ())] + list(getattr(loaded, "targets", ()))
     for target in targets:
         tls = target.tls
@@ -405,6 +415,19 @@ def scan_needles(redactor: Redactor, report: Any, loaded: Any) -> List[Tuple[byt
             for line in private_key_material(source.data):
                 needles.append((line.encode("ascii"), f"private key in {source.setting}"))
     return needles
+
+
+def _yaml_escaped(value: str) -> str:
+    """The inside of the double-quoted scalar PyYAML writes for *value* (its escapes), or *value*."""
+    import yaml
+
+    try:
+        dumped = yaml.dump(value, default_style='"', allow_unicode=True, width=1 << 30).strip()
+    except Exception:
+        return value
+    if dumped.endswith("..."):
+        dumped = dumped[:-3].strip()
+    return dumped[1:-1] if dumped.startswith('"') and dumped.endswith('"') else value
 
 
 def find_leak(members: Sequence[Tuple[str, bytes]], needles: Sequence[Tuple[bytes, str]]) -> Optional[Tuple[str, str]]:

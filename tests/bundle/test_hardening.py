@@ -119,3 +119,29 @@ def test_certificate_descriptions_show_escapes_not_control_characters() -> None:
     assert not any(c in out for c in "\x1b\x07\r")
     assert "\\x1b" in out
     assert len(_numbered(["A" * 1_000_000], [""])) < 70_000
+
+
+@pytest.mark.parametrize("written", [
+    lambda s: s,
+    lambda s: repr(s)[1:-1],
+    lambda s: __import__("json").dumps(s)[1:-1],
+    lambda s: __import__("json").dumps(s, ensure_ascii=True)[1:-1],
+    lambda s: __import__("base64").b64encode(s.encode()).decode(),
+    lambda s: __import__("urllib.parse").parse.quote(s, safe=""),
+    lambda s: __import__("urllib.parse").parse.quote_plus(s, safe=""),
+    lambda s: __import__("yaml").dump(s, default_style='"', allow_unicode=True).strip()[1:-1],
+], ids=["raw", "repr", "json", "json-ascii", "base64", "url", "url-plus", "yaml"])
+def test_final_scan_catches_a_known_secret_in_any_encoding_written(written) -> None:  # type: ignore[no-untyped-def]
+    from esprobe.bundle.write import find_leak, scan_needles
+    from esprobe.redact import Redactor
+
+    secret = 'p@ss "q\\uo\'te" é\x1b end'
+    redactor = Redactor()
+    redactor.add(secret, "output.elasticsearch.password")
+
+    class Empty:
+        targets = ()
+
+    members = [("report.txt", b"clean"), ("environment.txt", f"leak: {written(secret)}\n".encode())]
+    assert find_leak(members, scan_needles(redactor, Empty(), Empty())) == ("environment.txt",
+                                                                            "output.elasticsearch.password")
