@@ -329,13 +329,46 @@ def judge_chain(
     """
     token = _RULES.set(rules or resolve_rules())
     try:
-        return _judge(tuple(presented), tuple(roots), mode, now, ca_trusted_fingerprint, tuple(ca_sha256),
-                      roots_are_system, system_roots_error, server_name)
+        verdict = _judge(tuple(presented), tuple(roots), mode, now, ca_trusted_fingerprint, tuple(ca_sha256),
+                         roots_are_system, system_roots_error, server_name)
+        return _with_signature_algorithm_warning(verdict, _RULES.get())
     except Exception as exc:
         return ChainVerdict(ok=False, mode=mode, kind=INTERNAL,
                             explanation=f"esprobe could not judge this chain ({type(exc).__name__}: {exc}).")
     finally:
         _RULES.reset(token)
+
+
+
+# The certificate signature algorithms a Beat's Go client lists in signature_algorithms_cert (crypto/tls
+# defaultSupportedSignatureAlgorithms): RSA PKCS#1 and ECDSA with SHA-256/384/512, RSA-PSS, Ed25519;
+# SHA-1 ones only while GODEBUG tlssha1=1 (go line < 1.25).
+_GO_CERT_SIGNATURES = {"1.2.840.113549.1.1.11", "1.2.840.113549.1.1.12", "1.2.840.113549.1.1.13",
+                       "1.2.840.113549.1.1.10", "1.2.840.10045.4.3.2", "1.2.840.10045.4.3.3", "1.2.840.10045.4.3.4",
+                       "1.3.101.112"}
+_GO_SHA1_CERT_SIGNATURES = {"1.2.840.113549.1.1.5", "1.2.840.10045.4.1"}
+
+
+def _with_signature_algorithm_warning(verdict: ChainVerdict, rules: RuleSet) -> ChainVerdict:
+    """
+    A server certificate signed with an algorithm the Beat does not list in signature_algorithms_cert
+    (MD5, SHA-224, DSA ...): servers that choose their certificate by that list (OpenSSL's, JSSE's)
+    find none to send the Beat and end the handshake, so the Beat may log that instead.
+    """
+    leaf = verdict.leaf
+    if leaf is None or verdict.ok:
+        return verdict
+    try:
+        algorithm = leaf.signature_algorithm_oid.dotted_string
+    except Exception:
+        return verdict
+    accepted = _GO_CERT_SIGNATURES | (_GO_SHA1_CERT_SIGNATURES if rules.tls_sha1_handshake_signatures else set())
+    if algorithm in accepted:
+        return verdict
+    return replace(verdict, explanation=(
+        verdict.explanation + " Its signature algorithm is not one the Beat offers in signature_algorithms_cert, so "
+        "a server that picks its certificate by that list (OpenSSL, Java) may end the handshake before sending it; "
+        'the Beat then logs "remote error: tls: handshake failure".').strip())
 
 
 class _Base(TypedDict):

@@ -29,15 +29,7 @@ RULE_SETS = ("8.19", "9.2")
 
 # Mismatch classes not fixed yet: case class -> why. Each entry must still mismatch
 # (a fixed class fails the test until it is removed here), and nothing else may.
-# OpenSSL's server picks its certificate by the client's signature_algorithms_cert, which Go sends and an
-# OpenSSL client (esprobe's handshake) cannot: for a leaf signed with MD5, SHA-224 or DSA the server
-# fails Go's handshake but serves esprobe's, so esprobe judges a chain the Beat never receives.
-_SIGALGS = "the server refuses Go's signature_algorithms_cert (MD5/SHA-224/DSA-signed leaf); OpenSSL clients send none"
-KNOWN: Dict[str, str] = {
-    "key-dsa-inter": _SIGALGS,
-    "sig-leaf-md5": _SIGALGS,
-    "sig-leaf-sha224": _SIGALGS,
-}
+KNOWN: Dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
