@@ -161,8 +161,9 @@ def _file_findings(report: Report, loaded: LoadedFile) -> None:
         code = {
             "missing": "config-file-missing",
             "unreadable": "config-file-unreadable",
+            "beyond-bounds": "config-beyond-bounds",
         }.get(problem.kind, "config-yaml-invalid")
-        if code == "config-yaml-invalid":
+        if code in ("config-yaml-invalid", "config-beyond-bounds"):
             message = f"{loaded.path} cannot be used: {problem.message}."
         else:
             message = f"The Beat cannot load {loaded.path}: {problem.message}."

@@ -308,7 +308,7 @@ class Reader:
             if node is not None and node.template is not None:
                 text = self._element_string(sub, element, secret)
             else:
-                if self.node(sub) is not element:  # never read another value than this element
+                if id(self.node(sub)) != id(element):  # never read another value than this element
                     continue
                 text = self.string(sub, secret=secret)
                 if self._is_null(sub):

@@ -197,9 +197,8 @@ class _Builder:
         if self.count > _MAX_NODES:
             # Only aliases get here (the loader counts composed nodes): each use of an anchor
             # is built again, so "a: &x [..]; b: [*x, *x, ...]" multiplies.
-            raise _Structure(
-                f"its aliases expand to more than {_MAX_NODES} values (a 'billion laughs' document)", self.loc(node)
-            )
+            raise _TooBig(f"its aliases expand to more than {_MAX_NODES} values (a 'billion laughs' document)",
+                          node.start_mark)
         if id(node) in self.active:
             raise _Structure("an alias refers to the node that contains it", self.loc(node))
         self.active.add(id(node))
@@ -302,7 +301,7 @@ def parse_yaml(text: str, path: str, deadline: Any = None) -> LoadedFile:
             loader.dispose()
     except _TooBig as err:
         where = f"{path}:{err.mark.line + 1}" if err.mark is not None else path
-        loaded.problem = YamlProblem("structure", err.message, where)
+        loaded.problem = YamlProblem("beyond-bounds", err.message, where)
         return loaded
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
@@ -328,6 +327,9 @@ def parse_yaml(text: str, path: str, deadline: Any = None) -> LoadedFile:
             root = builder.build(document)
     except _Structure as err:
         loaded.problem = YamlProblem("structure", err.message, err.location)
+        return loaded
+    except _TooBig as err:
+        loaded.problem = YamlProblem("beyond-bounds", err.message, f"{path}:{err.mark.line + 1}")
         return loaded
     except RecursionError:
         loaded.problem = YamlProblem("structure", "the document is nested too deeply", path)

@@ -118,6 +118,18 @@ SPECS: Tuple[Spec, ...] = (
         hint="Close the variable at {where}, or write '$$' for a literal '$'.",
     ),
     Spec(
+        code="config-beyond-bounds",
+        severity=FAIL,
+        title="A config file is larger than esprobe reads",
+        meaning=(
+            "The file holds more values than any Beat config needs (esprobe stops at 50000 settings "
+            "and list items, aliases counted as often as they are used), or reading it ran past the "
+            "run's deadline. esprobe stops there, within its time and memory bounds, and cannot "
+            "judge the config."
+        ),
+        hint="Check that {file} is the Beat's config (not a data file or a generated dump).",
+    ),
+    Spec(
         code="config-list-too-long",
         severity=FAIL,
         title="A list is longer than esprobe reads",

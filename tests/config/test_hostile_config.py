@@ -134,6 +134,7 @@ def test_flat_fifteen_megabyte_file_is_too_many_values_not_too_deep(tmp_path: Pa
     config = _write(tmp_path / "metricbeat.yml", "\n".join(lines) + "\n")
     code, out, err, seconds, rss = _process(nameserver, "-c", str(config))
     assert code == 3, err
+    assert '"config-beyond-bounds"' in out
     assert "holds more than" in out and "values" in out
     assert "nested" not in out
     assert seconds < DEADLINE + START_UP, seconds
@@ -145,7 +146,7 @@ def test_billion_laughs_aliases_are_refused(tmp_path: Path) -> None:
     lines += [f"a{i}: &a{i} [{', '.join(['*a' + str(i - 1)] * 10)}]" for i in range(1, 9)]
     lines.append("output.elasticsearch.hosts: ['http://127.0.0.1:9']")
     loaded = load(tmp_path, "\n".join(lines) + "\n")
-    finding = only(loaded, "config-yaml-invalid")
+    finding = only(loaded, "config-beyond-bounds")
     assert "aliases expand" in finding.message
 
 
