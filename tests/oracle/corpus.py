@@ -750,6 +750,9 @@ def _policies(c: Corpus) -> None:
                              "mutate": add_raw_ext(der.extension("2.5.29.33", der.seq(der.seq(
                                  der.oid("1.3.6.1.4.1.99999.10.1"), der.oid("1.3.6.1.4.1.99999.10.2"))), True))},
                         {"extra": [pol(p2)]}),
+        "pol-leaf-any-inhibited": ({}, {"extra": [pol(p1)], "extra_critical": [x509.InhibitAnyPolicy(0),
+                                                                                constraints(require=0)]},
+                                   {"extra": [pol(any_policy)]}),
         "pol-require-1-two-inters": ({}, {"extra": [pol(p1)], "extra_critical": [constraints(require=1)]},
                                      {"extra": [pol(p2)]}),
     }
