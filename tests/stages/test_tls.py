@@ -659,3 +659,6 @@ def test_client_certificate_is_sent_only_to_a_server_the_beat_accepts(ca, inter,
     if not sent and host == HOST:
         assert tls.status is Status.FAIL
         assert not [f for f in tls.findings if f.code.startswith("tls-handshake")], tls.findings
+    if not sent and host != HOST:  # the chain is fine, the name is not: the hostname stage tells
+        assert "no client certificate was sent" in tls.summary
+        assert stage(report, Stage.HOSTNAME).status is Status.FAIL
