@@ -50,6 +50,20 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert [_words(c) for c in commands] == [_words(TEST_COMMAND)]
 
 
+def test_the_supported_pythons_are_stated_alike_everywhere() -> None:
+    """setup.cfg's python_requires and classifiers, the README and tox.ini name one range (issue #21)."""
+    setup = (REPO / "setup.cfg").read_text(encoding="utf-8")
+    versions = re.findall(r"Programming Language :: Python :: 3\.(\d+)$", setup, re.M)
+    minors = sorted(int(v) for v in versions)
+    assert minors == list(range(minors[0], minors[-1] + 1)), "classifiers: one version per line, no gap"
+    assert f"python_requires = >=3.{minors[0]}" in setup
+    assert f"Python 3.{minors[0]} to 3.{minors[-1]}" in _readme()
+    tox = (REPO / "tox.ini").read_text(encoding="utf-8")
+    envlist = re.search(r"^envlist = (.*)$", tox, re.M)
+    assert envlist is not None
+    assert [e for e in envlist.group(1).split(", ") if e.startswith("py")] == [f"py3{m}" for m in minors]
+
+
 def test_readme_links_point_at_files_that_exist() -> None:
     """Describe only what exists: every relative link of the README resolves in the repository."""
     links = re.findall(r"\]\(([^)#]+)\)", _readme())
