@@ -186,7 +186,7 @@ def build_parser(stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = Non
 
 
 def _with_default_command(argv: Sequence[str]) -> List[str]:
-    """`esprobe -c x.yml` means `esprobe check -c x.yml`, as the contract says."""
+    """`esprobe -c x.yml` means `esprobe check -c x.yml`, as docs/report-contract.md says."""
     args = list(argv)
     for arg in args:
         if arg in SUBCOMMANDS:

@@ -1,5 +1,5 @@
 """
-The one table of exit codes (the contract's): a status word becomes a process exit code here and
+The one table of exit codes (docs/report-contract.md): a status word becomes a process exit code here and
 nowhere else. Plain constants and string keys, so the command line can read it without importing
 the model (``--help`` and ``--version`` stay light).
 """

@@ -46,7 +46,7 @@ def worst(statuses: Iterable[Status]) -> Status:
 
 
 class Stage(str, enum.Enum):
-    """The per-target stages, in the order the contract fixes."""
+    """The per-target stages, in the order docs/report-contract.md fixes."""
 
     DNS = "dns"
     TCP = "tcp"
@@ -128,7 +128,7 @@ class StageResult:
         summary: one line a person reads first.
         findings: why the status is not ``ok``; the worst finding sets the status (see
             `stage_result`), so an ``ok`` stage has none.
-        details: the contract's ``details`` keys for this stage, plain JSON-able data.
+        details: docs/report-contract.md's ``details`` keys for this stage, plain JSON-able data.
         duration_ms: wall time spent in the stage.
         observation: what the network layer saw, handed to the next stage; never rendered.
         error_trace: formatted traceback, only when status is ``error``.

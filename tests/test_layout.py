@@ -24,7 +24,7 @@ def _python_files() -> List[Path]:
 
 def test_every_test_directory_mirrors_a_package_directory() -> None:
     strays = []
-    for directory in sorted(p for p in TESTS.rglob("*") if p.is_dir() and p.name != "__pycache__"):
+    for directory in sorted(p for p in TESTS.rglob("*") if p.is_dir() and p.name not in ("__pycache__", "testdata")):
         relative = directory.relative_to(TESTS)
         if relative.parts[0] in CROSS_CUTTING:
             continue

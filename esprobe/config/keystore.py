@@ -1,5 +1,5 @@
 """
-The Beat's file keystore (beats-config.md §5): ``v1``/``v2`` prefix + base64(salt[64] ||
+The Beat's file keystore (elastic/beats libbeat/keystore/file_keystore.go): ``v1``/``v2`` prefix + base64(salt[64] ||
 nonce[12] || AES-256-GCM ciphertext+tag), key = PBKDF2-HMAC-SHA512(empty password, salt,
 10000 rounds), plaintext = ``{"NAME":{"value":"<base64 bytes>"}}``.
 

@@ -1,5 +1,6 @@
 """
-Which Beat a config belongs to and where its files live (beats-config.md §4.3-§4.4): the
+Which Beat a config belongs to and where its files live (elastic/beats libbeat/cmd/instance/beat.go,
+libbeat/paths/paths.go): the
 deb/rpm layout when the config is ``/etc/<beat>/<beat>.yml``, else the tar layout with the
 config file's directory as home.
 """

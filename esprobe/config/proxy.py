@@ -1,7 +1,7 @@
 """
 Which proxy, if any, the Beat's HTTP client goes through for a target. Pure.
 
-Beats (elastic-agent-libs httpcommon ProxyFunc, beats-config §1.4): ``proxy_disable: true`` means no
+Beats (elastic-agent-libs transport/httpcommon/proxy.go, ProxyFunc): ``proxy_disable: true`` means no
 proxy at all; else ``proxy_url`` is used for every request and the environment is ignored; else
 Go's ``http.ProxyFromEnvironment``: ``HTTPS_PROXY`` for https URLs, ``HTTP_PROXY`` for http ones
 (upper case first, then lower case), ``NO_PROXY`` exceptions, and never for ``localhost`` or a

@@ -3,7 +3,8 @@ How a Beat is really started: from a systemd unit (`from_unit`) or a running pro
 (`from_process`) to a `BeatInvocation` — its config files, ``-E`` overrides, ``--path.*`` flags,
 environment, working directory and user, each with where it came from.
 
-The Beat's own command line is read as libbeat reads it (beats-config.md §4.3-§4.5): ``-c`` may
+The Beat's own command line is read as libbeat reads it (elastic/beats libbeat/cmd/instance/beat.go,
+libbeat/cfgfile/cfgfile.go): ``-c`` may
 repeat and defaults to ``<beat>.yml``; a relative ``-c`` is joined to ``--path.config``, else
 ``--path.home``, else the working directory; ``--path.*`` flags override the config like ``-E``;
 ``path.home`` otherwise defaults to the binary's directory; long flags take one or two dashes.

@@ -1,7 +1,8 @@
 """
 The only code that reads the Beat's YAML from disk: files -> `Node` trees with ``file:line``
 on every value, scalars typed the way gopkg.in/yaml.v2 types them (YAML 1.1: unquoted ``on``
-is a boolean, ``0123`` an octal number), plus the ``strict.perms`` file check (§4.1, §4.5).
+is a boolean, ``0123`` an octal number), plus the ``strict.perms`` file check
+(elastic/beats libbeat/cfgfile/cfgfile.go).
 """
 
 from __future__ import annotations
@@ -428,7 +429,7 @@ class PermProblem:
 def check_file_perms(path: str, *, keystore: bool = False, euid: Optional[int] = None) -> List[PermProblem]:
     """
     The Beat's ``strict.perms`` check: owner must be the effective user or root; a config file
-    must not be writable by group or others, a keystore must be exactly 0600 (§4.5, §5.1).
+    must not be writable by group or others, a keystore must be exactly 0600 (libbeat/keystore/file_keystore.go).
     """
     if os.name == "nt":
         return []

@@ -2,7 +2,8 @@
 The merged config -> `Target`s, the Beat's way: the single active output, ``cloud.id`` /
 ``cloud.auth`` rewriting, Elasticsearch hosts through MakeURL, the Kibana endpoint with its
 per-field credential fallback, the monitoring reporter's inheritance, and Logstash addresses
-(beats-config.md §1-§3, §6, §7).
+(elastic/beats libbeat/outputs/elasticsearch/config.go, libbeat/cmd/instance/beat.go,
+libbeat/monitoring/report/elasticsearch/config.go, libbeat/outputs/logstash/config.go).
 """
 
 from __future__ import annotations
@@ -162,7 +163,7 @@ def apply_cloud(reader: Reader) -> CloudState:
     """
     ``cloud.id`` / ``cloud.auth`` overwrite output.elasticsearch.hosts, setup.kibana.host and
     output.elasticsearch.username/password; ``monitoring.cloud.*`` does the same for
-    monitoring.elasticsearch (§3). Mutates the reader's tree.
+    monitoring.elasticsearch. Mutates the reader's tree.
     """
     state = CloudState()
     root = reader.root
@@ -565,7 +566,7 @@ def kibana_target(reader: Reader, base_dir: str, cloud: CloudState, es_active: b
     check_api_key(reader, f"{KIBANA}.api_key", api_key, reader.location(f"{KIBANA}.api_key"))
     values = {"username": username, "password": password, "api_key": api_key}
     copied: List[str] = []
-    # §2.3: each field separately, only when setup.kibana lacks the key entirely (an explicit
+    # libbeat InitKibanaConfig: each field separately, only when setup.kibana lacks the key entirely (an explicit
     # empty string blocks the copy), only from an enabled elasticsearch output.
     if es_active:
         for name in ("username", "password", "api_key"):

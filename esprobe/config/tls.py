@@ -1,6 +1,6 @@
 """
 An ``ssl.*`` block -> `TlsSettings`, validated with the Beat's names and error texts
-(beats-config.md §1.5, beats-tls.md §3-§4). Reading CA/certificate/key files happens here;
+(elastic-agent-libs transport/tlscommon/tls_config.go, types.go). Reading CA/certificate/key files happens here;
 a file that cannot be read is recorded in `PemSource.error` for the TLS stage, not as a
 config finding.
 """
@@ -24,8 +24,8 @@ _MODE_BY_NUMBER = {0: "full", 1: "none", 2: "certificate", 3: "strict"}
 
 PROTOCOLS = ("TLSv1", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 
-# The Beat's own spellings (beats-tls.md §4), including its "POLY1205" typo, which is the only
-# spelling it accepts for that suite.
+# The Beat's own spellings (elastic-agent-libs transport/tlscommon/types.go), including its "POLY1205"
+# typo, which is the only spelling it accepts for that suite.
 CIPHER_SUITES = (
     "ECDHE-ECDSA-AES-128-CBC-SHA",
     "ECDHE-ECDSA-AES-128-CBC-SHA256",

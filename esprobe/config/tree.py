@@ -1,5 +1,5 @@
 """
-The config tree the way go-ucfg builds it (beats-config.md §4.1, §4.3): dotted keys split into
+The config tree the way go-ucfg builds it (go-ucfg merge.go, ucfg.go; docs/beats-config.md): dotted keys split into
 nesting, dotted and nested forms merged, index-wise array merging, and ``-E`` overrides.
 
 Every value is a `Node` that remembers where it was written (``file:line`` or ``-E key``), so

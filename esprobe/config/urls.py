@@ -1,7 +1,8 @@
 """
 How the Beat turns host strings into endpoints: libbeat's ``MakeURL`` on top of Go's
-``net/url`` (beats-config.md §1.2, §2.2), ``cloud.id`` decoding (§3) and Logstash's
-``host[:port]`` rule (§7). Pure functions; errors are worded like Go's.
+``net/url`` (docs/beats-config.md, "Host URLs by Go release"), ``cloud.id`` decoding
+(elastic-agent-libs cloudid/cloudid.go) and Logstash's ``host[:port]`` rule (elastic/beats
+libbeat/outputs/logstash). Pure functions; errors are worded like Go's.
 """
 
 from __future__ import annotations

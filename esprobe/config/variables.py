@@ -1,5 +1,5 @@
 """
-``${VAR}`` expansion exactly as go-ucfg's VarExp does it for Beats (beats-config.md §4.2).
+``${VAR}`` expansion exactly as go-ucfg's VarExp does it for Beats (go-ucfg variables.go).
 
 Two halves: `parse_template` turns a string value into an expression tree (done eagerly for
 every string, because the Beat refuses a config whose ``${`` syntax is broken, whether or not

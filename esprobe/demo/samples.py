@@ -318,7 +318,7 @@ CONFIG_ENVIRONMENT: Mapping[str, Tuple[str, ...]] = {
 
 
 def cloud_id_text(es_port: int = ES_PORT, kibana_port: int = KIBANA_PORT) -> str:
-    """The decoded cloud.id: ``host:port$es_id:port$kibana_id:port`` (beats-config.md §3)."""
+    """The decoded cloud.id: ``host:port$es_id:port$kibana_id:port`` (elastic-agent-libs cloudid/cloudid.go)."""
     return f"{DOMAIN}:443$es01:{es_port}$kibana:{kibana_port}"
 
 

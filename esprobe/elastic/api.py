@@ -2,8 +2,9 @@
 Elasticsearch and Kibana HTTP, the Beat's way: what it sends, and what the answers mean.
 
 Pure: no sockets here (`esprobe.net.es_client` does the exchanges). Headers follow the Beat's wire
-format (``reference/beats-config.md`` §1.3, §2.4); answers are read by the shapes in
-``reference/es-kibana-api.md``. Nothing in this module returns a credential in any value it
+format (elastic/beats libbeat/outputs/elasticsearch/config.go); answers are read by the shapes in
+the Elasticsearch and Kibana REST API docs (elastic/elasticsearch rest-api-spec). Nothing in
+this module returns a credential in any value it
 builds for a report: the Authorization header exists only in `request_headers`' result.
 """
 
@@ -609,7 +610,8 @@ MONITORING_INDEX = ".monitoring-beats-*"
 
 def publishing_needs(version: Optional[Tuple[int, int, int]], beat: str, index_pattern: str) -> List[Need]:
     """
-    The writer role of the Beat's docs (``reference/es-kibana-api.md`` §6), for a server *version*.
+    The writer role of the Beats docs ("Grant privileges and roles needed for publishing"), for a server
+    *version*.
 
     When the version is unknown (GET / was refused, typically for want of ``monitor``), the
     current (8.14+/9.x) list is asked: the 7.x-only alias check is left out rather than reported

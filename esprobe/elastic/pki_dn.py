@@ -6,7 +6,7 @@ renders it, pulls the user name out of that string with ``username_pattern`` (``
 semantics, case-insensitive), and matches role mappings by comparing DNs case- and
 space-insensitively. This module reproduces those three steps in pure Python so the auth
 stage can predict the user name and the sandbox can authenticate with it.
-(``reference/es-kibana-api.md`` §4 has the verified examples.)
+(tests/elastic/test_pki_dn.py has the verified examples.)
 """
 
 from __future__ import annotations

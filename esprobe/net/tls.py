@@ -26,7 +26,8 @@ from OpenSSL._util import lib as _lib  # pyOpenSSL exposes no setter for a curve
 from esprobe.net.connect import TcpObservation, reconnect
 from esprobe.net.http import HttpFailure, Stream
 
-# The Beat's protocol names (beats-tls §4) -> OpenSSL's version constants, filled lazily.
+# The Beat's protocol names (elastic-agent-libs transport/tlscommon/types.go) -> OpenSSL's version
+# constants, filled lazily.
 PROTOCOL_ORDER = ("TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 PROTOCOL_ALIASES = {"TLSv1": "TLSv1.0"}
 
@@ -34,8 +35,8 @@ PROTOCOL_ALIASES = {"TLSv1": "TLSv1.0"}
 # offers the wider 8.x range and warns when a server settles for less than 1.2 (see stages/tls.py).
 DEFAULT_PROTOCOLS = ("TLSv1.1", "TLSv1.3")
 
-# The Beat's cipher names (beats-tls §4) -> OpenSSL's names. TLS 1.3 suites are not configurable in
-# Go, so listing them changes nothing; they map to None here.
+# The Beat's cipher names (elastic-agent-libs transport/tlscommon/types.go) -> OpenSSL's names.
+# TLS 1.3 suites are not configurable in Go, so listing them changes nothing; they map to None here.
 BEATS_CIPHERS = {
     "ECDHE-ECDSA-AES-128-CBC-SHA": "ECDHE-ECDSA-AES128-SHA",
     "ECDHE-ECDSA-AES-128-CBC-SHA256": "ECDHE-ECDSA-AES128-SHA256",

@@ -1,5 +1,5 @@
 """
-The stages of one target, in the contract's order: what each reads, when it applies, and the glue
+The stages of one target, in the order of docs/report-contract.md: what each reads, when it applies, and the glue
 that hands the network layer's observations to the stage's judgement.
 
 The stage contract: a step's function receives the target, the run's context and the results so

@@ -1,4 +1,4 @@
-"""The JSON report: the public contract (`reference/report-contract.md`, schema in esprobe/schema/)."""
+"""The JSON report: the public contract (docs/report-contract.md, schema in esprobe/schema/)."""
 
 from __future__ import annotations
 

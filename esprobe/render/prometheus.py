@@ -14,7 +14,7 @@ from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from esprobe.model import Report, Status, TargetReport
 
-# esprobe_stage_status values: the contract of issue #6.
+# esprobe_stage_status values: docs/report-contract.md (from issue #6).
 _STAGE_VALUE = {Status.OK: 0, Status.WARN: 1, Status.FAIL: 2, Status.ERROR: 3, Status.SKIPPED: 3}
 
 _METRICS: Tuple[Tuple[str, str], ...] = (

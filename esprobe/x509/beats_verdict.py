@@ -3,7 +3,7 @@ Beats' certificate-chain verdict: ``verification_mode``, ``ca_trusted_fingerprin
 ``ca_sha256`` on top of Go's chain verification, plus a diagnosis Go does not give.
 
 What a Beat does with the chain a server sends (elastic-agent-libs ``tlscommon``, see
-``reference/beats-tls.md`` "Quick reference"):
+elastic-agent-libs transport/tlscommon/tls_config.go):
 
 - ``full`` / ``certificate``: Go's own check is off; Beats' callback first scans the sent
   certificates for ``ca_trusted_fingerprint`` (a CA match becomes a trust anchor: added to the
@@ -151,7 +151,7 @@ class ChainVerdict:
         culprit: the certificate the problem is about, or None.
         presented: the chain as the server sent it (leaf first).
         chains: the verified chains (leaf first, trust anchor last); empty unless verified.
-        trust: the contract's ``trust`` value: ``configured-ca``, ``os-store``,
+        trust: docs/report-contract.md's ``trust`` value: ``configured-ca``, ``os-store``,
             ``fingerprint`` or ``none``.
         anchor: the trust anchor of the first verified chain, or None.
         notes: non-fatal observations (weak-but-accepted keys, CA:TRUE leaf, fingerprint warnings ...).

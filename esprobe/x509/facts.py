@@ -1,5 +1,5 @@
 """
-Certificate facts: the contract's CERT object, pins, fingerprints and a readable dump.
+Certificate facts: docs/report-contract.md's certificate object, pins, fingerprints and a readable dump.
 
 ``subject`` and ``issuer`` are RFC 4514 strings as ``cryptography`` writes them
 (``Name.rfc4514_string()``: most specific attribute first, e.g. ``CN=es01,O=Example``).

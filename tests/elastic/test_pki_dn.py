@@ -30,7 +30,7 @@ def _name(*attributes: Tuple[ObjectIdentifier, str]) -> x509.Name:
 
 
 JAVA_DN_CASES: List[Tuple[str, x509.Name, str]] = [
-    # Verified with OpenJDK X500Principal.toString() (reference §4).
+    # Verified with OpenJDK X500Principal.toString() .
     (
         "openssl-subj-with-comma-and-email",
         _name(

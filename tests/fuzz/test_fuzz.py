@@ -116,7 +116,7 @@ def test_pem_readers_take_any_bytes(data: bytes) -> None:
 
 
 # --- the host-name matcher against an independent oracle ----------------------------------------------
-# The oracle restates Go's matchHostnames from its description (beats-tls.md), nothing more:
+# The oracle restates Go's matchHostnames from its description (src/crypto/x509/verify.go), nothing more:
 # lower-case both, drop one trailing dot from the host only, same number of labels, and a pattern's
 # first label may be a lone '*' matching whatever label stands there (Go does not even ask that it be
 # non-empty; the matched pattern's own validity is checked separately).

@@ -1,4 +1,4 @@
-"""Renderers are pure: Report in, text out. Checked against the contract's schema and the formats' grammars."""
+"""Renderers are pure: Report in, text out. Checked against the report schema and the formats' grammars."""
 
 from __future__ import annotations
 

@@ -55,7 +55,7 @@ def test_no_secret_in_any_rendering(make_es, make_kibana, certs, ctx) -> None:
     reports = tuple(probe(t, ctx()) for t in targets)
     report = Report("0.1.0", "2026-01-01T00:00:00Z", 1.0, ConfigInfo("/etc/metricbeat/metricbeat.yml", "metricbeat"),
                     (), reports)
-    validate_report(json.loads(render_json(report)))  # every shape the three stages produce fits the contract
+    validate_report(json.loads(render_json(report)))  # every shape the three stages produce fits the schema
     rendered = "\n".join([render_json(report), render_table(report), render_nagios(report), render_prometheus(report)])
     secrets = [WRITER_PW, WRONG_PW, NOMON_PW, USERINFO_PW, KIBANA_PW, good["api_key"], dead["api_key"],
                limited["api_key"], good["encoded"], key(good), key(dead)]

@@ -1,4 +1,4 @@
-"""Certificate facts: the contract's CERT object, pins, self-signed detection and the readable dump."""
+"""Certificate facts: the report's certificate object, pins, self-signed detection and the readable dump."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """
 A stand-in Elasticsearch that answers the calls a Beat (and esprobe) makes as the real one does.
 
-Shapes, status codes, headers and reason strings follow ``reference/es-kibana-api.md``; each
+Shapes, status codes, headers and reason strings follow Elasticsearch's REST API docs and real
+7.17/8.x/9.x answers; each
 flavour (7.17, 8.14, 8.x ≥ 8.15, 9.x, OpenSearch) differs where the real products differ:
 ``WWW-Authenticate`` wording, 403 role wording, security-disabled answers, ``X-elastic-product``.
 Authentication is real: Basic against users added here, ``ApiKey`` against keys created here

@@ -1,7 +1,7 @@
 """
 A stand-in Kibana: ``/api/status`` in the format and with the anonymous-access rules of the
 emulated version, the spaces API, the ``kbn-xsrf`` rule and Boom error envelopes
-(``reference/es-kibana-api.md`` §8). Credentials are checked by the `FakeElasticsearch` given
+(Kibana's /api/status and spaces API docs). Credentials are checked by the `FakeElasticsearch` given
 at construction, in-process, so users and API keys are shared with it as they are in a real
 deployment.
 
