@@ -354,7 +354,7 @@ class _Context:
             err.lasting = True
             raise err
         deadline = self.resolver.deadline
-        if deadline is not None and self.work % _CLOCK_EVERY == 0 and deadline.expired:
+        if deadline is not None and self.work % _CLOCK_EVERY == 1 and deadline.expired:
             raise VariableError("limit", [name], "the run's deadline passed while expanding it")
 
     def _sized(self, text: str, name: str) -> str:

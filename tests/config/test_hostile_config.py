@@ -111,7 +111,8 @@ def test_a_real_cycle_is_still_cyclic(tmp_path: Path) -> None:
 
 def test_two_million_dollar_signs_within_deadline_and_memory(tmp_path: Path, nameserver: str) -> None:
     """'$$' x 1,000,000 in a password: quadratic lexing (and a megabyte regex) took minutes."""
-    text = "output.elasticsearch:\n  hosts: ['http://127.0.0.1:9']\n  username: u\n  password: '" + "$$" * 1_000_000 + "'\n"
+    head = "output.elasticsearch:\n  hosts: ['http://127.0.0.1:9']\n  username: u\n"
+    text = head + "  password: '" + "$$" * 1_000_000 + "'\n"
     config = _write(tmp_path / "metricbeat.yml", text)
     code, out, err, seconds, rss = _process(nameserver, "-c", str(config))
     assert code in (2, 3), err
@@ -223,3 +224,19 @@ def test_non_utf8_override_is_a_one_line_usage_error(tmp_path: Path, nameserver:
     assert b"-E output.elasticsearch.password" in lines[0] and b"UTF-8" in lines[0]
     assert b"se" not in lines[0].split(b"password", 1)[1][:6]
     assert b"Traceback" not in done.stderr
+
+
+def test_the_run_deadline_covers_config_loading(tmp_path: Path) -> None:
+    """With the deadline already past, reading stops: a big file and a long expansion each say why."""
+    from esprobe.context import Deadline
+
+    expired = Deadline(0.0)
+    lines = ["output.elasticsearch.hosts: ['http://127.0.0.1:9']"] + [f"k{i}: v{i}" for i in range(3000)]
+    big = _write(tmp_path / "big.yml", "\n".join(lines) + "\n")
+    finding = only(load_config([str(big)], environ={}, deadline=expired), "config-beyond-bounds")
+    assert "deadline" in finding.message
+
+    wide = _write(tmp_path / "wide.yml", _doubling_bomb(12).replace("e12: '" + "A" * 64, "e12: 'A"))
+    loaded = load_config([str(wide)], environ={}, deadline=expired)
+    messages = [f.message for f in loaded.findings if f.code == "config-variable-bound"]
+    assert any("${e0}" in m and "deadline passed" in m for m in messages), messages
