@@ -64,9 +64,9 @@ class Trust:
 
 
 @functools.lru_cache(maxsize=64)
-def _parsed_cas(data: bytes) -> Tuple[x509.Certificate, ...]:
+def _parsed_cas(data: bytes, negative_serial_rejected: bool = True) -> Tuple[x509.Certificate, ...]:
     """A CA file's certificates, parsed once per run however many targets name it."""
-    return tuple(go_append_certs_from_pem(data))
+    return tuple(go_append_certs_from_pem(data, negative_serial_rejected=negative_serial_rejected))
 
 
 def _load_trust(tls: TlsSettings, ctx: ProbeContext) -> Trust:
@@ -82,7 +82,7 @@ def _load_trust(tls: TlsSettings, ctx: ProbeContext) -> Trust:
                 f"The Beat cannot read {source.label}: {source.error or 'unreadable'}.",
                 prefix=tls.prefix, setting=source.setting))
             continue
-        found = _parsed_cas(source.data)
+        found = _parsed_cas(source.data, ctx.rules.negative_serial_rejected)
         if not found:
             problems.append(findings.make(
                 "tls-ca-not-certificate",

@@ -130,7 +130,7 @@ _PEM_BLOCK = re.compile(
 )
 
 
-def go_append_certs_from_pem(data: bytes) -> List[x509.Certificate]:
+def go_append_certs_from_pem(data: bytes, *, negative_serial_rejected: bool = True) -> List[x509.Certificate]:
     """
     Go's ``CertPool.AppendCertsFromPEM``: every ``CERTIFICATE`` PEM block without headers
     that parses as a certificate, in order; anything else is skipped without a word.
@@ -147,7 +147,7 @@ def go_append_certs_from_pem(data: bytes) -> List[x509.Certificate]:
             der = base64.b64decode(b"".join(line.strip() for line in lines), validate=True)
         except (binascii.Error, ValueError):
             continue
-        if go_parse.parse_error(der) is not None:
+        if go_parse.parse_error(der, negative_serial_rejected=negative_serial_rejected) is not None:
             continue  # Go's parser refuses it (negative serial, critical AKI, ...): the pool never gets it
         cert = go_parse.load(der)
         if cert is None:

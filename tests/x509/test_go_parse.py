@@ -98,3 +98,16 @@ def test_fields_go_uses(corpus: Corpus) -> None:
     assert parsed.ext_key_usage == (go_parse.EKU_SERVER_AUTH,)
     assert parsed.basic_constraints_valid and not parsed.is_ca
     assert parsed.key_usage_present and not parsed.key_cert_sign
+
+
+def test_a_ca_file_keeps_only_what_go_parses(corpus: Corpus) -> None:
+    """AppendCertsFromPEM drops what Go cannot parse; a negative serial only where the go line refuses it."""
+    from esprobe.x509.system_roots import go_append_certs_from_pem
+    from tests.oracle.corpus import pem_of
+
+    good = corpus.root("ca-good").der
+    negative = corpus.root("ca-negative", serial=-7).der
+    critical = corpus.root("ca-critical-ski", mutate=critical_ext("2.5.29.14")).der
+    data = pem_of(good, negative, critical)
+    assert len(go_append_certs_from_pem(data)) == 1
+    assert len(go_append_certs_from_pem(data, negative_serial_rejected=False)) == 2
