@@ -72,13 +72,16 @@ class UsageError(Exception):
 MIN_TIMEOUT, MAX_TIMEOUT = 0.001, 3600.0
 
 
-def _timeout(text: str) -> float:
+def _timeout(text: "str | float") -> float:
+    """``--timeout``, checked after parsing so that a wrong value is one line (UsageError), exit 3."""
+    if isinstance(text, float):
+        return text  # the default
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+        raise UsageError(f"--timeout {text}: not a number of seconds") from None
     if not MIN_TIMEOUT <= value <= MAX_TIMEOUT:  # also false for nan
-        raise argparse.ArgumentTypeError(f"must be a number of seconds from {MIN_TIMEOUT:g} to {MAX_TIMEOUT:g}")
+        raise UsageError(f"--timeout {text}: must be a number of seconds from {MIN_TIMEOUT:g} to {MAX_TIMEOUT:g}")
     return value
 
 
@@ -121,7 +124,7 @@ def _add_check_options(parser: argparse.ArgumentParser, *, report_output: bool =
     parser.add_argument("--save-chain", metavar="DIR",
                         help="write the certificate chain each server sent to DIR (<target>.chain.pem and one "
                              "<target>.<n>.pem per certificate, leaf first)")
-    parser.add_argument("--timeout", type=_timeout, default=5.0, metavar="SECONDS",
+    parser.add_argument("--timeout", default=5.0, metavar="SECONDS",
                         help="bound of each network step (default 5); the run ends within 4x this")
     parser.add_argument("--hosts-file", metavar="PATH", help="read PATH instead of /etc/hosts")
     parser.add_argument("--nameserver", action="append", default=[], metavar="ADDR[:PORT]",
@@ -205,6 +208,8 @@ def _in_cwd(env: Environment, path: Optional[str]) -> Optional[str]:
 def _check_options(args: argparse.Namespace, env: Environment) -> "CheckOptions":
     # check/bundle only: the probe imports the whole network stack
     from esprobe.probe.check import CheckOptions, parse_nameserver
+
+    args.timeout = _timeout(args.timeout)
 
     nameservers = []
     for text in args.nameserver:
