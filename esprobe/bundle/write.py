@@ -347,6 +347,8 @@ def _command_line(options: Any, bundle_path: str, known: KnownSecrets) -> Tuple[
         value = getattr(options, attribute)
         if value != getattr(defaults, attribute):
             words += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
+    if not getattr(options, "strict_perms", True):
+        words += ["--strict-perms=false"]
     words += ["-o", bundle_path]
     return " ".join(shlex.quote(w) for w in words), found
 
