@@ -223,7 +223,9 @@ def _esprobe_once(case: Case, port: int, directory: Path, rules: RuleSet, hosts_
     config = esprobe_config(case, port, directory)
     out, err = io.StringIO(), io.StringIO()
     env = Environment(out, err, False, {"PATH": os.environ.get("PATH", "")}, str(directory))
-    argv = ["check", "-c", str(config), "--format", "json", "--timeout", "5", "--hosts-file", str(hosts_file),
+    # --timeout 30 (deadline 2 min): verdicts are compared here, not speed; a CPU-heavy case (thousands of
+    # name-constraint comparisons) must not be cut off because the machine is busy.
+    argv = ["check", "-c", str(config), "--format", "json", "--timeout", "30", "--hosts-file", str(hosts_file),
             "--nameserver", nameserver, "--beat-version", rules.beat_version, "--only", "elasticsearch"]
     main(argv, env)
     try:
