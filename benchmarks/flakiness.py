@@ -76,8 +76,9 @@ def run_suite(label: str, seed: Optional[int], extra: List[str]) -> Dict[str, An
         seconds = round(time.monotonic() - started, 1)
         result = {"run": label, "seed": seed, "exit": done.returncode, "seconds": seconds,
                   "failed": _failures(junit), **_totals(junit)}
-    tail = done.stdout.strip().splitlines()[-1:] if done.stdout.strip() else ["(no output)"]
-    print(f"{label:>12}  seed={seed!s:>5}  exit={done.returncode}  {seconds:7.1f} s  {tail[0]}", flush=True)
+    summary = [line for line in done.stdout.splitlines() if " passed" in line or " failed" in line or " error" in line]
+    tail = summary[-1].strip("= ") if summary else "(no summary line)"
+    print(f"{label:>12}  seed={seed!s:>5}  exit={done.returncode}  {seconds:7.1f} s  {tail}", flush=True)
     for test in result["failed"]:
         print(f"{'':>14}FAILED {test}", flush=True)
     if done.returncode not in (0, 1):  # 1 = test failures, listed above; anything else: show why
