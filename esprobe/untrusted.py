@@ -16,9 +16,10 @@ import dataclasses
 import re
 from typing import Any, Callable, Mapping
 
-# C0 controls, DEL, C1 controls (0x9b is a one-byte CSI), and the Unicode format characters that
-# reorder or hide text on screen (bidi overrides and isolates, zero-width joiners, BOM).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+# C0 controls, DEL, C1 controls (0x9b is a one-byte CSI), the Unicode format characters that
+# reorder or hide text on screen (bidi overrides and isolates, zero-width joiners, BOM), and lone
+# surrogates (bytes that were not UTF-8, kept by surrogateescape: no stream could print them).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ud800-\udfff]")
 
 # One string in the report: a finding's message or a detail value. Long enough for any message
 # esprobe writes (the longest are a few hundred characters), short enough that a 400 KB error
@@ -32,7 +33,9 @@ def _escape(match: "re.Match[str]") -> str:
 
 
 # A hint is esprobe's own advice and may lay out a line to paste on a line of its own.
-_CONTROL_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+_CONTROL_BUT_NEWLINE = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ud800-\udfff]"
+)
 
 
 def shown(text: str, limit: int = MAX_CHARS, *, newlines: bool = False) -> str:

@@ -100,9 +100,11 @@ def test_lexing_two_million_escapes_is_linear() -> None:
 
 @given(st.text(max_size=300))
 @example("\x1b]0;title\x07\r\n\x9b31m\u202e")
+@example(b"not utf-8: \xff\xfe".decode("utf-8", "surrogateescape"))
 def test_shown_leaves_no_control_character_and_caps_the_length(text: str) -> None:
     out = shown(text, 100)
     assert not any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in out)
+    out.encode("utf-8")  # printable on any UTF-8 stream: no lone surrogate left
     assert len(out) <= 100 + len(" … (cut by esprobe)")
 
 
