@@ -1,11 +1,13 @@
 """
 Which tests are slow end to end: the whole CLI against the stand-ins or real third-party servers, the
 demo, whole bundles. The root conftest marks them `e2e`, so `python -m pytest -m "not e2e"` is the fast
-inner loop; CI runs everything. Entries are relative to tests/; a directory ends with "/".
+inner loop; CI runs everything. Entries are relative to tests/ (shell patterns allowed); a directory
+ends with "/". Every tests/test_cli*.py runs the command line end to end, so it is e2e by its name.
 """
 
 from __future__ import annotations
 
+import fnmatch
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -15,14 +17,15 @@ E2E = (
     "oracle/",
     "test_python_versions.py",
     "hostile/test_hostile_peers.py",
+    "hostile/test_escapes.py",
     "demo/test_command.py",
     "bundle/test_bundle.py",
-    "test_cli.py",
-    "test_cli_interrupts.py",
-    "test_cli_secrets.py",
+    "bundle/test_hardening.py",
+    "test_cli*.py",
 )
 
 
 def is_e2e(path: Path) -> bool:
     relative = path.resolve().relative_to(TESTS).as_posix()
-    return any(relative == entry or (entry.endswith("/") and relative.startswith(entry)) for entry in E2E)
+    return any(fnmatch.fnmatchcase(relative, entry) or (entry.endswith("/") and relative.startswith(entry))
+               for entry in E2E)
