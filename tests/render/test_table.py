@@ -8,6 +8,7 @@ from esprobe import findings
 from esprobe.model import Finding, Severity, Stage
 from esprobe.render.table import render_table
 from tests.support import factories
+from tests.support.factories import REPORTS
 
 
 def _with_tls_summary(summary: str):  # type: ignore[no-untyped-def]
@@ -72,3 +73,16 @@ def test_verbose_names_no_identity_when_auth_failed() -> None:
                    for s in healthy.stages)
     text = render_table(factories.report([dataclasses.replace(healthy, stages=stages)]), verbose=True)
     assert "identity: not established (sent: basic)" in text and "identity: elastic" not in text
+
+
+def test_table_has_every_stage_finding_and_hint() -> None:
+    text = render_table(REPORTS["mixed"], color=False)
+    assert "kibana  https://kb.example.com:5601  FAIL" in text
+    assert "tls-unknown-ca: x509: certificate signed by unknown authority" in text
+    assert "→ Set setup.kibana.ssl.certificate_authorities." in text
+    assert "result: FAIL — 3 targets (1 fail, 1 warn, 1 ok) — exit 2" in text
+    assert "\033[" not in text
+
+
+def test_table_colour_only_when_asked() -> None:
+    assert "\033[31m" in render_table(REPORTS["mixed"], color=True)

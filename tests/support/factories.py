@@ -161,3 +161,14 @@ def report(
     return Report(esprobe_version="0.1.0", started_at="2026-11-29T16:00:00Z", duration_ms=412.5,
                   config=ConfigInfo(status_path, "metricbeat"), findings=tuple(findings), targets=tuple(targets),
                   timestamp=1795968000.0)
+
+
+# Reports of every shape the renderers must handle, by name (tests/render/).
+REPORTS = {
+    "healthy": report([healthy(client_days=20)]),
+    "mixed": report([healthy(), failing_tls(), plain_http()]),
+    "config-broken": report(
+        [], [Finding("config-credentials-conflict", Severity.FAIL, "cannot set both api_key and username/password",
+                     "Remove one.", "output.elasticsearch.api_key", "metricbeat.yml:7")]),
+    "empty": report([]),
+}
