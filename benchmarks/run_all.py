@@ -1,5 +1,6 @@
 """
-esprobe's benchmarks: round trips, start-up, scale and memory (issue #10). Loopback only.
+esprobe's benchmarks: round trips, start-up, curl comparison, CPU per target, scale and memory
+(issues #10 and #20). Loopback only.
 
     python benchmarks/run_all.py                 # all of them, results to benchmarks/results.json
     python benchmarks/run_all.py startup scale   # some of them
@@ -14,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import socket
 import statistics
 import subprocess
@@ -29,6 +31,15 @@ PYTHON = sys.executable
 ENV = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1"}
 for proxy_var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
     ENV.pop(proxy_var, None)
+# Measure esprobe as installed: pip writes bytecode at install time, so a user's run never compiles
+# esprobe's modules. A shell with PYTHONDONTWRITEBYTECODE=1 would have every run compile them all
+# (about 100 ms more); the bytecode goes to a directory of its own so the checkout stays clean.
+ENV.pop("PYTHONDONTWRITEBYTECODE", None)
+ENV["PYTHONPYCACHEPREFIX"] = os.path.join(tempfile.gettempdir(), "esprobe-bench-pycache")
+
+
+def _cpu(usage: Any) -> float:
+    return float(usage.ru_utime + usage.ru_stime)
 
 
 def _esprobe(*args: str) -> Tuple[float, Dict[str, Any], Any]:
@@ -47,7 +58,7 @@ def _esprobe(*args: str) -> Tuple[float, Dict[str, Any], Any]:
 class Stack:
     """benchmarks/stack.py in its own process, for the duration of a `with`."""
 
-    def __init__(self, rtt_ms: float, hosts: int = 0) -> None:
+    def __init__(self, rtt_ms: float = 0.0, hosts: int = 0) -> None:
         self.directory = tempfile.mkdtemp(prefix="esprobe-bench-")
         self.args = [PYTHON, str(HERE / "stack.py"), "--rtt-ms", str(rtt_ms), "--dir", self.directory,
                      "--hosts", str(hosts)]
@@ -69,7 +80,8 @@ def bench_roundtrips(runs: int = 7, rtt_ms: float = 100.0) -> Dict[str, Any]:
     """A healthy full probe of one Elasticsearch host and Kibana (basic auth, privileges) behind RTT."""
     with Stack(rtt_ms) as stack:
         _esprobe("-c", stack["config"], "--nameserver", stack["nameserver"])  # warm the OS caches
-        walls, probes, stages = [], [], {}
+        walls, probes = [], []
+        stages: Dict[str, List[float]] = {}
         for _ in range(runs):
             wall, report, _ = _esprobe("-c", stack["config"], "--nameserver", stack["nameserver"])
             assert report["status"] == "ok", report["status"]
@@ -167,7 +179,9 @@ def bench_dead_host(timeout: float = 2.0) -> Dict[str, Any]:
     config.write_text(f'output.elasticsearch.hosts: ["https://127.0.0.1:{port}"]\n')
     config.chmod(0o600)
     try:
-        wall, report, _ = _esprobe("-c", str(config), "--timeout", str(timeout))
+        with Stack() as stack:  # its DNS server only: esprobe's background cross-check asks it, not the machine's
+            wall, report, _ = _esprobe("-c", str(config), "--timeout", str(timeout),
+                                       "--nameserver", stack["nameserver"])
     finally:
         listener.close()
     codes = [f["code"] for t in report["targets"] for s in t["stages"] for f in s["findings"]]
@@ -175,24 +189,156 @@ def bench_dead_host(timeout: float = 2.0) -> Dict[str, Any]:
             "codes": codes}
 
 
+# --- 5. the curl chain ------------------------------------------------------------------------------
+
+
+def _curl_chain(stack: Dict[str, Any]) -> List[str]:
+    """
+    curl doing what esprobe does for one healthy Elasticsearch host: GET /, GET _authenticate and
+    POST _has_privileges, all three over one verified TLS connection (``--next`` keeps it open).
+    ``--resolve`` spares curl the system resolver; esprobe asks the stand-in DNS server instead.
+    """
+    origin = f"https://es.bench:{stack['es_port']}"
+    common = ["--silent", "--show-error", "--cacert", stack["ca"],
+              "--resolve", f"es.bench:{stack['es_port']}:127.0.0.1",
+              "--user", f"{stack['username']}:{stack['password']}", "--write-out", "%{num_connects} %{http_code}\\n"]
+    body = json.dumps({"cluster": ["monitor", "read_ilm", "read_pipeline"],
+                       "index": [{"names": ["metricbeat-*"], "privileges": ["create_doc", "auto_configure"]}]})
+    return ["curl", *common, "-o", os.devnull, f"{origin}/", "-o", os.devnull, f"{origin}/_security/_authenticate",
+            "--next", *common, "-o", os.devnull, "-H", "Content-Type: application/json", "--data", body,
+            f"{origin}/_security/user/_has_privileges"]
+
+
+def _run_curl(argv: List[str]) -> Tuple[float, float, List[str]]:
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=ENV)
+    out = process.stdout.read() if process.stdout else b""
+    _, _, usage = os.wait4(process.pid, 0)
+    return time.perf_counter() - started, _cpu(usage), out.decode().split()
+
+
+def bench_curl(rounds: int = 21) -> Dict[str, Any]:
+    """
+    One healthy Elasticsearch host, no relay: esprobe's whole process beside the curl chain, one
+    of each per round, alternating, so that the machine's load hits both alike (issue #20, goal 1).
+    """
+    if shutil.which("curl") is None:
+        return {"skipped": "curl is not installed"}
+    with Stack() as stack:
+        argv = _curl_chain(stack)
+        wall, cpu, answers = _run_curl(argv)  # warm up both, and check that curl did what it should
+        assert answers == ["1", "200", "0", "200", "0", "200"], answers  # one connect, three 200s
+        _esprobe("-c", stack["direct"], "--nameserver", stack["nameserver"])
+        curl_walls, curl_cpus, walls, cpus, ratios = [], [], [], [], []
+        for _ in range(rounds):
+            curl_wall, curl_cpu, _ = _run_curl(argv)
+            wall, report, usage = _esprobe("-c", stack["direct"], "--nameserver", stack["nameserver"])
+            assert report["status"] == "ok", report["status"]
+            curl_walls.append(curl_wall)
+            curl_cpus.append(curl_cpu)
+            walls.append(wall)
+            cpus.append(_cpu(usage))
+            ratios.append(wall / curl_wall)
+    return {
+        "rounds": rounds,
+        "curl_wall_ms_median": round(statistics.median(curl_walls) * 1000, 1),
+        "esprobe_wall_ms_median": round(statistics.median(walls) * 1000, 1),
+        "wall_ratio_median_of_rounds": round(statistics.median(ratios), 1),
+        "wall_ratio_of_medians": round(statistics.median(walls) / statistics.median(curl_walls), 1),
+        "curl_cpu_ms_median": round(statistics.median(curl_cpus) * 1000, 1),
+        "esprobe_cpu_ms_median": round(statistics.median(cpus) * 1000, 1),
+    }
+
+
+# --- 6. CPU per target -------------------------------------------------------------------------------
+
+
+def bench_cpu_per_target(rounds: int = 5, hosts: int = 200, rtt_ms: float = 50.0) -> Dict[str, Any]:
+    """
+    What one more healthy target costs esprobe in CPU (handshake, chain verdict, three requests,
+    its part of the report): the CPU of a run over *hosts* targets minus that of a run over one
+    target behind the same relay, over hosts - 1. The two runs alternate (issue #20, goal 2).
+    """
+    with Stack(rtt_ms, hosts=hosts) as stack:
+        _esprobe("-c", stack["one"], "--nameserver", stack["nameserver"])
+        per_target, many_cpu, one_cpu, walls = [], [], [], []
+        for _ in range(rounds):
+            _, one_report, one_usage = _esprobe("-c", stack["one"], "--nameserver", stack["nameserver"])
+            wall, report, usage = _esprobe("-c", stack["many"], "--nameserver", stack["nameserver"])
+            assert one_report["status"] == "ok" and report["status"] == "ok", (one_report["status"], report["status"])
+            one_cpu.append(_cpu(one_usage))
+            many_cpu.append(_cpu(usage))
+            walls.append(wall)
+            per_target.append((_cpu(usage) - _cpu(one_usage)) / (hosts - 1))
+    return {
+        "hosts": hosts,
+        "rtt_ms": rtt_ms,
+        "rounds": rounds,
+        "cpu_ms_per_target_median": round(statistics.median(per_target) * 1000, 2),
+        "cpu_ms_per_target_range": [round(min(per_target) * 1000, 2), round(max(per_target) * 1000, 2)],
+        "one_target_cpu_s_median": round(statistics.median(one_cpu), 3),
+        "many_targets_cpu_s_median": round(statistics.median(many_cpu), 2),
+        "many_targets_wall_s_median": round(statistics.median(walls), 2),
+    }
+
+
 BENCHMARKS = {
     "roundtrips": bench_roundtrips,
     "startup": bench_startup,
     "scale": bench_scale,
     "dead-host": bench_dead_host,
+    "curl": bench_curl,
+    "cpu-per-target": bench_cpu_per_target,
 }
+
+
+def _table(results: Dict[str, Any]) -> str:
+    """The figures the issues set targets for, one line each (whatever of them this run measured)."""
+    rows: List[Tuple[str, str, str]] = []
+    if "curl" in results and "skipped" not in results["curl"]:
+        c = results["curl"]
+        rows.append(("one ES host: esprobe process / curl chain (wall)", "<= 10x",
+                     f"{c['wall_ratio_median_of_rounds']}x "
+                     f"({c['esprobe_wall_ms_median']} vs {c['curl_wall_ms_median']} ms)"))
+        rows.append(("one ES host: esprobe process CPU", "", f"{c['esprobe_cpu_ms_median']} ms"))
+    if "cpu-per-target" in results:
+        t = results["cpu-per-target"]
+        rows.append(("CPU per healthy target", "<= 4 ms",
+                     f"{t['cpu_ms_per_target_median']} ms (range {t['cpu_ms_per_target_range'][0]}-"
+                     f"{t['cpu_ms_per_target_range'][1]})"))
+    if "scale" in results:
+        s = results["scale"]
+        rows.append((f"{s['hosts']} endpoints behind {s['rtt_ms']:g} ms (process wall)", "<= 1.2 s",
+                     f"{s['process_wall_s_median']} s (probe {s['probe_s_median']} s, CPU {s['cpu_s_median']} s)"))
+        rows.append((f"peak RSS, {s['hosts']} endpoints", "<= 80 MB", f"{s['peak_rss_mb_max']} MB"))
+    if "roundtrips" in results:
+        r = results["roundtrips"]
+        rows.append(("healthy ES + Kibana probe, round trips", "<= 6 RTT", f"{r['probe_rtt_multiple']} RTT"))
+    if "startup" in results:
+        u = results["startup"]
+        rows.append(("--version / --help vs python -c pass", "<= 1.5x", f"{u['version_ratio']}x / {u['help_ratio']}x"))
+    if "dead-host" in results:
+        d = results["dead-host"]
+        rows.append(("a dead host", f"<= --timeout ({d['timeout_s']:g} s)", f"{d['probe_s']} s"))
+    width = max((len(row[0]) for row in rows), default=0)
+    lines = [f"{'figure'.ljust(width)}  {'target':<22}  measured"]
+    lines += [f"{name.ljust(width)}  {target:<22}  {measured}" for name, target, measured in rows]
+    return "\n".join(lines)
 
 
 def main(argv: List[str]) -> int:
     chosen = argv or list(BENCHMARKS)
     results: Dict[str, Any] = {
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),
+                    "load_average_at_start": [round(x, 1) for x in os.getloadavg()]},
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     for name in chosen:
         print(f"running {name} ...", file=sys.stderr, flush=True)
         results[name] = BENCHMARKS[name]()
         print(json.dumps({name: results[name]}, indent=2), flush=True)
+    results["machine"]["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]
+    print(_table(results), flush=True)
     path = HERE / "results.json"
     previous = json.loads(path.read_text()) if path.exists() else {}
     previous.update(results)

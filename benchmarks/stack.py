@@ -26,10 +26,8 @@ from esprobe.demo.standins.kibana import FakeKibana
 from esprobe.demo.standins.server import TlsConfig
 
 PASSWORD = "bench-writer-password"
-WRITER_ROLE = {
-    "cluster": ["monitor", "read_ilm", "read_pipeline"],
-    "indices": [{"names": ["metricbeat-*"], "privileges": ["create_doc", "auto_configure", "view_index_metadata"]}],
-}
+WRITER_CLUSTER = ["monitor", "read_ilm", "read_pipeline"]
+WRITER_INDICES = [{"names": ["metricbeat-*"], "privileges": ["create_doc", "auto_configure", "view_index_metadata"]}]
 
 
 def main() -> int:
@@ -44,7 +42,7 @@ def main() -> int:
     server = ca.issue("es.bench", dns=["es.bench", "kibana.bench", "*.es.bench"], ips=["127.0.0.1"])
     (directory / "ca.crt").write_bytes(ca.cert_pem)
     es = FakeElasticsearch(tls=TlsConfig.from_issued(server))
-    es.add_role("metricbeat_writer", cluster=WRITER_ROLE["cluster"], indices=WRITER_ROLE["indices"])
+    es.add_role("metricbeat_writer", cluster=WRITER_CLUSTER, indices=WRITER_INDICES)
     es.add_user("beats_writer", PASSWORD, ["metricbeat_writer", "kibana_admin"])
     kibana = FakeKibana(es, tls=TlsConfig.from_issued(server))
     names = {"es.bench": ["127.0.0.1"], "kibana.bench": ["127.0.0.1"]}
@@ -67,8 +65,22 @@ def main() -> int:
             f"output.elasticsearch:\n  hosts: [{hosts}]\n  username: beats_writer\n  password: \"{PASSWORD}\"\n"
             f'  ssl.certificate_authorities: ["{ca_file}"]\n')
         many.chmod(0o600)
-        print(json.dumps({"config": str(config), "many": str(many), "nameserver": dns.nameserver,
-                          "es_relay": es_relay.port, "kibana_relay": kb_relay.port, "rtt_ms": args.rtt_ms}), flush=True)
+        # One host behind the same relay as `many` (its CPU, minus this one's, is what the targets cost)
+        # and one Elasticsearch host with no relay at all (what the curl chain is compared against).
+        one = directory / "one.yml"
+        one.write_text(
+            f'output.elasticsearch:\n  hosts: ["https://node0.es.bench:{es_relay.port}"]\n  username: beats_writer\n'
+            f'  password: "{PASSWORD}"\n  ssl.certificate_authorities: ["{ca_file}"]\n')
+        one.chmod(0o600)
+        direct = directory / "direct.yml"
+        direct.write_text(
+            f'output.elasticsearch:\n  hosts: ["https://es.bench:{es.port}"]\n  username: beats_writer\n'
+            f'  password: "{PASSWORD}"\n  ssl.certificate_authorities: ["{ca_file}"]\n')
+        direct.chmod(0o600)
+        print(json.dumps({"config": str(config), "many": str(many), "one": str(one), "direct": str(direct),
+                          "ca": str(ca_file), "username": "beats_writer", "password": PASSWORD,
+                          "nameserver": dns.nameserver, "es_port": es.port, "es_relay": es_relay.port,
+                          "kibana_relay": kb_relay.port, "rtt_ms": args.rtt_ms}), flush=True)
         try:
             threading.Event().wait()
         except KeyboardInterrupt:
