@@ -467,7 +467,6 @@ def environment_text(
         f"OpenSSL (cryptography): {_cryptography_openssl()}",
         f"pyOpenSSL:            {_version_of('OpenSSL')}",
         f"cryptography:         {_version_of('cryptography')}",
-        f"requests:             {_version_of('requests')}",
         f"dnspython:            {_version_of('dns.version', 'version')}",
         f"PyYAML:               {_version_of('yaml')}",
         f"idna:                 {_version_of('idna')}",

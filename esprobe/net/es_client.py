@@ -2,7 +2,7 @@
 The HTTP client of the http, auth and privileges stages: one per target, over the connection the
 tcp (and tls) stages opened and verified.
 
-Network boundary code. It builds the target's `requests.Session` with `esprobe.net.http`, sends
+Network boundary code. It opens the target's `ReusedConnection` (`esprobe.net.http`), sends
 the Beat's headers (`esprobe.elastic.api.request_headers`) and turns every exchange into data: an
 `api.Answer`, or a `Failure` saying why there was none. Nothing here raises for a bad peer.
 """
@@ -15,14 +15,13 @@ import socket
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Sequence, Tuple, Union
 
-import requests
 from cryptography import x509
 
 from esprobe.context import ProbeContext
 from esprobe.elastic import api
 from esprobe.model import Target
 from esprobe.net.connect import TcpObservation
-from esprobe.net.http import HttpFailure, ReusedConnectionAdapter, Stream, session_for
+from esprobe.net.http import HttpFailure, ReusedConnection, Stream
 from esprobe.net.tls import DEFAULT_PROTOCOLS, HandshakeSettings, TlsProbe, cipher_list, handshake
 
 
@@ -48,17 +47,15 @@ Outcome = Union[api.Answer, Failure]
 
 class Client:
     """
-    Sends requests for one target through its Session; never anywhere else.
+    Sends requests for one target over its connection; never anywhere else.
 
     Attributes:
-        session: the target's `requests.Session` (mounted on the target's origin only).
-        adapter: the transport adapter (counts exchanges and reconnects).
+        connection: the target's `ReusedConnection` (counts exchanges and reconnects).
         exchanges: how many requests were sent.
     """
 
-    def __init__(self, session: requests.Session, adapter: ReusedConnectionAdapter, timeout: Callable[[], float]) -> None:
-        self.session = session
-        self.adapter = adapter
+    def __init__(self, connection: ReusedConnection, timeout: Callable[[], float]) -> None:
+        self.connection = connection
         self._timeout = timeout
         self.exchanges = 0
 
@@ -74,28 +71,25 @@ class Client:
     def _send(self, method: str, url: str, body: Optional[bytes], headers: Optional[Mapping[str, str]]) -> Outcome:
         self.exchanges += 1
         try:
-            response = self.session.request(
-                method, url, data=body, headers=dict(headers or {}), allow_redirects=False, timeout=self._timeout()
-            )
+            answer = self.connection.request(method, url, body, headers, timeout=self._timeout())
         except HttpFailure as failure:
             return Failure(failure.kind, failure.detail, url)
         except UnicodeEncodeError:
             # http.client sends the head as Latin-1, like Go would refuse such a header value.
             return Failure("error", "a header value (from the configured headers) is not Latin-1 text", url)
-        except (requests.RequestException, ValueError, OSError) as error:
+        except (ValueError, OSError) as error:
             return Failure("error", f"{type(error).__name__}: {error}", url)
         return api.Answer(
-            status=response.status_code,
-            reason=response.reason or "",
-            headers=tuple(getattr(response, "header_lines", ()) or tuple(response.headers.items())),
-            body=response.content or b"",
-            truncated=bool(getattr(response, "truncated", False)),
+            status=answer.status,
+            reason=answer.reason or "",
+            headers=answer.headers,
+            body=answer.body,
+            truncated=answer.truncated,
             url=url,
         )
 
     def close(self) -> None:
-        self.adapter.close()
-        self.session.close()
+        self.connection.close()
 
 
 @dataclass(frozen=True)
@@ -104,7 +98,7 @@ class HttpObservation:
     What the http stage saw, and the client the auth and privileges stages reuse.
 
     Attributes:
-        client: the target's client (Session over the verified connection); closed by the runner.
+        client: the target's client (over the verified connection); closed by the runner.
         answer: the answer judged (after a same-origin redirect was followed), or None.
         identity: who answered.
         kibana: Kibana's status, for Kibana targets.
@@ -162,9 +156,9 @@ def open_client(target: Target, ctx: ProbeContext, tcp: TcpObservation,
     # Plain http through a proxy: the socket leads to the proxy, and requests go in absolute form.
     # (https through a proxy is a tunnel the tcp stage opened: a direct connection from here.)
     proxy = tcp.proxy if tcp.tunnel is None else None
-    adapter = ReusedConnectionAdapter(stream, reopen, ctx.step_timeout(), proxy=proxy)
-    session = session_for(api.origin(target.url), adapter, api.request_headers(target, ctx.beat))
-    return Client(session, adapter, ctx.step_timeout), ""
+    connection = ReusedConnection(stream, reopen, ctx.step_timeout(), base_url=api.origin(target.url),
+                                  headers=api.request_headers(target, ctx.beat), proxy=proxy)
+    return Client(connection, ctx.step_timeout), ""
 
 
 def _plain_reopen(address: str, port: int, timeout: float) -> Stream:

@@ -1,11 +1,12 @@
 """
 HTTP/1.1 over the connection the tcp and tls stages already opened and verified.
 
-Network boundary code. A `requests.Session` per target carries the Beat's headers and credentials;
-its transport adapter (`ReusedConnectionAdapter`) sends every request over that one connection, so
-the HTTP stages add round trips, never handshakes. Reads are bounded in time (a deadline per
-exchange, so a peer dripping one byte a second cannot stretch it) and in size (header lines and
-count by http.client's own limits, bodies by `max_body`).
+Network boundary code. A `ReusedConnection` per target carries the Beat's headers and credentials
+and sends every request over that one connection, so the HTTP stages add round trips, never
+handshakes. No HTTP library on top: a request is a few lines over http.client's response parser,
+and an HTTP library's import and per-request preparation cost more than the rest of the exchange.
+Reads are bounded in time (a deadline per exchange, so a peer dripping one byte a second cannot
+stretch it) and in size (header lines and count by http.client's own limits, bodies by `max_body`).
 """
 
 from __future__ import annotations
@@ -16,22 +17,19 @@ import select
 import socket
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, List, Optional, Tuple
-from urllib.parse import urlsplit
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from urllib.parse import quote, urlsplit
 
-import requests
 from OpenSSL import SSL
-from requests.adapters import BaseAdapter
-from requests.structures import CaseInsensitiveDict
-from requests.utils import get_encoding_from_headers
 
+from esprobe.net.resolver import to_query_name
 from esprobe.net.tunnel import proxy_authorization
 
 # Elasticsearch and Kibana answers esprobe reads are a few kB; 1 MiB is generous and bounded.
 MAX_BODY = 1 << 20
 
 
-class HttpFailure(requests.exceptions.RequestException):
+class HttpFailure(OSError):
     """
     An exchange that did not produce a response.
 
@@ -239,57 +237,112 @@ def _ssl_words(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
 
-# --- requests integration ----------------------------------------------------------------------
+# --- one target's connection ------------------------------------------------------------------
 
 Reopen = Callable[[], Stream]
 
+# What may stand in a request target unescaped (RFC 3986 reserved and unreserved characters, and
+# the percent sign of escapes already made), and the unreserved ones an escape is undone for.
+_SAFE_IN_URL = "!#$%&'()*+,/:;=?@[]~"
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
-class ReusedConnectionAdapter(BaseAdapter):
+
+class RequestError(ValueError):
+    """A request that cannot be sent as asked (another origin, a header Go refuses); nothing went out."""
+
+
+def requoted(url: str) -> str:
     """
-    A requests transport adapter bound to one target: requests go over the stream the earlier
-    stages opened; if the server closes it, `reopen` provides a new one (with the same verified
-    TLS identity) or the adapter refuses, so credentials never travel on an unverified connection.
+    *url* with escapes of unreserved characters undone and characters that may not stand in a URL
+    escaped (a ``%`` that starts no escape included), leaving valid escapes alone: a URL that is
+    already well formed, which is what the config produces, goes out unchanged.
+    """
+    pieces = url.split("%")
+    out = [pieces[0]]
+    valid = True
+    for piece in pieces[1:]:
+        code = piece[:2]
+        if len(code) == 2 and all(c in "0123456789abcdefABCDEF" for c in code):
+            char = chr(int(code, 16))
+            out.append(char + piece[2:] if char in _UNRESERVED else "%" + piece)
+        else:
+            valid = False
+            break
+    if valid:
+        return quote("".join(out), safe=_SAFE_IN_URL)
+    return quote(url, safe=_SAFE_IN_URL.replace("%", ""))
+
+
+def _header_problem(name: str, value: str) -> Optional[str]:
+    """Go's transport refuses these before sending anything (httpguts.ValidHeaderFieldName/Value)."""
+    if not name or any(c not in _TOKEN for c in name):
+        return f"net/http: invalid header field name {name!r}"
+    if any((c < " " and c != "\t") or c == "\x7f" for c in value):
+        return f"net/http: invalid header field value for {name!r}"
+    return None
+
+
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+class ReusedConnection:
+    """
+    One target's requests, each over the stream the earlier stages opened; if the server closes
+    it, `reopen` provides a new one (with the same verified TLS identity) or the request is
+    refused, so credentials never travel on an unverified connection. Only URLs under *base_url*
+    (the target's origin) are sent; the target's headers go on every request.
     """
 
-    def __init__(self, stream: Stream, reopen: Optional[Reopen], timeout: float, max_body: int = MAX_BODY,
-                 proxy: Any = None) -> None:
+    def __init__(self, stream: Stream, reopen: Optional[Reopen], timeout: float, *, base_url: str,
+                 headers: Sequence[Tuple[str, str]], max_body: int = MAX_BODY, proxy: Any = None) -> None:
         """
         *proxy*: an `esprobe.config.proxy.ProxyRoute` when *stream* leads to an HTTP proxy rather than
         the target (plain http through a proxy): requests then go in absolute form, with the
         proxy's credentials, as Go's transport sends them. (https through a proxy is a CONNECT
-        tunnel, opened by the tcp stage: for this adapter it is a direct connection.)
+        tunnel, opened by the tcp stage: for this class it is a direct connection.)
         """
-        super().__init__()
         self._stream: Optional[Stream] = stream
         self._reopen = reopen
         self._timeout = timeout
         self._max_body = max_body
         self._proxy = proxy
+        self._prefix = base_url.rstrip("/").lower() + "/"
+        self._headers = list(headers)
         self.exchanges = 0
         self.reconnects = 0
 
-    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
-             verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
-        parts = urlsplit(request.url or "")
+    def request(self, method: str, url: str, body: Optional[bytes] = None,
+                headers: Optional[Mapping[str, str]] = None, timeout: Optional[float] = None) -> RawAnswer:
+        """Send one request; `HttpFailure` when no answer came, `RequestError` when nothing could be sent."""
+        parts = urlsplit(requoted(url))
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        if not f"{parts.scheme}://{parts.netloc}{target}".lower().startswith(self._prefix):
+            raise RequestError(f"{url} is not on the target's origin; esprobe sends nothing there")
         host = parts.hostname or ""
+        if not host.isascii():  # the Host header carries the A-label, as Go sends it
+            host = to_query_name(host)
         host_header = f"[{host}]" if ":" in host else host
         if parts.port:
             host_header += f":{parts.port}"
-        configured_host = next((v for k, v in request.headers.items() if k.lower() == "host"), None)
-        headers = [("Host", configured_host or host_header)]
-        headers += [(k, v) for k, v in request.headers.items() if k.lower() not in ("host", "content-length")]
+        merged: Dict[str, Tuple[str, str]] = {}  # the target's headers, then this request's (which win)
+        for name, value in [*self._headers, *(headers or {}).items()]:
+            merged[name.lower()] = (name, value)
+        for name, value in merged.values():
+            problem = _header_problem(name, value)
+            if problem is not None:
+                raise RequestError(problem)
+        configured_host = merged.get("host")
+        lines = [("Host", configured_host[1] if configured_host else host_header)]
+        lines += [(name, value) for key, (name, value) in merged.items() if key not in ("host", "content-length")]
         if self._proxy is not None:
             target = f"{parts.scheme}://{host_header}{target}"
             authorization = proxy_authorization(self._proxy)
             if authorization:
-                headers.append(("Proxy-Authorization", authorization))
-        body = request.body.encode("utf-8") if isinstance(request.body, str) else request.body
-        limit = float(timeout) if isinstance(timeout, (int, float)) else self._timeout
-        answer = self._exchange(request.method or "GET", target, headers, body, limit)
-        return self._response(request, answer)
+                lines.append(("Proxy-Authorization", authorization))
+        return self._exchange(method, target, lines, body, self._timeout if timeout is None else timeout)
 
-    def _exchange(self, method: str, target: str, headers: List[Tuple[str, str]], body: Optional[bytes], timeout: float) -> RawAnswer:
+    def _exchange(self, method: str, target: str, headers: List[Tuple[str, str]], body: Optional[bytes],
+                  timeout: float) -> RawAnswer:
         if self._stream is None:
             self._stream = self._reopened()
         elif self.exchanges and self._reopen is not None and self._stream.closed_while_idle():
@@ -320,41 +373,7 @@ class ReusedConnectionAdapter(BaseAdapter):
         self.reconnects += 1
         return self._reopen()
 
-    @staticmethod
-    def _response(request: requests.PreparedRequest, answer: RawAnswer) -> requests.Response:
-        response = requests.Response()
-        response.status_code = answer.status
-        response.reason = answer.reason
-        merged: CaseInsensitiveDict = CaseInsensitiveDict()
-        for name, value in answer.headers:
-            merged[name] = f"{merged[name]}, {value}" if name in merged else value
-        response.headers = merged
-        response._content = answer.body  # type: ignore[attr-defined]
-        response.encoding = get_encoding_from_headers(merged) or "utf-8"
-        response.url = request.url or ""
-        response.request = request
-        # requests folds repeated headers into one; WWW-Authenticate lines must stay apart.
-        response.header_lines = answer.headers  # type: ignore[attr-defined]
-        response.truncated = answer.truncated  # type: ignore[attr-defined]
-        return response
-
     def close(self) -> None:
         if self._stream is not None:
             self._stream.close()
             self._stream = None
-
-
-def session_for(base_url: str, adapter: ReusedConnectionAdapter, headers: List[Tuple[str, str]]) -> requests.Session:
-    """A Session whose every request to *base_url* goes through *adapter*; nothing else is reachable."""
-    session = requests.Session()
-    session.trust_env = False  # proxies and netrc are the Beat's business, decided explicitly
-    # Requests go out with allow_redirects=False and nothing is followed; 0 would make requests raise
-    # TooManyRedirects on any 3xx even then (it prepares the next request for `response.next`).
-    session.max_redirects = 1
-    session.headers.clear()
-    for name, value in headers:
-        session.headers[name] = value
-    for prefix in list(session.adapters):
-        session.adapters.pop(prefix)
-    session.mount(base_url.rstrip("/") + "/", adapter)
-    return session

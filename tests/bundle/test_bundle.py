@@ -220,7 +220,7 @@ def test_environment_file(canary_bundle: Scenario) -> None:
     """Versions, OS, trust store, times and the redacted command line."""
     text = canary_bundle.members()["environment.txt"].decode()
     for label in ("esprobe:", "Python:", "OpenSSL (ssl module):", "OpenSSL (pyOpenSSL):", "pyOpenSSL:",
-                  "cryptography:", "requests:", "dnspython:", "OS release:", "kernel:", "OS trust store:",
+                  "cryptography:", "dnspython:", "OS release:", "kernel:", "OS trust store:",
                   "local time:", "time zone:", "UTC time:", "keystore keys:        KEY_PASS"):
         assert label in text
     assert "-E 'monitoring.elasticsearch.headers.X-Extra-Token=<redacted>'" in text
