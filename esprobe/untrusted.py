@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Dict, Mapping
 
 # C0 controls, DEL, C1 controls (0x9b is a one-byte CSI), the Unicode format characters that
 # reorder or hide text on screen (bidi overrides and isolates, zero-width joiners, BOM), and lone
@@ -72,8 +72,14 @@ def clean_report(report: Any, redact: Callable[[str], str]) -> Any:
     layer's raw material, never rendered) are left as they are.
     """
 
+    # Hundreds of targets repeat the same keys and mostly the same values: each text is cleaned once.
+    cleaned: Dict[str, str] = {}
+
     def clean(text: str) -> str:
-        return shown(redact(text))
+        done = cleaned.get(text)
+        if done is None:
+            done = cleaned[text] = shown(redact(text))
+        return done
 
     def finding(f: Any) -> Any:
         return dataclasses.replace(f, message=clean(f.message), hint=shown(redact(f.hint), newlines=True))
