@@ -21,6 +21,7 @@ import re
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Dict, Iterator, List, Optional, Tuple, Union
 
 from cryptography import x509
@@ -287,6 +288,10 @@ def parse(der: bytes, *, negative_serial_rejected: bool = True) -> Union[GoParse
         return str(error)
 
 
+# Asked more than once of the same DER (the tls stage, then the chain verdict; a trust store lists a
+# root in a bundle file and again in its directory; hundreds of targets present one certificate):
+# the answer is a string, so it is kept rather than worked out again.
+@lru_cache(maxsize=1024)
 def parse_error(der: bytes, *, negative_serial_rejected: bool = True) -> Optional[str]:
     result = parse(der, negative_serial_rejected=negative_serial_rejected)
     return result if isinstance(result, str) else None
