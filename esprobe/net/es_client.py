@@ -139,7 +139,8 @@ def open_client(target: Target, ctx: ProbeContext, tcp: TcpObservation,
     reopen: Optional[Callable[[], Stream]] = None
     if target.scheme == "https":
         if tls is None:
-            return None, "the TLS stage did not pass, so nothing is sent (credentials never go over an unverified connection)"
+            return None, ("the TLS stage did not pass, so nothing is sent "
+                          "(credentials never go over an unverified connection)")
         tls_connection = tls.connection
         if tls_connection is None:
             return None, "the TLS stage kept no open connection"
@@ -170,7 +171,8 @@ def _plain_reopen(address: str, port: int, timeout: float) -> Stream:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     except OSError as error:
         sock.close()
-        raise HttpFailure("closed", f"the server closed the connection and reconnecting failed: {error.strerror or error}") from None
+        raise HttpFailure("closed", "the server closed the connection and reconnecting failed: "
+                                    f"{error.strerror or error}") from None
     return Stream(sock)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import http.client
 import io
+import re
 import select
 import socket
 import time
@@ -275,14 +276,25 @@ def requoted(url: str) -> str:
 
 def _header_problem(name: str, value: str) -> Optional[str]:
     """Go's transport refuses these before sending anything (httpguts.ValidHeaderFieldName/Value)."""
-    if not name or any(c not in _TOKEN for c in name):
-        return f"net/http: invalid header field name {name!r}"
-    if any((c < " " and c != "\t") or c == "\x7f" for c in value):
-        return f"net/http: invalid header field value for {name!r}"
+    if not _TOKEN.fullmatch(name):
+        return f"net/http: invalid header field name {_go_quoted(name)}"
+    if _CONTROL.search(value):
+        return f"net/http: invalid header field value for {_go_quoted(name)}"
     return None
 
 
-_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+def _go_quoted(text: str) -> str:
+    """Go's %q of a header name: quotes and backslashes escaped, controls as \\n, \\t ... or \\xNN."""
+    return '"' + "".join(_GO_ESCAPES.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x20 or c == "\x7f" else c)
+                         for c in text) + '"'
+
+
+_GO_ESCAPES = {'"': '\\"', "\\": "\\\\", "\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r",
+               "\t": "\\t", "\v": "\\v"}
+
+
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # controls but the horizontal tab
 
 
 class ReusedConnection:
