@@ -1,10 +1,10 @@
 """
 A and AAAA for one name, asked together on one UDP socket, the way a stub resolver does.
 
-Network boundary code. dnspython builds and parses the messages; the asking is done here so that
-both questions go out at once without a thread per question (a run over hundreds of targets would
-otherwise start hundreds of threads just for DNS), and so that every wait is bounded by one
-deadline. Search domains and ndots follow resolv.conf; a truncated answer is asked again over TCP.
+Network boundary code. `esprobe.net.dnswire` builds and reads the messages; the asking is done
+here so that both questions go out at once without a thread per question (a run over hundreds of
+targets would otherwise start hundreds of threads just for DNS), and so that every wait is
+bounded by one deadline. Search domains and ndots follow resolv.conf; a truncated answer is asked again over TCP.
 """
 
 from __future__ import annotations
@@ -12,17 +12,13 @@ from __future__ import annotations
 import os
 import select
 import socket
+import struct
 import time
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import dns.exception
-import dns.message
-import dns.query
-import dns.rcode
-import dns.rdatatype
-
 from esprobe.ip_text import address_text
+from esprobe.net import dnswire
 
 RECORD_TYPES = ("A", "AAAA")
 
@@ -64,59 +60,75 @@ def candidate_names(name: str, config: ResolverConfig) -> List[str]:
     return searched + [name + "."]
 
 
-def _message(name: str, rdtype: str):  # type: ignore[no-untyped-def]
-
-    return dns.message.make_query(name, rdtype, use_edns=0, payload=1232)
-
-
-def _parse(response, rdtype: str) -> RecordAnswer:  # type: ignore[no-untyped-def]
-    rcode = response.rcode()
-    if rcode == dns.rcode.NXDOMAIN:
+def _parse(response: dnswire.Response, rdtype: str) -> RecordAnswer:
+    rcode = response.rcode
+    if rcode == dnswire.NXDOMAIN:
         return RecordAnswer("nxdomain", detail="NXDOMAIN")
-    if rcode == dns.rcode.SERVFAIL:
+    if rcode == dnswire.SERVFAIL:
         return RecordAnswer("servfail", detail="SERVFAIL")
-    if rcode == dns.rcode.REFUSED:
+    if rcode == dnswire.REFUSED:
         return RecordAnswer("refused", detail="REFUSED")
-    if rcode != dns.rcode.NOERROR:
-        return RecordAnswer("error", detail=dns.rcode.to_text(rcode))
-    wanted = dns.rdatatype.from_text(rdtype)
-    chain: List[str] = []
-    addresses: List[str] = []
-    for rrset in response.answer:
-        if rrset.rdtype == dns.rdatatype.CNAME:
-            if not chain:
-                chain.append(rrset.name.to_text(omit_final_dot=True))
-            chain.extend(r.target.to_text(omit_final_dot=True) for r in rrset)
-        elif rrset.rdtype == wanted:
-            addresses.extend(address_text(r.address) or r.address for r in rrset)
+    if rcode != dnswire.NOERROR:
+        return RecordAnswer("error", detail=dnswire.rcode_text(rcode))
+    addresses, chain = dnswire.addresses_and_chain(response, rdtype)
     return RecordAnswer("answered" if addresses else "no-data", tuple(addresses), chain=tuple(chain))
+
+
+def _query_ids(count: int) -> List[int]:
+    """Distinct random message ids (an off-path spoofer has to guess them)."""
+    ids: List[int] = []
+    while len(ids) < count:
+        candidate = int.from_bytes(os.urandom(2), "big")
+        if candidate not in ids:
+            ids.append(candidate)
+    return ids
+
+
+def _read_exactly(sock: socket.socket, count: int, deadline: float) -> bytes:
+    data = b""
+    while len(data) < count:
+        sock.settimeout(max(0.01, deadline - time.monotonic()))
+        chunk = sock.recv(count - len(data))
+        if not chunk:
+            raise EOFError("the server closed the connection mid-answer")
+        data += chunk
+    return data
 
 
 def _over_tcp(name: str, rdtype: str, server: Tuple[str, int], deadline: float) -> RecordAnswer:
     """The same question over TCP, for an answer too large for UDP."""
+    query_id = _query_ids(1)[0]
+    message = dnswire.query(name, rdtype, query_id)
+    family = socket.AF_INET6 if ":" in server[0] else socket.AF_INET
     try:
-        response = dns.query.tcp(_message(name, rdtype), server[0], timeout=max(0.01, deadline - time.monotonic()),
-                                 port=server[1])
-    except dns.exception.Timeout:
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.settimeout(max(0.01, deadline - time.monotonic()))
+            sock.connect(server)
+            sock.sendall(struct.pack("!H", len(message)) + message)
+            (length,) = struct.unpack("!H", _read_exactly(sock, 2, deadline))
+            response = dnswire.parse(_read_exactly(sock, length, deadline))
+    except socket.timeout:
         return RecordAnswer("timeout", detail="no answer over TCP within the timeout")
-    except (dns.exception.DNSException, OSError, ValueError) as error:
+    except (OSError, EOFError, ValueError) as error:
         return RecordAnswer("error", detail=f"TCP: {type(error).__name__}: {error}")
+    if not dnswire.is_response_to(response, query_id, name, rdtype):
+        return RecordAnswer("error", detail="TCP: the answer does not respond to the question asked")
     return _parse(response, rdtype)
 
 
 def _ask_server(name: str, server: Tuple[str, int], deadline: float) -> Dict[str, RecordAnswer]:
     """Both questions to one server on one UDP socket; unanswered ones come back as timeouts."""
     family = socket.AF_INET6 if ":" in server[0] else socket.AF_INET
-    pending: Dict[int, Tuple[str, object]] = {}
+    pending: Dict[int, str] = {}
     answers: Dict[str, RecordAnswer] = {}
     with socket.socket(family, socket.SOCK_DGRAM) as sock:
         sock.setblocking(False)
         try:
             sock.connect(server)  # a connected socket only hears from this server, and sees ICMP refusals
-            for rdtype in RECORD_TYPES:
-                query = _message(name, rdtype)
-                pending[query.id] = (rdtype, query)
-                sock.send(query.to_wire())
+            for rdtype, query_id in zip(RECORD_TYPES, _query_ids(len(RECORD_TYPES))):
+                message = dnswire.query(name, rdtype, query_id)
+                pending[query_id] = rdtype
+                sock.send(message)
         except OSError as error:
             return {t: RecordAnswer("unreachable", detail=error.strerror or str(error)) for t in RECORD_TYPES}
         while pending:
@@ -130,19 +142,18 @@ def _ask_server(name: str, server: Tuple[str, int], deadline: float) -> Dict[str
             except OSError as error:
                 return {t: RecordAnswer("unreachable", detail=error.strerror or str(error)) for t in RECORD_TYPES}
             try:
-                response = dns.message.from_wire(wire)
-            except dns.exception.DNSException:
+                response = dnswire.parse(wire)
+            except dnswire.BadMessage:
                 continue  # not a DNS message: keep listening for the real answers
-            entry = pending.get(response.id)
-            if entry is None or not entry[1].is_response(response):  # type: ignore[attr-defined]
+            asked = pending.get(response.id)
+            if asked is None or not dnswire.is_response_to(response, response.id, name, asked):
                 continue
-            rdtype = entry[0]
             del pending[response.id]
-            if response.flags & 0x0200:  # TC: truncated, ask again over TCP
-                answers[rdtype] = _over_tcp(name, rdtype, server, deadline)
+            if response.truncated:  # TC: ask again over TCP
+                answers[asked] = _over_tcp(name, asked, server, deadline)
             else:
-                answers[rdtype] = _parse(response, rdtype)
-    for rdtype, _ in pending.values():
+                answers[asked] = _parse(response, asked)
+    for rdtype in pending.values():
         answers[rdtype] = RecordAnswer("timeout", detail="no answer within the timeout")
     return answers
 

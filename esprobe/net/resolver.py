@@ -2,7 +2,7 @@
 Name resolution the way the host does it: the hosts file and DNS, in the order nsswitch.conf gives.
 
 This is network boundary code: it reads the hosts file, resolv.conf and nsswitch.conf, and sends
-DNS queries through dnspython. It returns a `DnsObservation` (plain data); `stages/dns.py` judges it.
+DNS queries (`dnsquery`). It returns a `DnsObservation` (plain data); `stages/dns.py` judges it.
 """
 
 from __future__ import annotations
@@ -195,7 +195,7 @@ def lookup_dns(name: str, ctx: ProbeContext, lifetime: float) -> SourceAnswer:
     """A and AAAA together (one round trip, no thread), merged into one answer."""
     try:
         config = config_from(ctx.nameservers, ctx.resolv_conf)
-    except Exception as error:  # dnspython raises several types for an unusable resolv.conf
+    except Exception as error:  # an unusable resolv.conf, whatever the reason
         return SourceAnswer(DNS, "no-nameservers", detail=f"{ctx.resolv_conf}: {error}")
     if not config.servers:
         return SourceAnswer(DNS, "no-nameservers", detail=f"no nameserver in {ctx.resolv_conf}")
