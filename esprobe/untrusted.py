@@ -58,7 +58,7 @@ def clean_tree(value: Any, clean: Callable[[str], str]) -> Any:
     """A copy of plain data (dicts, lists, tuples, strings) with *clean* applied to every string, keys too."""
     if isinstance(value, str):
         return clean(value)
-    if isinstance(value, Mapping):
+    if type(value) is dict or isinstance(value, Mapping):  # the first test spares most values an ABC check
         return {clean(k) if isinstance(k, str) else k: clean_tree(v, clean) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return type(value)(clean_tree(v, clean) for v in value)
