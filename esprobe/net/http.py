@@ -3,15 +3,15 @@ HTTP/1.1 over the connection the tcp and tls stages already opened and verified.
 
 Network boundary code. A `ReusedConnection` per target carries the Beat's headers and credentials
 and sends every request over that one connection, so the HTTP stages add round trips, never
-handshakes. No HTTP library on top: a request is a few lines over http.client's response parser,
-and an HTTP library's import and per-request preparation cost more than the rest of the exchange.
+handshakes. No HTTP library: a request is a few lines, and the answer is read here with
+http.client's rules and limits; an HTTP library's import, per-request preparation and header
+parsing cost more than the rest of the exchange.
 Reads are bounded in time (a deadline per exchange, so a peer dripping one byte a second cannot
-stretch it) and in size (header lines and count by http.client's own limits, bodies by `max_body`).
+stretch it) and in size (header lines and count by http.client's limits, bodies by `max_body`).
 """
 
 from __future__ import annotations
 
-import http.client
 import io
 import re
 import select
@@ -190,26 +190,26 @@ def exchange(
     try:
         stream.sendall(payload)
         phase = "head"
-        response = http.client.HTTPResponse(stream, method=method)  # type: ignore[arg-type]
-        response.begin()
+        reader = stream.makefile("rb")
+        head = _read_head(reader, method)
         phase = "body"
-        content = response.read(max_body + 1) if method != "HEAD" else b""
+        content = _read_body(reader, head, max_body + 1) if method != "HEAD" else b""
         truncated = len(content) > max_body
         return RawAnswer(
-            status=response.status,
-            reason=response.reason,
-            headers=tuple(response.getheaders()),
+            status=head.status,
+            reason=head.reason,
+            headers=head.headers,
             body=content[:max_body],
             truncated=truncated,
-            will_close=response.will_close or truncated,
+            will_close=head.will_close or truncated,
         )
     except socket.timeout:
         raise HttpFailure("timeout", _timeout_words(phase, stream.received, timeout)) from None
-    except http.client.RemoteDisconnected:
+    except _ClosedUnanswered:
         raise HttpFailure("eof", "the server closed the connection without answering") from None
-    except http.client.IncompleteRead as error:
-        raise HttpFailure("eof", f"the answer stopped after {len(error.partial)} bytes") from None
-    except (http.client.LineTooLong, http.client.HTTPException) as error:
+    except _Incomplete as error:
+        raise HttpFailure("eof", f"the answer stopped after {error.partial} bytes") from None
+    except _NotHttp as error:
         raise HttpFailure("protocol", f"not a valid HTTP answer: {error}") from None
     except ConnectionResetError:
         raise HttpFailure("reset", "the server reset the connection") from None
@@ -217,6 +217,184 @@ def exchange(
         raise HttpFailure("tls", _ssl_words(error)) from None
     except OSError as error:
         raise HttpFailure("reset", error.strerror or str(error)) from None
+
+
+# --- reading the answer ----------------------------------------------------------------------------
+# As http.client reads one, limits and words included (a line of at most 64 KiB, at most 100 header
+# lines, headers split into lines as its email parser splits them), without that parser's cost,
+# which was most of the CPU of an exchange.
+
+_MAX_LINE = 65536
+_MAX_HEADERS = 100
+_HEADER_LINE = re.compile(r"^(From |[\041-\071\073-\176]*:|[\t ])")  # what the email parser takes as a header
+_LINE_ENDS = re.compile(r"(\r\n|\r|\n)")
+
+
+class _NotHttp(Exception):
+    """Not an HTTP answer, or one beyond the limits; the words say which."""
+
+
+class _ClosedUnanswered(Exception):
+    """The connection closed before a status line."""
+
+
+class _Incomplete(Exception):
+    def __init__(self, partial: int) -> None:
+        super().__init__(partial)
+        self.partial = partial
+
+
+@dataclass(frozen=True)
+class _Head:
+    status: int
+    reason: str
+    headers: Tuple[Tuple[str, str], ...]
+    chunked: bool
+    length: Optional[int]  # None: up to the end of the connection (or chunked)
+    will_close: bool
+
+    def first(self, name: str) -> Optional[str]:
+        wanted = name.lower()
+        return next((value for key, value in self.headers if key.lower() == wanted), None)
+
+
+def _line(reader: io.BufferedReader, what: str) -> bytes:
+    line = reader.readline(_MAX_LINE + 1)
+    if len(line) > _MAX_LINE:
+        raise _NotHttp(f"got more than {_MAX_LINE} bytes when reading {what}")
+    return line
+
+
+def _status_line(reader: io.BufferedReader) -> Tuple[str, int, str]:
+    raw = _line(reader, "status line")
+    if not raw:
+        raise _ClosedUnanswered()
+    line = raw.decode("iso-8859-1")
+    words = line.split(None, 2)
+    version = words[0] if len(words) >= 2 else ""
+    if not version.startswith("HTTP/"):
+        raise _NotHttp(line)
+    try:
+        status = int(words[1])
+    except ValueError:
+        raise _NotHttp(line) from None
+    if not 100 <= status <= 999:
+        raise _NotHttp(line)
+    return version, status, words[2] if len(words) > 2 else ""
+
+
+def _header_block(reader: io.BufferedReader) -> List[bytes]:
+    lines: List[bytes] = []
+    while True:
+        line = _line(reader, "header line")
+        lines.append(line)
+        if len(lines) > _MAX_HEADERS:
+            raise _NotHttp(f"got more than {_MAX_HEADERS} headers")
+        if line in (b"\r\n", b"\n", b""):
+            return lines
+
+
+def _header_fields(lines: List[bytes]) -> Tuple[Tuple[str, str], ...]:
+    """Name and value of each header; a folded line continues the one before; a line that is no header ends them."""
+    text = b"".join(lines).decode("iso-8859-1")
+    pieces = _LINE_ENDS.split(text)
+    fields: List[List[str]] = []  # [name, value with its continuation lines]
+    for index in range(0, len(pieces), 2):
+        line = pieces[index] + (pieces[index + 1] if index + 1 < len(pieces) else "")
+        if not line or line in ("\r\n", "\n", "\r"):
+            break
+        if not _HEADER_LINE.match(line):
+            break
+        if line[0] in " \t":
+            if fields:
+                fields[-1][1] += line
+            continue
+        if line.startswith("From ") and not fields:
+            continue
+        name, _, value = line.partition(":")
+        fields.append([name, value.lstrip(" \t")])
+    return tuple((name, value.rstrip("\r\n")) for name, value in fields)
+
+
+def _read_head(reader: io.BufferedReader, method: str) -> _Head:
+    while True:
+        version, status, reason = _status_line(reader)
+        if status != 100:
+            break
+        _header_block(reader)  # a 100 Continue's headers: skipped, the real answer follows
+    if version in ("HTTP/1.0", "HTTP/0.9"):
+        http11 = False
+    elif version.startswith("HTTP/1."):
+        http11 = True
+    else:
+        raise _NotHttp(version)
+    fields = _header_fields(_header_block(reader))
+    probe = _Head(status, reason.strip(), fields, False, None, False)
+    encoding = probe.first("transfer-encoding")
+    chunked = bool(encoding) and encoding.lower() == "chunked"  # type: ignore[union-attr]
+    connection = (probe.first("connection") or "").lower()
+    if http11:
+        will_close = "close" in connection
+    else:
+        will_close = not (probe.first("keep-alive") or "keep-alive" in connection
+                          or "keep-alive" in (probe.first("proxy-connection") or "").lower())
+    length: Optional[int] = None
+    declared = probe.first("content-length")
+    if declared and not chunked:
+        try:
+            length = int(declared)
+        except ValueError:
+            length = None
+        if length is not None and length < 0:
+            length = None
+    if status in (204, 304) or 100 <= status < 200 or method == "HEAD":
+        length = 0
+    if not will_close and not chunked and length is None:
+        will_close = True
+    return _Head(status, reason.strip(), fields, chunked, length, will_close)
+
+
+def _read_body(reader: io.BufferedReader, head: _Head, limit: int) -> bytes:
+    """At most *limit* bytes of the body."""
+    if head.chunked:
+        return _read_chunked(reader, limit)
+    wanted = limit if head.length is None else min(limit, head.length)
+    return reader.read(wanted) if wanted else b""
+
+
+def _read_chunked(reader: io.BufferedReader, limit: int) -> bytes:
+    parts: List[bytes] = []
+    got = 0
+    try:
+        while got < limit:
+            line = _line(reader, "chunk size")
+            cut = line.find(b";")
+            try:
+                size = int(line[:cut] if cut >= 0 else line, 16)
+            except ValueError:
+                raise _Incomplete(0) from None
+            if size == 0:
+                while True:  # the trailer, up to its empty line
+                    trailer = _line(reader, "trailer line")
+                    if trailer in (b"\r\n", b"\n", b""):
+                        break
+                break
+            take = min(size, limit - got)
+            parts.append(_exactly(reader, take))
+            got += take
+            if got >= limit:
+                break  # enough read; the rest is never asked for
+            _exactly(reader, 2)  # the CRLF that ends the chunk
+    except _Incomplete:
+        raise _Incomplete(got) from None  # what the whole chunks so far held, as http.client counts
+    return b"".join(parts)
+
+
+def _exactly(reader: io.BufferedReader, count: int) -> bytes:
+    data = reader.read(count)
+    if len(data) < count:
+        raise _Incomplete(len(data))
+    return data
 
 
 def _timeout_words(phase: str, received: int, timeout: float) -> str:
