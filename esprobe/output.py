@@ -18,7 +18,6 @@ from __future__ import annotations
 import errno
 import os
 import re
-import secrets
 import stat
 import time
 from typing import Optional, TextIO
@@ -49,7 +48,7 @@ def write_atomically(path: str, data: bytes, mode: Optional[int] = None) -> None
     temporary = ""
     fd = -1
     for _ in range(100):
-        temporary = os.path.join(directory, f".esprobe-{secrets.token_hex(6)}.tmp")
+        temporary = os.path.join(directory, f".esprobe-{os.urandom(6).hex()}.tmp")
         try:
             # os.open applies the umask to NEW_FILE_MODE, as any program creating a file does.
             fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),

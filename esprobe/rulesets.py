@@ -12,10 +12,10 @@ asks plain questions (``rules.negative_serial_rejected``, ``rules.fixed("CVE-202
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Dict, Optional, Tuple
 
 Version = Tuple[int, ...]
@@ -168,8 +168,11 @@ class RuleSet:
 
 @lru_cache(maxsize=1)
 def _table() -> dict:
-    text = resources.files("esprobe").joinpath("data/beat_versions.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    # Read next to this module: importlib.resources would import tempfile, zipfile and shutil on every
+    # run for this one file (esprobe is installed as files, never run from a zip).
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "beat_versions.json"),
+              encoding="utf-8") as handle:
+        return json.load(handle)
 
 
 def known_lines() -> Tuple[str, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from importlib import resources
 
 import pytest
 
@@ -38,7 +39,7 @@ def test_rules_follow_the_toolchain_and_the_go_line(go, gomod, negative_serial, 
 
 
 def test_every_row_of_the_table_has_sources_and_resolves():
-    table = json.loads(rulesets.resources.files("esprobe").joinpath("data/beat_versions.json").read_text())
+    table = json.loads(resources.files("esprobe").joinpath("data/beat_versions.json").read_text())
     assert table["default"] in rulesets.known_lines()
     for row in table["lines"]:
         assert row["sources"], row["beat"]

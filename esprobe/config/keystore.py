@@ -14,7 +14,6 @@ import binascii
 import hashlib
 import json
 import os
-import secrets as _random
 from dataclasses import dataclass, field
 from typing import Dict, List, Mapping, Optional, Tuple, Union
 
@@ -76,8 +75,8 @@ def _derive(salt: bytes) -> bytes:
 
 def encrypt(plaintext: bytes, salt: Optional[bytes] = None, nonce: Optional[bytes] = None) -> bytes:
     """The encrypted payload (before base64): salt || nonce || ciphertext+tag."""
-    salt = _random.token_bytes(SALT_LEN) if salt is None else salt
-    nonce = _random.token_bytes(NONCE_LEN) if nonce is None else nonce
+    salt = os.urandom(SALT_LEN) if salt is None else salt
+    nonce = os.urandom(NONCE_LEN) if nonce is None else nonce
     if len(salt) != SALT_LEN or len(nonce) != NONCE_LEN:
         raise ValueError("salt must be 64 bytes and nonce 12 bytes")
     return salt + nonce + AESGCM(_derive(salt)).encrypt(nonce, plaintext, None)
