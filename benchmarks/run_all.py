@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -42,10 +42,23 @@ def _cpu(usage: Any) -> float:
     return float(usage.ru_utime + usage.ru_stime)
 
 
-def _esprobe(*args: str) -> Tuple[float, Dict[str, Any], Any]:
-    """Run esprobe as its own process; (wall seconds, JSON report, rusage of that process)."""
+# esprobe started as an installed one starts: `site` imported and site-packages on the path, but the
+# .pth files of a development venv not run. An editable install's .pth imports a finder (and pathlib)
+# at every interpreter start, 20-50 ms that a user's `pip install esprobe` never pays.
+LAUNCH = [PYTHON, "-S", "-c", "import runpy, site, sys; sys.path.extend(site.getsitepackages()); "
+          "runpy.run_module('esprobe', run_name='__main__', alter_sys=True)"]
+
+
+# Another checkout of esprobe (an older commit, say) to measure in the same rounds as this one, for
+# before/after figures taken under the same load: ESPROBE_BASELINE=/path/to/checkout run_all.py curl
+BASELINE = os.environ.get("ESPROBE_BASELINE")
+
+
+def _esprobe(*args: str, repo: Optional[str] = None) -> Tuple[float, Dict[str, Any], Any]:
+    """Run esprobe (of *repo*, this checkout by default) as its own process; (wall s, JSON report, rusage)."""
+    env = ENV if repo is None else {**ENV, "PYTHONPATH": repo}
     started = time.perf_counter()
-    process = subprocess.Popen([PYTHON, "-m", "esprobe", *args, "--format", "json"], cwd=REPO, env=ENV,
+    process = subprocess.Popen([*LAUNCH, *args, "--format", "json"], cwd=repo or REPO, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out = process.stdout.read() if process.stdout else b""
     _, _, usage = os.wait4(process.pid, 0)
@@ -228,18 +241,27 @@ def bench_curl(rounds: int = 21) -> Dict[str, Any]:
         argv = _curl_chain(stack)
         wall, cpu, answers = _run_curl(argv)  # warm up both, and check that curl did what it should
         assert answers == ["1", "200", "0", "200", "0", "200"], answers  # one connect, three 200s
-        _esprobe("-c", stack["direct"], "--nameserver", stack["nameserver"])
+        probe = ("-c", stack["direct"], "--nameserver", stack["nameserver"])
+        _esprobe(*probe)
+        if BASELINE:
+            _esprobe(*probe, repo=BASELINE)
         curl_walls, curl_cpus, walls, cpus, ratios = [], [], [], [], []
+        base_walls: List[float] = []
+        base_cpus: List[float] = []
         for _ in range(rounds):
             curl_wall, curl_cpu, _ = _run_curl(argv)
-            wall, report, usage = _esprobe("-c", stack["direct"], "--nameserver", stack["nameserver"])
+            wall, report, usage = _esprobe(*probe)
             assert report["status"] == "ok", report["status"]
             curl_walls.append(curl_wall)
             curl_cpus.append(curl_cpu)
             walls.append(wall)
             cpus.append(_cpu(usage))
             ratios.append(wall / curl_wall)
-    return {
+            if BASELINE:
+                base_wall, _, base_usage = _esprobe(*probe, repo=BASELINE)
+                base_walls.append(base_wall)
+                base_cpus.append(_cpu(base_usage))
+    result: Dict[str, Any] = {
         "rounds": rounds,
         "curl_wall_ms_median": round(statistics.median(curl_walls) * 1000, 1),
         "esprobe_wall_ms_median": round(statistics.median(walls) * 1000, 1),
@@ -248,6 +270,14 @@ def bench_curl(rounds: int = 21) -> Dict[str, Any]:
         "curl_cpu_ms_median": round(statistics.median(curl_cpus) * 1000, 1),
         "esprobe_cpu_ms_median": round(statistics.median(cpus) * 1000, 1),
     }
+    if BASELINE:
+        result["baseline"] = {
+            "checkout": BASELINE,
+            "esprobe_wall_ms_median": round(statistics.median(base_walls) * 1000, 1),
+            "wall_ratio_of_medians": round(statistics.median(base_walls) / statistics.median(curl_walls), 1),
+            "esprobe_cpu_ms_median": round(statistics.median(base_cpus) * 1000, 1),
+        }
+    return result
 
 
 # --- 6. CPU per target -------------------------------------------------------------------------------
@@ -259,27 +289,34 @@ def bench_cpu_per_target(rounds: int = 5, hosts: int = 200, rtt_ms: float = 50.0
     its part of the report): the CPU of a run over *hosts* targets minus that of a run over one
     target behind the same relay, over hosts - 1. The two runs alternate (issue #20, goal 2).
     """
+
+    def measure(stack: Dict[str, Any], repo: Optional[str]) -> Tuple[float, float, float, float]:
+        _, one_report, one_usage = _esprobe("-c", stack["one"], "--nameserver", stack["nameserver"], repo=repo)
+        wall, report, usage = _esprobe("-c", stack["many"], "--nameserver", stack["nameserver"], repo=repo)
+        assert one_report["status"] == "ok" and report["status"] == "ok", (one_report["status"], report["status"])
+        return (_cpu(usage) - _cpu(one_usage)) / (hosts - 1), _cpu(one_usage), _cpu(usage), wall
+
+    def summary(samples: List[Tuple[float, float, float, float]]) -> Dict[str, Any]:
+        per_target = [sample[0] for sample in samples]
+        return {
+            "cpu_ms_per_target_median": round(statistics.median(per_target) * 1000, 2),
+            "cpu_ms_per_target_range": [round(min(per_target) * 1000, 2), round(max(per_target) * 1000, 2)],
+            "one_target_cpu_s_median": round(statistics.median(sample[1] for sample in samples), 3),
+            "many_targets_cpu_s_median": round(statistics.median(sample[2] for sample in samples), 2),
+            "many_targets_wall_s_median": round(statistics.median(sample[3] for sample in samples), 2),
+        }
+
     with Stack(rtt_ms, hosts=hosts) as stack:
         _esprobe("-c", stack["one"], "--nameserver", stack["nameserver"])
-        per_target, many_cpu, one_cpu, walls = [], [], [], []
+        samples, base_samples = [], []
         for _ in range(rounds):
-            _, one_report, one_usage = _esprobe("-c", stack["one"], "--nameserver", stack["nameserver"])
-            wall, report, usage = _esprobe("-c", stack["many"], "--nameserver", stack["nameserver"])
-            assert one_report["status"] == "ok" and report["status"] == "ok", (one_report["status"], report["status"])
-            one_cpu.append(_cpu(one_usage))
-            many_cpu.append(_cpu(usage))
-            walls.append(wall)
-            per_target.append((_cpu(usage) - _cpu(one_usage)) / (hosts - 1))
-    return {
-        "hosts": hosts,
-        "rtt_ms": rtt_ms,
-        "rounds": rounds,
-        "cpu_ms_per_target_median": round(statistics.median(per_target) * 1000, 2),
-        "cpu_ms_per_target_range": [round(min(per_target) * 1000, 2), round(max(per_target) * 1000, 2)],
-        "one_target_cpu_s_median": round(statistics.median(one_cpu), 3),
-        "many_targets_cpu_s_median": round(statistics.median(many_cpu), 2),
-        "many_targets_wall_s_median": round(statistics.median(walls), 2),
-    }
+            samples.append(measure(stack, None))
+            if BASELINE:
+                base_samples.append(measure(stack, BASELINE))
+    result: Dict[str, Any] = {"hosts": hosts, "rtt_ms": rtt_ms, "rounds": rounds, **summary(samples)}
+    if BASELINE:
+        result["baseline"] = {"checkout": BASELINE, **summary(base_samples)}
+    return result
 
 
 BENCHMARKS = {
@@ -301,11 +338,18 @@ def _table(results: Dict[str, Any]) -> str:
                      f"{c['wall_ratio_median_of_rounds']}x "
                      f"({c['esprobe_wall_ms_median']} vs {c['curl_wall_ms_median']} ms)"))
         rows.append(("one ES host: esprobe process CPU", "", f"{c['esprobe_cpu_ms_median']} ms"))
+        if "baseline" in c:
+            b = c["baseline"]
+            rows.append(("  baseline checkout: process / curl chain (wall)", "",
+                         f"{b['wall_ratio_of_medians']}x ({b['esprobe_wall_ms_median']} ms, "
+                         f"CPU {b['esprobe_cpu_ms_median']} ms)"))
     if "cpu-per-target" in results:
         t = results["cpu-per-target"]
         rows.append(("CPU per healthy target", "<= 4 ms",
                      f"{t['cpu_ms_per_target_median']} ms (range {t['cpu_ms_per_target_range'][0]}-"
                      f"{t['cpu_ms_per_target_range'][1]})"))
+        if "baseline" in t:
+            rows.append(("  baseline checkout: CPU per target", "", f"{t['baseline']['cpu_ms_per_target_median']} ms"))
     if "scale" in results:
         s = results["scale"]
         rows.append((f"{s['hosts']} endpoints behind {s['rtt_ms']:g} ms (process wall)", "<= 1.2 s",
