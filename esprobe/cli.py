@@ -301,9 +301,23 @@ def _require_text(value: str, what: str) -> None:
 
 def render(report: Report, fmt: str, *, color: bool, verbose: bool = False) -> str:
     """Report -> text in the chosen format."""
-    from esprobe.render.many import render_one  # the table renderer imports tabulate
+    # Each format imports its own renderer only: the table's brings tabulate and wcwidth (about 10 ms),
+    # which a JSON, Nagios or Prometheus run started every minute by a scheduler never needs.
+    if fmt == "json":
+        from esprobe.render.json import render_json  # json only
 
-    return render_one(report, fmt, color=color, verbose=verbose)
+        return render_json(report)
+    if fmt == "nagios":
+        from esprobe.render.nagios import render_nagios  # nagios only
+
+        return render_nagios(report)
+    if fmt == "prometheus":
+        from esprobe.render.prometheus import render_prometheus  # prometheus only
+
+        return render_prometheus(report)
+    from esprobe.render.table import render_table  # the table only: tabulate
+
+    return render_table(report, color=color, verbose=verbose)
 
 
 def _use_color(args: argparse.Namespace, env: Environment) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
-import platform
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -51,7 +51,7 @@ def user_agent(beat: str) -> str:
     """The Beat-shaped User-Agent (see `USER_AGENT_VERSION`)."""
     goos = "windows" if sys.platform.startswith("win") else "darwin" if sys.platform == "darwin" else sys.platform
     goos = "linux" if goos.startswith("linux") else goos
-    machine = platform.machine().lower()
+    machine = os.uname().machine.lower()  # as platform.machine() reads it, without importing platform
     goarch = _GOARCH.get(machine, machine or "unknown")
     return f"Elastic-{beat or 'Libbeat'}/{USER_AGENT_VERSION} ({goos}; {goarch}; esprobe; unknown)"
 
