@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING, List, Optional, Sequence, TextIO
 from esprobe import __version__
 from esprobe.environment import Environment
 from esprobe.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_UNKNOWN
-from esprobe.model import Report
 from esprobe.output import emit
 from esprobe.redact import Redactor
 from esprobe.rulesets import default_beat_version, known_lines
 from esprobe.rulesets import resolve as resolve_rules
 
-if TYPE_CHECKING:  # for annotations only: importing it at run time would load the network stack
+if TYPE_CHECKING:  # for annotations only: at run time they would load the network stack, or (the model's
+    # hundred-odd fields of frozen dataclasses) slow down --version and --help
+    from esprobe.model import Report
     from esprobe.probe.check import CheckOptions
 
 ROLES = ("elasticsearch", "kibana", "monitoring", "logstash")
