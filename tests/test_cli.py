@@ -8,7 +8,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.support.cli import Stack, start_stack
+from tests.support.cli import WRITER_PASSWORD, Stack, start_stack
 from tests.support.peers import never_speaks, serve
 from tests.support.schema import validate_report
 
@@ -147,6 +147,27 @@ def test_help_goes_to_the_given_stream_and_imports_nothing_heavy() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == ""
+
+
+def test_a_json_probe_imports_only_what_it_needs(stack: Stack) -> None:
+    """
+    A healthy probe with JSON output loads no HTTP or DNS library (esprobe speaks both itself) and not
+    the table's tabulate: each would cost every scheduled run its import (issue #20).
+    """
+    import subprocess
+    import sys
+
+    code = (
+        "import io, json, sys; from esprobe.cli import main; from esprobe.environment import Environment; "
+        "out = io.StringIO(); "
+        f"exit_code = main(['-c', {str(stack.healthy_config())!r}, '--nameserver', {stack.nameserver!r}, "
+        f"'--format', 'json'], Environment(out, io.StringIO(), False, {{'ES_PWD': {WRITER_PASSWORD!r}}}, '.')); "
+        "print(json.dumps([exit_code, json.loads(out.getvalue())['status'], "
+        "[m for m in ('requests', 'urllib3', 'dns', 'http.client', 'tabulate') if m in sys.modules]]))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            cwd=str(stack.directory))
+    assert [0, "ok", []] == json.loads(result.stdout)
 
 
 def test_beat_version_names_the_rules_in_every_report(stack: Stack) -> None:
