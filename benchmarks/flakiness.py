@@ -60,7 +60,7 @@ def _totals(junit: Path) -> Dict[str, int]:
     return {key: int(suite.get(key, "0")) for key in ("tests", "failures", "errors", "skipped")}
 
 
-def run_suite(label: str, seed: Optional[int], extra: List[str]) -> Dict[str, Any]:
+def run_suite(label: str, seed: Optional[int], extra: List[str], logs: Path) -> Dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="esprobe-flaky-") as scratch:
         junit = Path(scratch) / "junit.xml"
         command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
@@ -74,6 +74,7 @@ def run_suite(label: str, seed: Optional[int], extra: List[str]) -> Dict[str, An
         done = subprocess.run(command, cwd=str(REPO), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True)
         seconds = round(time.monotonic() - started, 1)
+        (logs / f"{label}.log").write_text(done.stdout, encoding="utf-8")
         result = {"run": label, "seed": seed, "exit": done.returncode, "seconds": seconds,
                   "failed": _failures(junit), **_totals(junit)}
     summary = [line for line in done.stdout.splitlines() if " passed" in line or " failed" in line or " error" in line]
@@ -94,6 +95,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--burners", type=int, default=os.cpu_count() or 1, help="CPU-burning processes")
     parser.add_argument("--no-load", action="store_true", help="no CPU burners")
     parser.add_argument("--output", default=str(HERE / "flakiness.json"), help="where the results go")
+    parser.add_argument("--logs", default="", help="directory for each run's pytest output (default: a temp dir)")
     parser.add_argument("pytest_args", nargs="*", help="after --: extra pytest arguments")
     options = parser.parse_args(argv)
 
@@ -102,13 +104,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     workers = [multiprocessing.Process(target=_burn, args=(stop,), daemon=True) for _ in range(burners)]
     for worker in workers:
         worker.start()
-    print(f"Python {platform.python_version()}, {os.cpu_count()} CPUs, {burners} burner(s)", flush=True)
+    logs = Path(options.logs or tempfile.mkdtemp(prefix="esprobe-flakiness-"))
+    logs.mkdir(parents=True, exist_ok=True)
+    print(f"Python {platform.python_version()}, {os.cpu_count()} CPUs, {burners} burner(s); logs in {logs}", flush=True)
     runs: List[Dict[str, Any]] = []
     try:
         for index in range(options.ordered):
-            runs.append(run_suite(f"ordered-{index + 1}", None, options.pytest_args))
+            runs.append(run_suite(f"ordered-{index + 1}", None, options.pytest_args, logs))
         for index in range(options.shuffled):
-            runs.append(run_suite(f"shuffled-{index + 1}", options.seed + index, options.pytest_args))
+            runs.append(run_suite(f"shuffled-{index + 1}", options.seed + index, options.pytest_args, logs))
     finally:
         stop.set()
         for worker in workers:
