@@ -357,7 +357,11 @@ def _classify(error: BaseException) -> Tuple[str, str, Optional[str]]:
         reasons = [str(part[2]) for part in (error.args[0] if error.args and isinstance(error.args[0], list) else [])]
         text = "; ".join(reasons) or str(error)
         lowered = text.lower()
-        if "wrong version number" in lowered or "record layer failure" in lowered or "packet length too long" in lowered:
+        if (
+            "wrong version number" in lowered
+            or "record layer failure" in lowered
+            or "packet length too long" in lowered
+        ):
             return "plaintext", text, None
         if "excessive message size" in lowered:
             # A handshake message over OpenSSL's limit (100 KiB for the certificate message): a

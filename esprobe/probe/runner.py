@@ -221,7 +221,10 @@ def run_probes(targets: Sequence[Target], ctx: ProbeContext, *, concurrency: int
             finally:
                 progresses[index].finished.set()
 
-    workers = [threading.Thread(target=worker, daemon=True, name=f"esprobe-{i}") for i in range(max(1, min(concurrency, len(targets))))]
+    workers = [
+        threading.Thread(target=worker, daemon=True, name=f"esprobe-{i}")
+        for i in range(max(1, min(concurrency, len(targets))))
+    ]
     for thread in workers:
         thread.start()
     for progress in progresses:

@@ -90,8 +90,10 @@ def _source_note(target: Target) -> str:
         return (f" The Kibana client got these credentials by falling back to output.elasticsearch ({source}), "
                 "because setup.kibana does not set them itself.")
     if source.startswith("monitoring default user"):
-        return (" No monitoring user name is configured, so the Beat uses beats_system (with an empty password when none "
-                "is set).")
+        return (
+            " No monitoring user name is configured, so the Beat uses beats_system (with an empty password when none "
+            "is set)."
+        )
     if "(inherited)" in source:
         return f" monitoring.elasticsearch inherits these credentials from output.elasticsearch ({source})."
     return ""
@@ -166,7 +168,9 @@ def _elasticsearch(target: Target, ctx: ProbeContext, http: HttpObservation, tls
 def _security_disabled(target: Target, answer: api.Answer, url: str) -> StageResult:
     error = api.parse_es_error(answer)
     reason = error.reason if error else answer.snippet()
-    sent = "" if target.credentials.method == "none" else f" The {_method_words(target)} the Beat sends are not checked."
+    sent = (
+        "" if target.credentials.method == "none" else f" The {_method_words(target)} the Beat sends are not checked."
+    )
     finding = findings.make(
         "auth-security-disabled",
         f"GET {url} answered {answer.status_line}: {reason} — security is disabled on this cluster.{sent}",
@@ -183,8 +187,15 @@ def _authenticated(target: Target, beat: str, tls: Optional[TlsProbe], identity:
     summary = f"authenticated as {_who(identity)}"
     if identity.authentication_type == "anonymous":
         if method == "pki":
-            problems.append(_pki_not_accepted(target, beat, tls, "Elasticsearch let the request in as its anonymous user "
-                                                             f"({identity.username}) instead", severity=findings.WARN))
+            problems.append(
+                _pki_not_accepted(
+                    target,
+                    beat,
+                    tls,
+                    f"Elasticsearch let the request in as its anonymous user ({identity.username}) instead",
+                    severity=findings.WARN,
+                )
+            )
         else:
             problems.append(findings.make(
                 "auth-anonymous",
@@ -194,7 +205,9 @@ def _authenticated(target: Target, beat: str, tls: Optional[TlsProbe], identity:
             ))
         summary = f"anonymous access as {identity.username}"
     elif method == "pki" and not identity.is_pki:
-        problems.append(_pki_not_accepted(target, beat, tls, f"Elasticsearch authenticated the request as {_who(identity)}"))
+        problems.append(
+            _pki_not_accepted(target, beat, tls, f"Elasticsearch authenticated the request as {_who(identity)}")
+        )
     elif not identity.roles and not identity.is_api_key:
         if identity.is_pki:
             problems.append(_pki_no_roles(target, beat, tls, identity, params))
@@ -278,8 +291,10 @@ def _api_key_rejected(target: Target, reason: str, additional: Optional[str], qu
             "auth-api-key-encoded",
             f"{said} The configured api_key has no ':' and base64-decodes to '{key_id}:…', so it is the `encoded` "
             f"value; the Beat encodes it a second time.{source}",
-            hint=(f"Put the decoded form into `{params['prefix']}.api_key`: the key id '{key_id}', a ':', then the key's "
-                  "`api_key` value (not `encoded`)."),
+            hint=(
+                f"Put the decoded form into `{params['prefix']}.api_key`: the key id '{key_id}', a ':', then the key's "
+                "`api_key` value (not `encoded`)."
+            ),
             **params,
         )
     if shape == api.API_KEY_NO_COLON:
@@ -362,7 +377,9 @@ def _pki_not_accepted(target: Target, beat: str, tls: Optional[TlsProbe], what: 
     if dn is not None:
         parts.append(f"Elasticsearch's PKI realm would see the DN as: {dn}.")
         if username is None:
-            parts.append("The default username_pattern CN=(.*?)(?:,|$) finds no user name in it, so the realm refuses it.")
+            parts.append(
+                "The default username_pattern CN=(.*?)(?:,|$) finds no user name in it, so the realm refuses it."
+            )
         else:
             parts.append(f"The default username_pattern makes the user name '{username}'.")
     hint = ("On Elasticsearch: xpack.security.http.ssl.client_authentication: optional (or required); a PKI realm "
@@ -421,8 +438,9 @@ def _kibana(target: Target, ctx: ProbeContext, http: HttpObservation) -> StageRe
             )], _details(target, None), AuthObservation(None))
     # Kibana accepted the credentials for the status call but would not say who they belong to.
     said = outcome.status_line if isinstance(outcome, api.Answer) else f"{outcome.kind}: {outcome.detail}"
-    summary = (f"Kibana accepts the {_method_words(target)} (it answered the status call; GET {KIBANA_ME}: {said})"
-               + (" — copied from output.elasticsearch" if "fallback from" in (target.credentials.source or "") else ""))
+    summary = f"Kibana accepts the {_method_words(target)} (it answered the status call; GET {KIBANA_ME}: {said})" + (
+        " — copied from output.elasticsearch" if "fallback from" in (target.credentials.source or "") else ""
+    )
     return stage_result(Stage.AUTH, summary, [], _details(target, None), AuthObservation(None))
 
 
@@ -444,13 +462,15 @@ def _kibana_rejected(target: Target, answer: api.Answer, params: Dict[str, str])
             key_id = api.api_key_id(target.credentials.api_key)
             code = "auth-api-key-encoded" if shape == api.API_KEY_ENCODED else "auth-api-key-no-colon"
             shown = f"base64-decodes to '{key_id}:…' (the `encoded` value)" if key_id else "has no ':'"
-            return findings.make(code, f"Kibana rejected the API key: 401 {reason}. The configured api_key {shown}.{source}",
-                                 **params)
+            return findings.make(
+                code, f"Kibana rejected the API key: 401 {reason}. The configured api_key {shown}.{source}", **params
+            )
         key_id = api.api_key_id(target.credentials.api_key)
         return findings.make(
             "auth-api-key-rejected",
             f"Kibana rejected the API key (id {key_id}): 401 {reason}. Kibana does not pass on why; "
-            f"GET /_security/api_key?id={key_id} on Elasticsearch shows whether it exists, expired or was invalidated.{source}",
+            f"GET /_security/api_key?id={key_id} on Elasticsearch shows whether it exists, expired or was "
+            f"invalidated.{source}",
             **params,
         )
     code = "auth-wrong-password" if method == "basic" and "unable to authenticate user" in reason else "auth-rejected"
@@ -460,5 +480,9 @@ def _kibana_rejected(target: Target, answer: api.Answer, params: Dict[str, str])
 
 def _es_reason_in(message: str) -> Optional[str]:
     """Elasticsearch's reason inside Kibana's wrapped security_exception message."""
-    match = re.search(r"(unable to authenticate[^\],]*\]?(?: for REST request \[[^\]]*\])?|missing authentication credentials[^\]]*\])", message)
+    match = re.search(
+        r"(unable to authenticate[^\],]*\]?(?: for REST request \[[^\]]*\])?|missing authentication "
+        r"credentials[^\]]*\])",
+        message,
+    )
     return match.group(1) if match else None

@@ -44,7 +44,9 @@ def judge_dns(target: Target, obs: DnsObservation, *, resolv_conf: str = "/etc/r
     notes: List[Finding] = []
     hosts = obs.answer(HOSTS_FILE)
     if hosts is not None and hosts.outcome == "unreadable":
-        notes.append(findings.make("dns-hosts-file-unreadable", f"Could not read the hosts file: {hosts.detail}.", **params))
+        notes.append(
+            findings.make("dns-hosts-file-unreadable", f"Could not read the hosts file: {hosts.detail}.", **params)
+        )
 
     if not obs.addresses:
         failure = _why_unresolved(target, obs, params)
@@ -114,7 +116,9 @@ def _where_looked(obs: DnsObservation) -> str:
     parts = []
     for answer in obs.answers:
         if answer.source == HOSTS_FILE:
-            parts.append(f"not in {obs.hosts_file}" if answer.outcome == "not-found" else f"{obs.hosts_file}: {answer.outcome}")
+            parts.append(
+                f"not in {obs.hosts_file}" if answer.outcome == "not-found" else f"{obs.hosts_file}: {answer.outcome}"
+            )
         elif answer.source == "system":
             parts.append(f"system resolver: {answer.detail or answer.outcome}")
     if not parts:

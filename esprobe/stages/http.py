@@ -46,12 +46,15 @@ def check_http(target: Target, ctx: ProbeContext, tcp: TcpObservation, tls: Opti
     problems: List[Finding] = []
     if target.scheme == "http" and target.credentials.method in ("basic", "api_key"):
         kind = "an API key" if target.credentials.method == "api_key" else "a user name and password"
-        problems.append(findings.make(
-            "http-credentials-cleartext",
-            f"{target.url} is plain http://, so the Beat sends {kind} (from {target.credentials.source or 'the configuration'}) "
-            "unencrypted with every request.",
-            **params,
-        ))
+        problems.append(
+            findings.make(
+                "http-credentials-cleartext",
+                f"{target.url} is plain http://, so the Beat sends {kind} (from "
+                f"{target.credentials.source or 'the configuration'}) "
+                "unencrypted with every request.",
+                **params,
+            )
+        )
     outcome, redirect_problems = _ask_following_once(client, url, params)
     problems.extend(redirect_problems)
     if isinstance(outcome, Failure):
@@ -114,16 +117,18 @@ def _front_refused_client_certificate(target: Target, tls: Optional[TlsProbe], a
                else "none is configured")
         return findings.make(
             "tls-client-cert-required",
-            f"GET {url} answered {answer.status_line} '{_NGINX_NO_CERTIFICATE}': the TLS front (nginx) asked for a client "
-            f"certificate during the handshake and got none, because {why}. It does not fail the handshake; it refuses "
-            "every request instead.",
-            prefix=prefix)
+            f"GET {url} answered {answer.status_line} '{_NGINX_NO_CERTIFICATE}': the TLS front (nginx) asked for a "
+            f"client certificate during the handshake and got none, because {why}. It does not fail the handshake; "
+            "it refuses every request instead.",
+            prefix=prefix,
+        )
     if _NGINX_BAD_CERTIFICATE in body and sent:
         return findings.make(
             "tls-client-cert-rejected",
-            f"GET {url} answered {answer.status_line} '{_NGINX_BAD_CERTIFICATE}': the TLS front (nginx) did not accept the "
-            "client certificate (its ssl_client_certificate CAs do not include the issuer, or it is expired).",
-            prefix=prefix)
+            f"GET {url} answered {answer.status_line} '{_NGINX_BAD_CERTIFICATE}': the TLS front (nginx) did not accept "
+            "the client certificate (its ssl_client_certificate CAs do not include the issuer, or it is expired).",
+            prefix=prefix,
+        )
     return None
 
 
@@ -295,9 +300,19 @@ def _elasticsearch_verdict(answer: api.Answer, identity: api.ServerIdentity, doc
     details = _details(answer, identity)
     url = params["url"]
     if answer.truncated:
-        return (f"{answer.status_line}: answer larger than 1 MiB", [findings.make(
-            "http-answer-truncated", f"GET {url} answered {answer.status_line} with more than 1 MiB{_announced_size(answer)}{_who(answer)}; "
-            "esprobe read the first 1 MiB and stopped.", **params)], details)
+        return (
+            f"{answer.status_line}: answer larger than 1 MiB",
+            [
+                findings.make(
+                    "http-answer-truncated",
+                    f"GET {url} answered {answer.status_line} with more than 1 "
+                    f"MiB{_announced_size(answer)}{_who(answer)}; "
+                    "esprobe read the first 1 MiB and stopped.",
+                    **params,
+                )
+            ],
+            details,
+        )
     if identity.product == api.OPENSEARCH:
         version = f" {identity.version}" if identity.version else ""
         return (f"OpenSearch{version}, not Elasticsearch", [findings.make(
@@ -329,14 +344,30 @@ def _elasticsearch_verdict(answer: api.Answer, identity: api.ServerIdentity, doc
             **params,
         )], details)
     if identity.product != api.ELASTICSEARCH:
-        return ("not Elasticsearch", [findings.make(
-            "http-not-elasticsearch", f"GET {url} answered {answer.status_line} with {_describe_body(answer)}.", **params)], details)
+        return (
+            "not Elasticsearch",
+            [
+                findings.make(
+                    "http-not-elasticsearch",
+                    f"GET {url} answered {answer.status_line} with {_describe_body(answer)}.",
+                    **params,
+                )
+            ],
+            details,
+        )
     if json_problem is not None or not isinstance(doc, dict):
-        return ("Elasticsearch's answer is not valid JSON", [findings.make(
-            "http-invalid-json",
-            f"GET {url}: Elasticsearch ({identity.evidence}) answered {answer.status_line}, but {json_problem or 'the body is not a JSON object'}.",
-            **params,
-        )], details)
+        return (
+            "Elasticsearch's answer is not valid JSON",
+            [
+                findings.make(
+                    "http-invalid-json",
+                    f"GET {url}: Elasticsearch ({identity.evidence}) answered {answer.status_line}, but "
+                    f"{json_problem or 'the body is not a JSON object'}.",
+                    **params,
+                )
+            ],
+            details,
+        )
     return _elasticsearch_summary(identity), [], details
 
 
@@ -456,30 +487,58 @@ def _kibana_verdict(target: Target, answer: api.Answer, status: api.KibanaStatus
     if answer.status in (401, 403):
         return (f"Kibana answered {answer.status_line}; the auth stage judges the credentials", [], details)
     if answer.truncated:
-        return ("answer larger than 1 MiB", [findings.make(
-            "http-answer-truncated", f"GET {url} answered {answer.status_line} with more than 1 MiB{_announced_size(answer)}; "
-            "esprobe read the first 1 MiB and stopped.", **params)], details)
+        return (
+            "answer larger than 1 MiB",
+            [
+                findings.make(
+                    "http-answer-truncated",
+                    f"GET {url} answered {answer.status_line} with more than 1 MiB{_announced_size(answer)}; "
+                    "esprobe read the first 1 MiB and stopped.",
+                    **params,
+                )
+            ],
+            details,
+        )
     if answer.status == 503:
-        return (f"Kibana is {status.health or 'unavailable'} (503)", [findings.make(
-            "http-kibana-unavailable",
-            f"GET {url}: Kibana reports its overall status as {status.health or 'unavailable'} and answers 503; the Beat "
-            f"fails: {beat_error}",
-            **params,
-        )], details)
+        return (
+            f"Kibana is {status.health or 'unavailable'} (503)",
+            [
+                findings.make(
+                    "http-kibana-unavailable",
+                    f"GET {url}: Kibana reports its overall status as {status.health or 'unavailable'} and answers "
+                    f"503; the Beat "
+                    f"fails: {beat_error}",
+                    **params,
+                )
+            ],
+            details,
+        )
     if answer.status < 200 or answer.status >= 300:
-        return (f"{answer.status_line} to GET /api/status", [findings.make(
-            "http-unexpected-status",
-            f"GET {url}: Kibana answered {answer.status_line}: {answer.snippet() or '(empty body)'}. The Beat fails: {beat_error}",
-            **params,
-        )], details)
+        return (
+            f"{answer.status_line} to GET /api/status",
+            [
+                findings.make(
+                    "http-unexpected-status",
+                    f"GET {url}: Kibana answered {answer.status_line}: {answer.snippet() or '(empty body)'}. The Beat "
+                    f"fails: {beat_error}",
+                    **params,
+                )
+            ],
+            details,
+        )
     if status.redacted:
         if target.credentials.method in ("basic", "api_key"):
             why = (" although credentials were sent: Kibana 9.x hides it from identities without the cluster privilege "
                    "monitor (unless status.statusPageBypassMonitorPrivilege: true in kibana.yml)")
-            hint = (f"Grant the cluster privilege monitor to the identity in `{target.credentials.setting or params['prefix']}`, "
-                    "or set status.statusPageBypassMonitorPrivilege: true in kibana.yml.")
+            hint = (
+                f"Grant the cluster privilege monitor to the identity in "
+                f"`{target.credentials.setting or params['prefix']}`, "
+                "or set status.statusPageBypassMonitorPrivilege: true in kibana.yml."
+            )
         else:
-            why = " because the Beat sends no credentials to Kibana (Kibana 8.9+ shows anonymous callers only the level)"
+            why = (
+                " because the Beat sends no credentials to Kibana (Kibana 8.9+ shows anonymous callers only the level)"
+            )
             hint = None
         return ("Kibana hides its version (redacted status)", [findings.make(
             "http-kibana-status-redacted",

@@ -155,16 +155,23 @@ def _grant_hint(target: Target, beat: str, identity: Optional[api.Identity], nee
     if identity is not None and identity.is_api_key:
         key = {"name": f"{beat}-beat", "role_descriptors": {role: role_body(needs)}}
         descriptors = json.dumps(key, separators=(",", ":"))
-        return (f"An API key holds at most what its owner [{identity.username}] holds: {grant} to the owner, then create "
-                "a new key for the Beat:" + findings.snippet("POST /_security/api_key", descriptors)
-                + "or on 8.4+ update this key's role_descriptors (PUT /_security/api_key/<id>); put the new "
-                f"'id:api_key' into `{_credential_setting(target)}`.")
+        return (
+            f"An API key holds at most what its owner [{identity.username}] holds: {grant} to the owner, then create "
+            "a new key for the Beat:"
+            + findings.snippet("POST /_security/api_key", descriptors)
+            + "or on 8.4+ update this key's role_descriptors (PUT /_security/api_key/<id>); put the new "
+            f"'id:api_key' into `{_credential_setting(target)}`."
+        )
     if identity is not None and identity.is_pki:
         return (f"{grant[0].upper() + grant[1:]} in a role mapped to the certificate's DN (role_mapping.yml or the "
                 f"role-mapping API), e.g.{put_role}")
     if target.role is Role.MONITORING:
         return f"Use the built-in beats_system user, or {grant} in one of the user's roles, e.g.{put_role}"
-    roles = f"one of the user's roles ({', '.join(identity.roles)})" if identity and identity.roles else "a role of the user"
+    roles = (
+        f"one of the user's roles ({', '.join(identity.roles)})"
+        if identity and identity.roles
+        else "a role of the user"
+    )
     return f"{grant[0].upper() + grant[1:]} in {roles}, e.g.{put_role}and assign it to the user."
 
 
@@ -192,8 +199,16 @@ def _kibana_space(target: Target, http: HttpObservation) -> StageResult:
     message = api.kibana_error_message(outcome) or outcome.snippet()
     details["missing"] = [label]
     if outcome.status == 404:
-        return stage_result(Stage.PRIVILEGES, f"Kibana space '{space}' does not exist", [findings.make(
-            "privileges-kibana-space-missing", f"GET {url} answered {outcome.status_line}: {message}.", **params)], details)
+        return stage_result(
+            Stage.PRIVILEGES,
+            f"Kibana space '{space}' does not exist",
+            [
+                findings.make(
+                    "privileges-kibana-space-missing", f"GET {url} answered {outcome.status_line}: {message}.", **params
+                )
+            ],
+            details,
+        )
     if outcome.status == 403:
         return stage_result(Stage.PRIVILEGES, f"no access to Kibana space '{space}'", [findings.make(
             "privileges-kibana-space-forbidden", f"GET {url} answered {outcome.status_line}: {message}.", **params)],
@@ -264,7 +279,9 @@ def with_kibana_setup(result: StageResult, target: Target, asked: Optional[Targe
     if setup is None or (setup.status is Status.SKIPPED and setup.applicable):
         passed = (Status.OK, Status.WARN, Status.SKIPPED)
         blocked = next((s for s in asked.stages if s.status not in passed), None)
-        why = f"its {blocked.stage.value} stage: {blocked.summary}" if blocked is not None else "it could not be reached"
+        why = (
+            f"its {blocked.stage.value} stage: {blocked.summary}" if blocked is not None else "it could not be reached"
+        )
         via = target.privileges_via.url if target.privileges_via is not None else "Elasticsearch"
         finding = findings.make(
             "privileges-check-failed",

@@ -124,6 +124,9 @@ def judge_proxied_tcp(target: Target, route: ProxyRoute, obs: TcpObservation) ->
                                 f"The proxy {route.display} refused CONNECT {target.host}:{target.port}: "
                                 f"{tunnel.status} {tunnel.reason}.", **params)
     else:
-        finding = findings.make("proxy-no-answer",
-                                f"The proxy {route.display} gave no HTTP answer to CONNECT ({tunnel.reason}).", **params)
-    return stage_result(Stage.TCP, summary + f"; CONNECT refused ({tunnel.status or tunnel.reason})", [finding], details, obs)
+        finding = findings.make(
+            "proxy-no-answer", f"The proxy {route.display} gave no HTTP answer to CONNECT ({tunnel.reason}).", **params
+        )
+    return stage_result(
+        Stage.TCP, summary + f"; CONNECT refused ({tunnel.status or tunnel.reason})", [finding], details, obs
+    )

@@ -130,8 +130,15 @@ def handshake_settings(target: Target, identity: Optional[LoadedIdentity],
     if identity is not None and identity.key is not None:
         client = ClientIdentity(identity.chain, identity.key)
     sha1 = (rules or resolve_rules()).tls_sha1_handshake_signatures
-    return HandshakeSettings(server_name, low, high, cipher_list(tls.cipher_suites), curve_list(tls.curve_types), client,
-                             sha1_signatures=sha1)
+    return HandshakeSettings(
+        server_name,
+        low,
+        high,
+        cipher_list(tls.cipher_suites),
+        curve_list(tls.curve_types),
+        client,
+        sha1_signatures=sha1,
+    )
 
 
 # --- the stage ------------------------------------------------------------------------------------
@@ -312,11 +319,19 @@ def _client_cert_problems(tls, identity, observation, now, params) -> List[Findi
     if not (leaf.not_valid_before_utc <= now <= leaf.not_valid_after_utc):
         when = leaf.not_valid_after_utc if now > leaf.not_valid_after_utc else leaf.not_valid_before_utc
         state = "expired on" if now > leaf.not_valid_after_utc else "is not valid before"
-        out.append(findings.make(
-            "tls-client-cert-expired",
-            f"The client certificate {leaf.subject.rfc4514_string()} {state} {when:%Y-%m-%d %H:%M} UTC"
-            + ("." if requested else "; this server does not ask for a client certificate, so it does not matter here."),
-            severity=Severity.FAIL if requested else Severity.WARN, **params))
+        out.append(
+            findings.make(
+                "tls-client-cert-expired",
+                f"The client certificate {leaf.subject.rfc4514_string()} {state} {when:%Y-%m-%d %H:%M} UTC"
+                + (
+                    "."
+                    if requested
+                    else "; this server does not ask for a client certificate, so it does not matter here."
+                ),
+                severity=Severity.FAIL if requested else Severity.WARN,
+                **params,
+            )
+        )
     if requested and lacks_client_auth(leaf):
         out.append(findings.make(
             "tls-client-cert-no-client-auth",
@@ -408,7 +423,11 @@ def _handshake_failure(target, tls, settings, observation, identity, retry, para
                  "(Elasticsearch: `xpack.security.http.ssl.certificate`), not a bundle of CA certificates.",
             **params)]
     wants_cert = observation.cert_requested or alert in ("certificate required",)
-    if wants_cert and not sent and (alert in _CLIENT_CERT_ALERTS or alert == "handshake failure" or kind in ("eof", "reset")):
+    if (
+        wants_cert
+        and not sent
+        and (alert in _CLIENT_CERT_ALERTS or alert == "handshake failure" or kind in ("eof", "reset"))
+    ):
         if tls.certificate is not None or tls.key is not None:
             return []  # a client certificate is configured but unusable: its own finding says why
         return [findings.make("tls-client-cert-required",
@@ -422,7 +441,9 @@ def _handshake_failure(target, tls, settings, observation, identity, retry, para
                               **params)]
     if alert == "protocol version" or (kind == "protocol" and "version" in (observation.error or "").lower()):
         return [_protocol_mismatch(settings, observation, retry, params, beat)]
-    if alert in ("handshake failure", "insufficient security") or (kind == "protocol" and "cipher" in (observation.error or "").lower()):
+    if alert in ("handshake failure", "insufficient security") or (
+        kind == "protocol" and "cipher" in (observation.error or "").lower()
+    ):
         # Offer (almost) everything on a new connection: if the server then agrees, the suites were the
         # problem, and the suite it picks says which one to allow.
         widened = retry(dataclasses.replace(settings, cipher_list="ALL:@SECLEVEL=0", min_version=settings.min_version,
@@ -434,8 +455,10 @@ def _handshake_failure(target, tls, settings, observation, identity, retry, para
             if tls.cipher_suites:
                 offered = f"none of the configured cipher suites ({', '.join(tls.cipher_suites)})"
             else:
-                offered = ("none of Go's default suites (ECDHE only; Go 1.22 dropped RSA key exchange and 3DES from its "
-                           "defaults)")
+                offered = (
+                    "none of Go's default suites (ECDHE only; Go 1.22 dropped RSA key exchange and 3DES from its "
+                    "defaults)"
+                )
             said = f"the server accepts {cipher}" + (f" (`{beat_name}` in the Beat's names)" if beat_name else
                                                       ", which the Beat cannot offer")
             return [findings.make("tls-no-shared-cipher",
@@ -443,9 +466,13 @@ def _handshake_failure(target, tls, settings, observation, identity, retry, para
                                   f"everything, {said}.", cipher=beat_name or cipher, **params)]
         return [findings.make("tls-handshake-failure", f'The Beat would log "{beat}" ({observation.error}).', **params)]
     if alert == "unrecognized name":
-        return [findings.make("tls-sni-rejected",
-                              f'The server does not serve the name {settings.server_name!r}; the Beat would log "{beat}".',
-                              **params)]
+        return [
+            findings.make(
+                "tls-sni-rejected",
+                f'The server does not serve the name {settings.server_name!r}; the Beat would log "{beat}".',
+                **params,
+            )
+        ]
     if kind in ("eof", "reset"):
         return [findings.make("tls-handshake-closed",
                               f'{observation.error}; the Beat would log "{beat}".', **params)]
