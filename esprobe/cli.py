@@ -153,7 +153,7 @@ def _parser_class(stdout: TextIO, stderr: TextIO) -> type:
     """An ArgumentParser whose help and errors go to the given streams, not sys.stdout/stderr."""
 
     class Parser(argparse.ArgumentParser):
-        def _print_message(self, message: str, file: Optional[TextIO] = None) -> None:
+        def _print_message(self, message: str, file: object = None) -> None:
             if message:
                 (stderr if file is sys.stderr else stdout).write(message)
 

@@ -12,7 +12,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import idna
 
@@ -217,7 +217,7 @@ def lookup_dns(name: str, ctx: ProbeContext, lifetime: float) -> SourceAnswer:
 
 def lookup_system(host: str, timeout: float) -> SourceAnswer:
     """getaddrinfo, for nsswitch sources esprobe does not emulate (myhostname, mdns, ldap ...)."""
-    result: List[object] = []
+    result: List[Union[List[Tuple[Any, ...]], OSError]] = []
 
     def run() -> None:
         try:
@@ -234,7 +234,7 @@ def lookup_system(host: str, timeout: float) -> SourceAnswer:
     if isinstance(outcome, OSError):
         return SourceAnswer(SYSTEM, "not-found", detail=str(outcome))
     addresses: List[str] = []
-    for _family, _type, _proto, _name, sockaddr in outcome:  # type: ignore[union-attr]
+    for _family, _type, _proto, _name, sockaddr in outcome:
         address = str(sockaddr[0]).split("%", 1)[0]
         address = address_text(address) or address  # glibc writes a mapped address its own way
         if address not in addresses:
@@ -298,7 +298,7 @@ def resolve(host: str, ctx: ProbeContext) -> DnsObservation:
         answers.append(answer)
         if effective is None and answer.outcome == "answered":
             effective = answer
-    addresses = ()
+    addresses: Tuple[ResolvedAddress, ...] = ()
     if effective is not None:
         addresses = tuple(ResolvedAddress(a, family_of(a), effective.source) for a in effective.addresses)
     return DnsObservation(host, name, False, order, tuple(answers), addresses, hosts_file=ctx.hosts_file,

@@ -13,7 +13,7 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from esprobe import findings
 from esprobe.context import ProbeContext
@@ -146,7 +146,7 @@ def probe_target(target: Target, ctx: ProbeContext, progress: Optional[_Progress
     return TargetReport(target, tuple(results[s.stage] for s in steps))
 
 
-def _close_observations(results: Sequence[StageResult]) -> None:
+def _close_observations(results: Iterable[StageResult]) -> None:
     """Connections live in observations so that later stages can reuse them; close them all here."""
     for result in reversed(list(results)):
         close = getattr(result.observation, "close", None)

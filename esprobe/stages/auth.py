@@ -397,7 +397,7 @@ def _kibana(target: Target, ctx: ProbeContext, http: HttpObservation) -> StageRe
     answer = http.answer
     status_code = answer.status if answer is not None else None
     method = target.credentials.method
-    if status_code == 401:
+    if answer is not None and answer.status == 401:
         return stage_result(Stage.AUTH, _rejected_summary(target, "Kibana"),
                             [_kibana_rejected(target, answer, params)], _details(target, None), AuthObservation(None))
     me_url = api.kibana_base_url(target) + KIBANA_ME

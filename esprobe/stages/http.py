@@ -59,7 +59,7 @@ def check_http(target: Target, ctx: ProbeContext, tcp: TcpObservation, tls: Opti
     problems.extend(redirect_problems)
     if isinstance(outcome, Failure):
         problems.extend(_failure(target, ctx, tcp, outcome, params))
-        details = {"status_code": None, "product": api.UNKNOWN, "version": None, "url": url}
+        details: Dict[str, Any] = {"status_code": None, "product": api.UNKNOWN, "version": None, "url": url}
         return stage_result(Stage.HTTP, _failure_summary(outcome), problems, details, HttpObservation(client))
     if outcome.status in _REDIRECTS:
         # Another host (or a second redirect): not followed, and explained unless the Location was missing.

@@ -63,7 +63,7 @@ def check_privileges(target: Target, ctx: ProbeContext, http: Optional[HttpObser
         error = api.parse_es_error(outcome)
         said = error.reason if error else (problem or outcome.snippet())
         return _unchecked(checked, f"POST {url} answered {outcome.status_line}: {said}", params)
-    details = {"checked": checked, "missing": [n.label for n in missing]}
+    details: Dict[str, Any] = {"checked": checked, "missing": [n.label for n in missing]}
     if http.version is None:
         details["version_unknown"] = True
     if not missing:

@@ -284,7 +284,7 @@ def _empty_store_note(tls: TlsSettings, trust: Trust) -> Finding:
 # --- client certificate ------------------------------------------------------------------------
 
 
-def _as_go_would(settings, observation, identity, retry, params):  # type: ignore[no-untyped-def]
+def _as_go_would(settings, observation, identity, retry, params):
     """
     esprobe always presents the configured certificate; Go withholds it when the server's
     acceptable-CA list does not name its issuer. Handshake again without it, as the Beat would,
