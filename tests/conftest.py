@@ -27,6 +27,10 @@ settings.register_profile("long", max_examples=4000, deadline=None,
                           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
+# Files the tests write rely on the usual umask: under 0002 (many desktops) a config file would be
+# group-writable, which the Beat's strict.perms check, and so esprobe, rightly fails.
+os.umask(0o022)
+
 _REAL_CONNECT = socket.socket.connect
 _REAL_CONNECT_EX = socket.socket.connect_ex
 _REAL_SENDTO = socket.socket.sendto

@@ -93,3 +93,18 @@ def test_keystore_readable_by_others_fails_and_strict_perms_false_mirrors_the_be
     code, out, _ = _run(tmp_path, *argv, "--strict-perms=false")
     assert "keystore-permissions" not in [f["code"] for f in json.loads(out)["findings"]]
     assert code != 3
+
+
+def test_group_writable_config_fails_and_strict_perms_false_mirrors_the_beat(tmp_path: Path, nameserver: str) -> None:
+    """Mode 0664: the Beat refuses to start (exit 3, its message naming the file); --strict-perms=false accepts it."""
+    config = _config(tmp_path, "output.elasticsearch.hosts: ['http://127.0.0.1:9']\n")
+    config.chmod(0o664)
+    argv = ["-c", str(config), "--format", "json", "--timeout", "0.5", "--nameserver", nameserver]
+    code, out, _ = _run(tmp_path, *argv)
+    findings = [f for f in json.loads(out)["findings"] if f["code"] == "config-file-permissions"]
+    assert code == 3 and [f["severity"] for f in findings] == ["fail"], findings
+    assert findings[0]["message"].startswith(
+        f'config file ("{config}") can only be writable by the owner but the permissions are "-rw-rw-r--"')
+    code, out, _ = _run(tmp_path, *argv, "--strict-perms=false")
+    assert "config-file-permissions" not in [f["code"] for f in json.loads(out)["findings"]]
+    assert code != 3

@@ -383,18 +383,7 @@ def _load(
     )
     if strict:
         for loaded in loaded_files:
-            for perm in check_file_perms(loaded.path, euid=launch.euid):
-                fix = (
-                    f"chmod go-w {perm.path}"
-                    if perm.kind == "writable"
-                    else f"chown the file to the Beat's user or root (chown root {perm.path})"
-                )
-                report.add(
-                    "config-file-permissions",
-                    f"{perm.message}. Unless the Beat runs with --strict.perms=false, it refuses to start.",
-                    location=perm.path,
-                    fix=f"Run: {fix}",
-                )
+            _strict_perms_findings(report, "config-file-permissions", loaded.path, euid=launch.euid)
 
     if keystore_path:
         ks_path, ks_source = os.path.abspath(keystore_path), "--keystore"
@@ -500,32 +489,7 @@ def _keystore_findings(report: Report, keystore: KeystoreRead, strict: bool, eui
             location=info.path,
         )
     if info.exists and strict and keystore.problem != "unreadable":
-        for perm in check_file_perms(info.path, keystore=True, euid=euid):
-            if perm.kind == "writable":
-                # The mode test does not depend on who runs esprobe: the Beat refuses to start.
-                report.add(
-                    "keystore-permissions",
-                    f"{perm.message}. With strict.perms on (the default) the Beat refuses to start: "
-                    "could not initialize the keystore.",
-                    location=perm.path,
-                    fix=f"Run: chmod 0600 {perm.path} (or start the Beat with -strict.perms=false, and "
-                    "esprobe with --strict-perms=false)",
-                )
-            else:
-                # The owner is compared with the Beat's user: known for a service or a process
-                # (then the Beat refuses to start), else esprobe's own, which may not be the Beat's.
-                report.add(
-                    "keystore-permissions",
-                    f"{perm.message}. " + (
-                        "The Beat refuses to start (unless started with -strict.perms=false)."
-                        if euid is not None else
-                        "If the Beat runs as esprobe's user, it refuses to start (unless started with "
-                        "-strict.perms=false)."
-                    ),
-                    severity=None if euid is not None else Severity.WARN,
-                    location=perm.path,
-                    fix=f"Run: chown the keystore to the Beat's user or root (chown root {perm.path})",
-                )
+        _strict_perms_findings(report, "keystore-permissions", info.path, euid=euid, keystore=True)
     for name in keystore.not_utf8:
         report.add(
             "keystore-value-not-utf8",
@@ -535,6 +499,43 @@ def _keystore_findings(report: Report, keystore: KeystoreRead, strict: bool, eui
             location=info.path,
             names=name,
         )
+
+
+def _strict_perms_findings(
+    report: Report, code: str, path: str, *, euid: Optional[int], keystore: bool = False
+) -> None:
+    """
+    One rule for config files and the keystore, as the Beat applies it with strict.perms on: each
+    problem is reported with the Beat's own message, naming the file.
+
+    The mode test does not depend on who runs esprobe, so a bad mode fails: the Beat refuses to
+    start. The owner is compared with the Beat's user: known for a service or a process (then the
+    Beat refuses to start, a failure), else esprobe's own, which may not be the Beat's (a warning).
+    """
+    refusal = "could not initialize the keystore" if keystore else "it cannot load the config file"
+    switch_off = "or start the Beat with -strict.perms=false, and esprobe with --strict-perms=false"
+    for perm in check_file_perms(path, keystore=keystore, euid=euid):
+        if perm.kind == "writable":
+            report.add(
+                code,
+                f"{perm.message}. With strict.perms on (the default) the Beat refuses to start: {refusal}.",
+                location=perm.path,
+                fix=f"Run: {'chmod 0600' if keystore else 'chmod go-w'} {perm.path} ({switch_off})",
+            )
+        else:
+            what = "the keystore" if keystore else "the file"
+            report.add(
+                code,
+                f"{perm.message}. " + (
+                    f"The Beat refuses to start: {refusal} (unless started with -strict.perms=false)."
+                    if euid is not None else
+                    "If the Beat runs as esprobe's user, it refuses to start (unless started with "
+                    "-strict.perms=false)."
+                ),
+                severity=None if euid is not None else Severity.WARN,
+                location=perm.path,
+                fix=f"Run: chown {what} to the Beat's user or root (chown root {perm.path})",
+            )
 
 
 def _where_looked(keystore: KeystoreRead, environment_of: Optional[str] = None) -> str:

@@ -428,8 +428,11 @@ class PermProblem:
 
 def check_file_perms(path: str, *, keystore: bool = False, euid: Optional[int] = None) -> List[PermProblem]:
     """
-    The Beat's ``strict.perms`` check: owner must be the effective user or root; a config file
-    must not be writable by group or others, a keystore must be exactly 0600 (libbeat/keystore/file_keystore.go).
+    The Beat's ``strict.perms`` check (libbeat's config loading; the keystore's in elastic-agent-libs):
+    the owner must be the effective user or root; a config file must not be writable by group or
+    others, a keystore's permission bits must be exactly 0600. Both compare only the nine
+    permission bits (Go's ``FileMode.Perm``), so setuid/setgid/sticky bits count for nothing.
+    The Beat stops at its first complaint; esprobe reports both, so one run shows every fix.
     """
     if os.name == "nt":
         return []
@@ -441,18 +444,18 @@ def check_file_perms(path: str, *, keystore: bool = False, euid: Optional[int] =
     absolute = os.path.abspath(path)
     problems: List[PermProblem] = []
     if st.st_uid not in (euid, 0):
-        what = "file" if keystore else "config file"
+        # The keystore's owner complaint also says "config file": the Beat's wording, kept as it is.
         problems.append(
             PermProblem(
                 absolute,
                 "owner",
-                f'{what} ("{path}") must be owned by the user identifier (uid={euid}) or root',
+                f'config file ("{path}") must be owned by the user identifier (uid={euid}) or root',
             )
         )
-    mode = stat.S_IMODE(st.st_mode)
-    perm = stat.filemode(st.st_mode)
+    bits = st.st_mode & 0o777
+    perm = stat.filemode(stat.S_IFREG | bits)  # as Go prints a FileMode.Perm(): "-rw-rw-r--"
     if keystore:
-        if mode != 0o600:
+        if bits != 0o600:
             problems.append(
                 PermProblem(
                     absolute,
@@ -462,7 +465,7 @@ def check_file_perms(path: str, *, keystore: bool = False, euid: Optional[int] =
                     f"'chmod go-wrx {absolute}')",
                 )
             )
-    elif mode & 0o022:
+    elif bits & 0o022:
         problems.append(
             PermProblem(
                 absolute,

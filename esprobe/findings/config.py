@@ -87,12 +87,15 @@ SPECS: Tuple[Spec, ...] = (
     ),
     Spec(
         code="config-file-permissions",
-        severity=WARN,
+        severity=FAIL,
         title="Config file fails the Beat's strict permission check",
         meaning=(
-            "With strict.perms on (the default), the Beat refuses a config file that is not owned "
-            "by its user (or root) or that group/others can write. esprobe may run as another "
-            "user than the Beat, and the Beat may run with --strict.perms=false, so this is a warning."
+            "With strict.perms on (the default), the Beat checks every config file before it reads "
+            "it and refuses to start when group or others can write the file, or when its owner is "
+            "neither the Beat's user nor root. A writable file fails. A wrong owner fails when esprobe "
+            "knows the Beat's user (--service, --pid) and only warns otherwise, since esprobe may run "
+            "as another user than the Beat. esprobe --strict-perms=false mirrors a Beat started with "
+            "-strict.perms=false, as does BEAT_STRICT_PERMS=false."
         ),
         hint="{fix}",
         beat_says='config file ("<file>") can only be writable by the owner but the permissions are "..."',
@@ -501,8 +504,8 @@ SPECS: Tuple[Spec, ...] = (
             "With strict.perms on (the default), the keystore must have mode exactly 0600 and be "
             "owned by the Beat's user (or root), else the Beat refuses to start. A wrong mode fails "
             "(esprobe --strict-perms=false mirrors a Beat started with -strict.perms=false, as does "
-            "BEAT_STRICT_PERMS=false); a wrong owner only warns, since esprobe may run as another "
-            "user than the Beat."
+            "BEAT_STRICT_PERMS=false). A wrong owner fails when esprobe knows the Beat's user "
+            "(--service, --pid) and only warns otherwise, since esprobe may run as another user than the Beat."
         ),
         hint="{fix}",
         setting="keystore.path",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from esprobe.config import write_keystore
+from esprobe.config import Launch, write_keystore
 from esprobe.config.keystore import read_keystore
 from esprobe.redact import Redactor
 from tests.support.config import all_text, codes, load, only
@@ -142,6 +142,37 @@ def test_keystore_mode_other_than_0600_fails(tmp_path, mode) -> None:
     assert "refuses to start" in finding.message
     assert f"chmod 0600 {path}" in finding.hint
     assert "p" == loaded.targets[0].credentials.password  # still read
+
+
+@pytest.mark.parametrize(
+    ("mode", "owner", "beat_uid", "expected"),
+    [
+        (0o600, None, None, []),
+        (0o4600, None, None, []),  # only the nine permission bits count (Go's FileMode.Perm)
+        (0o600, 0, 998, []),
+        (0o600, 998, 998, []),
+        (0o600, 1234, 998, [("fail", "must be owned by the user identifier (uid=998) or root")]),
+        (0o600, 1234, None, [("warn", "must be owned by the user identifier (uid={me}) or root")]),
+        (0o640, 1234, 998, [("fail", "must be owned by the user identifier (uid=998) or root"),
+                            ("fail", 'but the permissions are "-rw-r-----"')]),
+    ],
+)
+def test_keystore_strict_perms_table(tmp_path, mode, owner, beat_uid, expected) -> None:
+    """The same owner rule as config files, in the Beat's words (its keystore says "config file" there too)."""
+    if owner is not None and os.geteuid() != 0:
+        pytest.skip("giving a file to another owner needs root")
+    path = write_keystore(str(tmp_path / "ks"), {"ES_USER": "u", "ES_PWD": "p"})
+    if owner is not None:
+        os.chown(path, owner, -1)
+    os.chmod(path, mode)
+    loaded = load(tmp_path, CONFIG, keystore_path=path, launch=Launch(euid=beat_uid))
+    found = [f for f in loaded.findings if f.code == "keystore-permissions"]
+    assert [(severity, True) for severity, _ in expected] == [
+        (f.severity.value, text.format(me=os.geteuid()) in f.message) for (_, text), f in zip(expected, found)
+    ] and len(expected) == len(found), [f.message for f in found]
+    for (_, text), finding in zip(expected, found):
+        prefix = "config file" if "owned" in text else "file"
+        assert finding.message.startswith(f'{prefix} ("{path}") ')
 
 
 def test_keystore_perms_ignored_with_strict_perms_false(tmp_path) -> None:

@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from esprobe.config import load_config
+from esprobe.config import Launch, load_config
 from esprobe.config.source import check_file_perms, parse_yaml, yaml_v2_plain
 from esprobe.config.tree import to_plain
 from tests.support.config import codes, load, only, write
@@ -194,22 +194,95 @@ def test_multiple_files_merge_in_order(tmp_path) -> None:
     assert str(first) == loaded.path
 
 
-def test_group_writable_config_warns_with_chmod_fix(tmp_path) -> None:
-    """strict.perms: a group-writable file is reported with the Beat's text and the chmod fix."""
+def test_group_writable_config_fails_with_the_beats_message_and_chmod_fix(tmp_path) -> None:
+    """strict.perms: a group-writable file fails (the Beat does not start), with the Beat's text and the chmod fix."""
     path = write(tmp_path, ES, mode=0o664)
     loaded = load_config([str(path)], environ={})
     finding = only(loaded, "config-file-permissions")
-    assert "warn" == finding.severity.value
-    assert "can only be writable by the owner" in finding.message
+    assert "fail" == finding.severity.value
+    assert (
+        f'config file ("{path}") can only be writable by the owner but the permissions are "-rw-rw-r--" '
+        f"(to fix the permissions use: 'chmod go-w {path}')"
+    ) in finding.message
     assert f"chmod go-w {path}" in finding.hint
+    assert str(path) == finding.location
 
 
-def test_group_writable_config_warns_as_root_too(tmp_path) -> None:
+def test_group_writable_config_fails_as_root_too(tmp_path) -> None:
     """The write-bit check does not depend on who runs esprobe."""
     path = write(tmp_path, ES, mode=0o666)
     problems = check_file_perms(str(path))
     assert ["writable"] == [p.kind for p in problems]
     assert '"-rw-rw-rw-"' in problems[0].message
+
+
+BEAT_UID, OTHER_UID = 998, 1234
+ME = "me"  # the file stays owned by whoever runs the test
+
+
+def _need_chown(owner: object) -> None:
+    if owner != ME and os.geteuid() != 0:
+        pytest.skip("giving a file to another owner needs root")
+
+
+@pytest.mark.parametrize(
+    ("mode", "owner", "beat_uid", "expected"),
+    [
+        # mode alone (esprobe's own file, the Beat's user unknown)
+        (0o600, ME, None, []),
+        (0o644, ME, None, []),
+        (0o640, ME, None, []),
+        (0o444, ME, None, []),
+        (0o755, ME, None, []),
+        (0o4755, ME, None, []),  # setuid is not a permission bit for the Beat (Go's FileMode.Perm)
+        (0o664, ME, None, [("writable", "fail", "-rw-rw-r--")]),
+        (0o620, ME, None, [("writable", "fail", "-rw--w----")]),
+        (0o602, ME, None, [("writable", "fail", "-rw-----w-")]),
+        (0o777, ME, None, [("writable", "fail", "-rwxrwxrwx")]),
+        (0o1777, ME, None, [("writable", "fail", "-rwxrwxrwx")]),  # sticky bit not printed, as Go
+        # owners: root always passes; otherwise the Beat's user (known: fail, unknown: esprobe's, warn)
+        (0o600, 0, BEAT_UID, []),
+        (0o600, BEAT_UID, BEAT_UID, []),
+        (0o600, OTHER_UID, BEAT_UID, [("owner", "fail", BEAT_UID)]),
+        (0o600, OTHER_UID, None, [("owner", "warn", "esprobe")]),
+        (0o664, OTHER_UID, BEAT_UID, [("owner", "fail", BEAT_UID), ("writable", "fail", "-rw-rw-r--")]),
+        (0o664, 0, BEAT_UID, [("writable", "fail", "-rw-rw-r--")]),
+    ],
+)
+def test_config_file_strict_perms_table(tmp_path, mode, owner, beat_uid, expected) -> None:
+    """The Beat's rule for each config file, one finding per problem, each in the Beat's words naming the file."""
+    _need_chown(owner)
+    path = write(tmp_path, ES, mode=mode)
+    if owner != ME:
+        os.chown(path, owner, -1)
+    os.chmod(path, mode)  # chown clears setuid
+    if owner == OTHER_UID and beat_uid is None and os.geteuid() == OTHER_UID:
+        pytest.skip("the test runs as the 'other' user")
+    loaded = load_config([str(path)], environ={}, launch=Launch(euid=beat_uid))
+    found = [f for f in loaded.findings if f.code == "config-file-permissions"]
+    assert len(expected) == len(found), [f.message for f in found]
+    for (kind, severity, detail), finding in zip(expected, found):
+        assert severity == finding.severity.value
+        assert str(path) == finding.location
+        if kind == "owner":
+            uid = os.geteuid() if detail == "esprobe" else detail
+            assert finding.message.startswith(
+                f'config file ("{path}") must be owned by the user identifier (uid={uid}) or root. ')
+            assert f"chown root {path}" in finding.hint
+        else:
+            assert finding.message.startswith(
+                f'config file ("{path}") can only be writable by the owner but the permissions are "{detail}" ')
+            assert "refuses to start" in finding.message
+    assert ("fail" if any(e[1] == "fail" for e in expected) else "ok") == (
+        "fail" if any(f.severity.value == "fail" for f in loaded.findings) else "ok")
+
+
+def test_every_config_file_is_checked(tmp_path) -> None:
+    """Two -c files: each is judged and named on its own, as the Beat loads each one."""
+    first = write(tmp_path, ES, mode=0o600)
+    second = write(tmp_path, "output.elasticsearch.username: u\n", "extra.yml", mode=0o660)
+    loaded = load_config([str(first), str(second)], environ={})
+    assert [str(second)] == [f.location for f in loaded.findings if f.code == "config-file-permissions"]
 
 
 @pytest.mark.parametrize(
