@@ -150,41 +150,45 @@ def test_fail_findings_name_their_setting(tmp_path) -> None:
         assert finding.setting in finding.message or finding.code == "config-variable-syntax", finding
 
 
+# Every secret below is a canary: long and unlike anything esprobe prints on its own (paths such as
+# pytest-683, ports, line numbers), so finding one in the output can only mean it leaked.
+CANARY = "cnry7q-"
+_MIN_SECRET = 10
+
+
 def test_no_secret_reaches_any_finding(tmp_path) -> None:
     """Passwords, keys, cloud.auth, userinfo, proxy, keystore and env values never appear in findings."""
-    encoded_key = base64.b64encode(b"keyid123:apikeysecret987").decode()
+    encoded_key = base64.b64encode(f"keyid123:{CANARY}apikeysecret987".encode()).decode()
     (tmp_path / "data").mkdir()
-    write_keystore(str(tmp_path / "data" / "metricbeat.keystore"), {"KS_PW": "keystorepw0123", "SHADOW": "shadowks"})
-    (tmp_path / "pass.txt").write_text("passphrase-from-file\n")
+    write_keystore(str(tmp_path / "data" / "metricbeat.keystore"),
+                   {"KS_PW": f"{CANARY}keystorepw0123", "SHADOW": f"{CANARY}shadowks"})
+    (tmp_path / "pass.txt").write_text(f"{CANARY}passphrase-from-file\n")
+    # A bare number with a leading 0 is an octal int to yaml.v2: the Beat's password is then its
+    # decimal digits. Neither form may leak; both are long enough not to occur by chance.
+    octal, decimal = "07654321076", str(0o7654321076)
     secrets = [
-        "0123",
-        "83",
-        "apikeysecret987",
+        octal,
+        decimal,
         encoded_key,
-        "cloudpassword42",
-        "userinfopw55",
-        "proxysecret66",
-        "keystorepw0123",
-        "envsecret77",
-        "shadowenv88",
-        "shadowks",
-        "passphrase-from-file",
-        "inline-passphrase",
-        "flagsecret99",
+        *(CANARY + name for name in (
+            "apikeysecret987", "cloudpassword42", "userinfopw55", "proxysecret66", "keystorepw0123",
+            "envsecret77", "shadowenv88", "shadowks", "passphrase-from-file", "inline-passphrase", "flagsecret99",
+        )),
     ]
+    assert all(len(secret) >= _MIN_SECRET and secret not in str(tmp_path) for secret in secrets)
     loaded = load(
         tmp_path,
         f"""
         cloud.id: "x:{base64.b64encode(b'h.io$e$k').decode()}"
-        cloud.auth: "elastic:cloudpassword42"
+        cloud.auth: "elastic:{CANARY}cloudpassword42"
         output.elasticsearch:
-          hosts: ['https://user:userinfopw55@es:9200', 'HTTPS://user:userinfopw55@es2:9200']
+          hosts: ['https://user:{CANARY}userinfopw55@es:9200', 'HTTPS://user:{CANARY}userinfopw55@es2:9200']
           api_key: '{encoded_key}'
-          password: 0123
-          proxy_url: http://p:proxysecret66@proxy:3128
+          password: {octal}
+          proxy_url: http://p:{CANARY}proxysecret66@proxy:3128
           ssl:
             verification_mode: wrong
-            key_passphrase: inline-passphrase
+            key_passphrase: {CANARY}inline-passphrase
             certificate: c.pem
         setup.kibana:
           password: '${{KS_PW}}'
@@ -193,8 +197,8 @@ def test_no_secret_reaches_any_finding(tmp_path) -> None:
         monitoring.elasticsearch:
           password: '${{ENV_KEY}},x'
         """,
-        env={"ENV_KEY": "envsecret77", "SHADOW": "shadowenv88"},
-        overrides=['output.elasticsearch.username="flagsecret99', "setup.kibana.space.id=${UNSET_THING}"],
+        env={"ENV_KEY": f"{CANARY}envsecret77", "SHADOW": f"{CANARY}shadowenv88"},
+        overrides=[f'output.elasticsearch.username="{CANARY}flagsecret99', "setup.kibana.space.id=${UNSET_THING}"],
     )
     text = all_text(loaded.findings)
     assert len(loaded.findings) >= 8
