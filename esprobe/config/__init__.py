@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Sequence, Tuple
 
-from esprobe.config import gotext
 from esprobe.config.keystore import KeystoreInfo, KeystoreRead, read_keystore, write_keystore
 from esprobe.config.layout import beat_name, path_defaults
 from esprobe.config.settings import Reader, Report
@@ -378,9 +377,8 @@ def _load(
     home = _absolute(boot.string("path.home") or cwd, cwd)
     config_dir = _absolute(boot.string("path.config") or home, home)
     data_dir = _absolute(boot.string("path.data") or os.path.join(home, "data"), home)
-    strict = strict_perms and gotext.go_parse_bool(environ.get("BEAT_STRICT_PERMS", "")) is not False and boot.boolean(
-        "strict.perms", True
-    )
+    # libbeat's IsStrictPerms compares the variable with the exact text "false": "0" or "FALSE" keep the check on.
+    strict = strict_perms and environ.get("BEAT_STRICT_PERMS") != "false" and boot.boolean("strict.perms", True)
     if strict:
         for loaded in loaded_files:
             _strict_perms_findings(report, "config-file-permissions", loaded.path, euid=launch.euid)

@@ -286,6 +286,17 @@ def test_every_config_file_is_checked(tmp_path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("value", "checked"),
+    [("false", False), ("0", True), ("FALSE", True), ("False", True), ("f", True), ("", True), ("true", True)],
+)
+def test_only_the_exact_text_false_in_beat_strict_perms_turns_the_check_off(tmp_path, value, checked) -> None:
+    """libbeat compares BEAT_STRICT_PERMS with "false" as a string, not as a Go boolean."""
+    path = write(tmp_path, ES, mode=0o666)
+    loaded = load_config([str(path)], environ={"BEAT_STRICT_PERMS": value})
+    assert checked == ("config-file-permissions" in codes(loaded))
+
+
+@pytest.mark.parametrize(
     ("env", "text"),
     [({"BEAT_STRICT_PERMS": "false"}, ES), ({}, ES + "strict.perms: false\n")],
 )
