@@ -90,29 +90,42 @@ class Stack:
 
 
 def bench_roundtrips(runs: int = 7, rtt_ms: float = 100.0) -> Dict[str, Any]:
-    """A healthy full probe of one Elasticsearch host and Kibana (basic auth, privileges) behind RTT."""
+    """
+    A healthy full probe of one Elasticsearch host and Kibana (basic auth, privileges) behind RTT; with
+    ESPROBE_BASELINE, that checkout's run alternates with this one's in every round.
+    """
+    repos: List[Optional[str]] = [None, BASELINE] if BASELINE else [None]
+    probes: Dict[Optional[str], List[float]] = {repo: [] for repo in repos}
+    walls: Dict[Optional[str], List[float]] = {repo: [] for repo in repos}
+    stages: Dict[str, List[float]] = {}
     with Stack(rtt_ms) as stack:
-        _esprobe("-c", stack["config"], "--nameserver", stack["nameserver"])  # warm the OS caches
-        walls, probes = [], []
-        stages: Dict[str, List[float]] = {}
+        for repo in repos:
+            _esprobe("-c", stack["config"], "--nameserver", stack["nameserver"], repo=repo)  # warm the OS caches
         for _ in range(runs):
-            wall, report, _ = _esprobe("-c", stack["config"], "--nameserver", stack["nameserver"])
-            assert report["status"] == "ok", report["status"]
-            walls.append(wall)
-            probes.append(report["duration_ms"] / 1000)
-            for target in report["targets"]:
-                for stage in target["stages"]:
-                    stages.setdefault(f"{target['id']}.{stage['stage']}", []).append(stage["duration_ms"])
+            for repo in repos:
+                wall, report, _ = _esprobe("-c", stack["config"], "--nameserver", stack["nameserver"], repo=repo)
+                assert report["status"] == "ok", report["status"]
+                walls[repo].append(wall)
+                probes[repo].append(report["duration_ms"] / 1000)
+                if repo is None:
+                    for target in report["targets"]:
+                        for stage in target["stages"]:
+                            stages.setdefault(f"{target['id']}.{stage['stage']}", []).append(stage["duration_ms"])
     rtt = rtt_ms / 1000
-    return {
-        "rtt_ms": rtt_ms,
-        "runs": runs,
-        "probe_s_median": round(statistics.median(probes), 3),
-        "probe_rtt_multiple": round(statistics.median(probes) / rtt, 2),
-        "process_wall_s_median": round(statistics.median(walls), 3),
-        "process_rtt_multiple": round(statistics.median(walls) / rtt, 2),
-        "stage_ms_median": {k: round(statistics.median(v), 1) for k, v in stages.items()},
-    }
+
+    def figures(repo: Optional[str]) -> Dict[str, Any]:
+        return {
+            "probe_s_median": round(statistics.median(probes[repo]), 3),
+            "probe_rtt_multiple": round(statistics.median(probes[repo]) / rtt, 2),
+            "process_wall_s_median": round(statistics.median(walls[repo]), 3),
+            "process_rtt_multiple": round(statistics.median(walls[repo]) / rtt, 2),
+        }
+
+    result: Dict[str, Any] = {"rtt_ms": rtt_ms, "runs": runs, **figures(None),
+                              "stage_ms_median": {k: round(statistics.median(v), 1) for k, v in stages.items()}}
+    if BASELINE:
+        result["baseline"] = {"checkout": BASELINE, **figures(BASELINE)}
+    return result
 
 
 # --- 2. start-up ------------------------------------------------------------------------------------
@@ -357,7 +370,8 @@ def _table(results: Dict[str, Any]) -> str:
         rows.append((f"peak RSS, {s['hosts']} endpoints", "<= 80 MB", f"{s['peak_rss_mb_max']} MB"))
     if "roundtrips" in results:
         r = results["roundtrips"]
-        rows.append(("healthy ES + Kibana probe, round trips", "<= 6 RTT", f"{r['probe_rtt_multiple']} RTT"))
+        before = f" (baseline {r['baseline']['probe_rtt_multiple']} RTT)" if "baseline" in r else ""
+        rows.append(("healthy ES + Kibana probe, round trips", "<= 6 RTT", f"{r['probe_rtt_multiple']} RTT{before}"))
     if "startup" in results:
         u = results["startup"]
         rows.append(("--version / --help vs python -c pass", "<= 1.5x", f"{u['version_ratio']}x / {u['help_ratio']}x"))

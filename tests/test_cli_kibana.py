@@ -109,3 +109,28 @@ def test_setup_privileges_unchecked_when_elasticsearch_cannot_be_asked(stack: St
     privileges = _stage(kibana, "privileges")
     [finding] = [f for f in privileges["findings"] if f["code"] == "privileges-check-failed"]
     assert "could not ask https://es.test" in finding["message"] and "its tls stage" in finding["message"]
+
+
+def test_setup_privileges_asked_over_one_connection_verified_before_kibanas_credentials(stack: Stack) -> None:
+    """
+    The connection to Elasticsearch is opened and verified alongside Kibana's own stages; Kibana's
+    credentials go over it only afterwards: its `GET /` and `_has_privileges`, on that one connection.
+    """
+    config = _config(stack, "username: marketing_setup", 'password: "${KB_PWD}"', "space.id: marketing")
+    stack.es.clear_requests()
+    kibana = _kibana(stack, config, KB_PWD=SETUP_PASSWORD)
+    assert _stage(kibana, "privileges")["status"] == "ok"
+    asked = [r for r in stack.es.requests if r.principal == "marketing_setup"]
+    assert [(r.method, r.path) for r in asked] == [("GET", "/"), ("POST", "/_security/user/_has_privileges")]
+    assert len({r.connection_id for r in asked}) == 1
+
+
+def test_kibanas_credentials_never_reach_elasticsearch_when_kibanas_own_auth_fails(stack: Stack) -> None:
+    """The Elasticsearch connection was opened early, but a Kibana that refuses the identity stops it there."""
+    config = _config(stack, "username: marketing_setup", 'password: "${KB_PWD}"')
+    stack.es.clear_requests()
+    kibana = _kibana(stack, config, KB_PWD="not-" + SETUP_PASSWORD)
+    assert _stage(kibana, "auth")["status"] == "fail"
+    assert _stage(kibana, "privileges")["status"] == "skipped"
+    # Only the output's own identity spoke to Elasticsearch: no request carried Kibana's (wrong) password.
+    assert stack.es.requests and {r.principal for r in stack.es.requests} == {"beats_writer"}

@@ -10,6 +10,7 @@ its stage with them. No stage sees another stage's result, and no network module
 from __future__ import annotations
 
 import dataclasses
+import threading
 from dataclasses import dataclass
 from typing import Optional, Tuple, Type, TypeVar
 
@@ -22,7 +23,7 @@ from esprobe.net.es_client import HttpObservation
 from esprobe.net.resolver import DnsObservation, resolve, with_crosscheck
 from esprobe.net.tls import TlsProbe
 from esprobe.net.tunnel import open_tunnel
-from esprobe.probe.runner import Results, Step, probe_target
+from esprobe.probe.runner import Results, StagedProbe, Step
 from esprobe.stages.auth import check_auth
 from esprobe.stages.dns import judge_direct_dns, judge_dns, judge_proxied_dns
 from esprobe.stages.hostname import judge_hostname
@@ -41,6 +42,16 @@ class Resolved:
 
     route: Route
     dns: DnsObservation
+    # A Kibana target's connection to the Elasticsearch host its `setup` privileges are asked of,
+    # opened alongside its own stages; None for every other target.
+    setup: Optional["_SetupConnection"] = None
+
+    def close(self) -> None:
+        if self.setup is not None:
+            self.setup.close()
+
+    def detach(self) -> "Resolved":
+        return self if self.setup is None else dataclasses.replace(self, setup=None)
 
 
 _O = TypeVar("_O")
@@ -65,6 +76,17 @@ def _required(results: Results, stage: Stage, kind: Type[_O]) -> _O:
 
 
 def _dns(target: Target, ctx: ProbeContext, results: Results) -> StageResult:
+    via = target.privileges_via if target.role is Role.KIBANA else None
+    setup = _SetupConnection(via, target.space_id, ctx) if via is not None else None
+    try:
+        return _resolved(target, ctx, setup)
+    except BaseException:
+        if setup is not None:
+            setup.close()
+        raise
+
+
+def _resolved(target: Target, ctx: ProbeContext, setup: Optional[_SetupConnection]) -> StageResult:
     route = route_for(target, ctx.environ)
     proxy = route.proxy
     if proxy is not None:
@@ -73,7 +95,7 @@ def _dns(target: Target, ctx: ProbeContext, results: Results) -> StageResult:
     else:
         dns = resolve(target.host, ctx)
         result = judge_direct_dns(target, route, dns, resolv_conf=ctx.resolv_conf)
-    return dataclasses.replace(result, observation=Resolved(route, dns))
+    return dataclasses.replace(result, observation=Resolved(route, dns, setup))
 
 
 def _dns_finish(target: Target, ctx: ProbeContext, result: StageResult) -> StageResult:
@@ -134,26 +156,80 @@ def _auth(target: Target, ctx: ProbeContext, results: Results) -> StageResult:
 
 def _privileges(target: Target, ctx: ProbeContext, results: Results) -> StageResult:
     http = _observed(results, Stage.HTTP, HttpObservation)
+    resolved = _observed(results, Stage.DNS, Resolved)
+    setup = resolved.setup if resolved is not None else None
+    if setup is not None:
+        # Kibana's http and auth stages passed (this step needs them): its credentials may now go to
+        # Elasticsearch, at the same time as Kibana answers its own privileges question.
+        setup.ask()
     result = check_privileges(target, ctx, http, _observed(results, Stage.AUTH, AuthObservation))
     if target.role is Role.KIBANA:
-        result = with_kibana_setup(result, target, _kibana_setup_on_elasticsearch(target, ctx))
+        result = with_kibana_setup(result, target, setup.answer() if setup is not None else None)
     return result
 
 
-def _kibana_setup_on_elasticsearch(target: Target, ctx: ProbeContext) -> Optional[TargetReport]:
+class _SetupConnection:
     """
-    Kibana's application privileges live in Elasticsearch: probe the output's first host with Kibana's
-    credentials (every stage up to http, so they go only over a connection that passed its checks),
-    then ask it `_has_privileges` for the space. None when there is no Elasticsearch output to ask.
+    Kibana's application privileges live in Elasticsearch: `setup`'s are asked of the output's first
+    host (*via*, carrying Kibana's credentials) with that host's own stages. Those up to hostname send
+    no credentials, so they run in the background from the moment Kibana's probe starts, and the
+    connection is verified by the time Kibana's auth has passed; then `ask` sends the requests (every
+    stage up to http, so they go only over a connection that passed its checks, then
+    `_has_privileges` for the space). When Kibana's own stages fail, nothing more is sent and `close`
+    closes the connection.
     """
-    via = target.privileges_via
-    if via is None:
-        return None
-    def ask(es: Target, ctx: ProbeContext, results: Results) -> StageResult:
-        return check_kibana_setup(es, target.space_id, _required(results, Stage.HTTP, HttpObservation))
 
-    steps = (*STEPS[:5], Step(Stage.PRIVILEGES, ask, needs=(Stage.HTTP, Stage.TLS), guards=(Stage.HOSTNAME,)))
-    return probe_target(via, ctx, steps=steps)
+    def __init__(self, via: Target, space_id: Optional[str], ctx: ProbeContext) -> None:
+        def ask(es: Target, ctx: ProbeContext, results: Results) -> StageResult:
+            return check_kibana_setup(es, space_id, _required(results, Stage.HTTP, HttpObservation))
+
+        ask_step = Step(Stage.PRIVILEGES, ask, needs=(Stage.HTTP, Stage.TLS), guards=(Stage.HOSTNAME,))
+        self._probe = StagedProbe(via, ctx, (*STEPS[:5], ask_step))
+        self._lock = threading.Lock()
+        self._opened = False
+        self._closed = False
+        self._opening = threading.Thread(target=self._open, daemon=True, name="esprobe-setup-open")
+        self._asking: Optional[threading.Thread] = None
+        self._opening.start()
+
+    def _open(self) -> None:
+        try:
+            self._probe.advance(until=Stage.HTTP)
+        finally:
+            with self._lock:
+                self._opened = True
+                abandoned = self._closed and self._asking is None
+            if abandoned:
+                self._probe.release()
+
+    def ask(self) -> None:
+        """Send Kibana's credentials over the verified connection, in the background: only once Kibana's auth passed."""
+        with self._lock:
+            if self._closed:
+                return
+            self._asking = threading.Thread(target=self._ask, daemon=True, name="esprobe-setup-ask")
+            self._asking.start()
+
+    def _ask(self) -> None:
+        self._opening.join()
+        try:
+            self._probe.advance()
+            self._probe.finish()
+        finally:
+            self._probe.release()
+
+    def answer(self) -> TargetReport:
+        assert self._asking is not None, "answer() before ask()"
+        self._asking.join()
+        return self._probe.report()
+
+    def close(self) -> None:
+        """Kibana's probe is done: close the connection, now or (still opening) as soon as it is open."""
+        with self._lock:
+            self._closed = True
+            abandoned = self._opened and self._asking is None
+        if abandoned:
+            self._probe.release()
 
 
 STEPS: Tuple[Step, ...] = (

@@ -107,20 +107,32 @@ def _blocker(step: Step, results: Dict[Stage, StageResult]) -> Optional[Stage]:
     return None
 
 
-def probe_target(target: Target, ctx: ProbeContext, progress: Optional[_Progress] = None, *,
-                 steps: Sequence[Step]) -> TargetReport:
+class StagedProbe:
     """
-    Run every stage for *target* in order; a stage whose needs did not pass is skipped, saying why.
+    One target's stages run in parts (`advance`), then closed (`release`) and reported (`report`):
+    what `probe_target` does in one go, for a probe whose first stages open and verify a connection
+    ahead of the time its later stages may use it (Kibana's `setup` check, `esprobe.probe.pipeline`).
 
-    *steps* (the pipeline's STEPS, or a part of them) is read once: a worker the deadline abandoned may still
-    be finishing long after its run returned, and must keep using the steps its run started with.
+    *steps* are read once: a worker the deadline abandoned may still be finishing long after its run
+    returned, and must keep using the steps its run started with.
     """
-    steps = tuple(steps)
-    progress = progress or _Progress(target)
-    results = progress.results
-    try:
-        for step in steps:
-            reason = step.not_applicable(target)
+
+    def __init__(self, target: Target, ctx: ProbeContext, steps: Sequence[Step],
+                 progress: Optional[_Progress] = None) -> None:
+        self.target = target
+        self.ctx = ctx
+        self.steps = tuple(steps)
+        self.progress = progress or _Progress(target)
+        self._next = 0
+        self._released = False
+
+    def advance(self, until: Optional[Stage] = None) -> None:
+        """Run the next steps in order, up to (not including) *until*, or to the end."""
+        results = self.progress.results
+        while self._next < len(self.steps) and self.steps[self._next].stage is not until:
+            step = self.steps[self._next]
+            self._next += 1
+            reason = step.not_applicable(self.target)
             if reason is not None:
                 result = skipped(step.stage, f"not applicable: {reason}", applicable=False)
             else:
@@ -128,22 +140,51 @@ def probe_target(target: Target, ctx: ProbeContext, progress: Optional[_Progress
                 if blocker is not None:
                     result = skipped(step.stage, f"skipped: {blocker.value} did not pass")
                 else:
-                    with progress.lock:
-                        progress.current = step.stage
-                    result = _guarded(step, target, ctx, results)
-            with progress.lock:
+                    with self.progress.lock:
+                        self.progress.current = step.stage
+                    result = _guarded(step, self.target, self.ctx, results)
+            with self.progress.lock:
                 results[step.stage] = result
-                progress.current = None
-        for step in steps:
+                self.progress.current = None
+
+    def finish(self) -> None:
+        """Fold in what arrived late (each step's ``finish``), once every step has run."""
+        results = self.progress.results
+        for step in self.steps:
             if step.finish is not None and step.stage in results:
-                finished = _finished(step, target, ctx, results[step.stage])
-                with progress.lock:
+                finished = _finished(step, self.target, self.ctx, results[step.stage])
+                with self.progress.lock:
                     results[step.stage] = finished
-    finally:
-        _close_observations(results.values())
+
+    def release(self) -> None:
+        """Close every connection the stages hold and keep light copies of their observations (once)."""
+        if self._released:
+            return
+        self._released = True
+        results = self.progress.results
+        _close_observations(list(results.values()))
         for stage, result in list(results.items()):
             results[stage] = _detached(result)
-    return TargetReport(target, tuple(results[s.stage] for s in steps))
+
+    def report(self) -> TargetReport:
+        results = self.progress.results
+        return TargetReport(self.target, tuple(results[s.stage] for s in self.steps))
+
+
+def probe_target(target: Target, ctx: ProbeContext, progress: Optional[_Progress] = None, *,
+                 steps: Sequence[Step]) -> TargetReport:
+    """
+    Run every stage for *target* in order; a stage whose needs did not pass is skipped, saying why.
+
+    *steps* (the pipeline's STEPS, or a part of them) is read once (see `StagedProbe`).
+    """
+    probe = StagedProbe(target, ctx, steps, progress)
+    try:
+        probe.advance()
+        probe.finish()
+    finally:
+        probe.release()
+    return probe.report()
 
 
 def _close_observations(results: Iterable[StageResult]) -> None:
