@@ -253,6 +253,11 @@ class Credentials:
         source: where the credentials came from, for the report
             (``output.elasticsearch``, ``URL userinfo``, ``cloud.auth``,
             ``fallback from output.elasticsearch``, ``monitoring default user``).
+        setting: the setting of the credential the Beat sends (its password, API key or client
+            certificate, wherever it came from), or None when it sends none.
+        field_settings: ``(field, setting)`` for each of ``username``/``password``/``api_key``
+            read from somewhere other than the target's own section (Kibana's per-field fallback
+            to output.elasticsearch, URL userinfo, cloud.auth, monitoring's inheritance).
     """
 
     method: str = "none"
@@ -261,6 +266,47 @@ class Credentials:
     api_key: Optional[str] = field(default=None, repr=False)
     source: str = ""
     setting: Optional[str] = None
+    field_settings: Tuple[Tuple[str, str], ...] = ()
+
+
+# The section of the Beat's config each role is read from, and its hosts setting.
+SECTION: Mapping[Role, str] = {
+    Role.ELASTICSEARCH: "output.elasticsearch",
+    Role.KIBANA: "setup.kibana",
+    Role.MONITORING: "monitoring.elasticsearch",
+    Role.LOGSTASH: "output.logstash",
+}
+_HOSTS_KEY: Mapping[Role, str] = {Role.KIBANA: "host"}
+
+
+@dataclass(frozen=True)
+class SettingNames:
+    """
+    The names of the Beat settings that configure one target: what findings name as the setting
+    to change. Built by `Target.settings`, the one place that knows them.
+
+    Attributes:
+        section: ``output.elasticsearch`` | ``setup.kibana`` | ``monitoring.elasticsearch`` |
+            ``output.logstash``.
+        hosts: the host entry the target came from (``output.elasticsearch.hosts.0``), else the
+            role's hosts setting.
+        ssl: the ``ssl`` block the target's TLS settings were read from.
+        username / password / api_key: where each credential field was read from (the target's
+            own section unless it came from elsewhere, e.g. Kibana's fallback to the output's).
+        credential: the setting of the credential the Beat sends; when it sends none, the
+            setting to add (``<section>.username``).
+        proxy_url / proxy_disable: the proxy settings of the section.
+    """
+
+    section: str
+    hosts: str
+    ssl: str
+    username: str
+    password: str
+    api_key: str
+    credential: str
+    proxy_url: str
+    proxy_disable: str
 
 
 @dataclass(frozen=True)
@@ -320,6 +366,33 @@ class Target:
     ssl_ignored: bool = False
     uninherited_ssl: Optional[str] = None
     privileges_via: Optional["Target"] = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> SettingNames:
+        """The names of this target's settings, for findings (see `SettingNames`)."""
+        section = SECTION[self.role]
+        fields = dict(self.credentials.field_settings)
+        username = fields.get("username", f"{section}.username")
+        password = fields.get("password", f"{section}.password")
+        api_key = fields.get("api_key", f"{section}.api_key")
+        ssl = self.tls.prefix if self.tls is not None else f"{section}.ssl"
+        credential = self.credentials.setting or {
+            "api_key": api_key,
+            "basic": password,
+            "pki": (self.tls.certificate.setting if self.tls is not None and self.tls.certificate is not None
+                    else f"{ssl}.certificate"),
+        }.get(self.credentials.method, username)
+        return SettingNames(
+            section=section,
+            hosts=self.setting or f"{section}.{_HOSTS_KEY.get(self.role, 'hosts')}",
+            ssl=ssl,
+            username=username,
+            password=password,
+            api_key=api_key,
+            credential=credential,
+            proxy_url=f"{section}.proxy_url",
+            proxy_disable=f"{section}.proxy_disable",
+        )
 
     @property
     def is_http(self) -> bool:

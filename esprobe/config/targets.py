@@ -385,14 +385,15 @@ class _Auth:
     api_key: str = ""
     source: str = ""
     setting: Optional[str] = None
+    fields: Tuple[Tuple[str, str], ...] = ()  # (field, setting) for fields read outside the section
 
 
 def _credentials(auth: _Auth, tls: Optional[TlsSettings]) -> Credentials:
     method = _method(auth.username, auth.password, auth.api_key, tls)
     if method == "api_key":
-        return Credentials("api_key", None, None, auth.api_key, auth.source, auth.setting)
+        return Credentials("api_key", None, None, auth.api_key, auth.source, auth.setting, auth.fields)
     if method == "basic":
-        return Credentials("basic", auth.username, auth.password, None, auth.source, auth.setting)
+        return Credentials("basic", auth.username, auth.password, None, auth.source, auth.setting, auth.fields)
     if method == "pki":
         setting = tls.certificate.setting if tls and tls.certificate else None
         return Credentials("pki", None, None, None, "client certificate", setting)
@@ -407,7 +408,9 @@ def _apply_userinfo(reader: Reader, item: Item, built: urls.BuiltURL, auth: _Aut
     if password:
         reader.redactor.add(password, item.setting)
     reader.redactor.add_basic_auth(built.username, password, item.setting)
-    return _Auth(built.username, password, auth.api_key, "URL userinfo", item.setting)
+    userinfo = (("username", item.setting), ("password", item.setting))
+    kept = tuple(pair for pair in auth.fields if pair[0] == "api_key")
+    return _Auth(built.username, password, auth.api_key, "URL userinfo", item.setting, userinfo + kept)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -430,7 +433,8 @@ def _es_auth(reader: Reader, section: str, cloud_auth: bool) -> _Auth:
         setting = "cloud.auth" if cloud_auth else reader.display(f"{section}.username")
     else:
         setting = None
-    return _Auth(username, password, api_key, source, setting)
+    fields = (("username", "cloud.auth"), ("password", "cloud.auth")) if cloud_auth else ()
+    return _Auth(username, password, api_key, source, setting, fields)
 
 
 def elasticsearch_targets(reader: Reader, base_dir: str, cloud: CloudState, pattern: str) -> List[Target]:
@@ -587,7 +591,8 @@ def kibana_target(reader: Reader, base_dir: str, cloud: CloudState, es_active: b
     credential_field = "api_key" if values["api_key"] else "password" if values["password"] else "username"
     setting_base = ES if credential_field in copied else KIBANA
     auth = _Auth(
-        values["username"], values["password"], values["api_key"], source, f"{setting_base}.{credential_field}"
+        values["username"], values["password"], values["api_key"], source, f"{setting_base}.{credential_field}",
+        tuple((name, f"{ES}.{name}") for name in copied),
     )
     if auth.username or auth.password:
         reader.redactor.add_basic_auth(auth.username, auth.password, f"{setting_base}.password")
@@ -744,7 +749,13 @@ def monitoring_targets(reader: Reader, base_dir: str, es_active: bool, cloud: Cl
     block = read_tls(view, "ssl", base_dir)
     headers = _headers(view, "headers")
     proxy = read_proxy(view, "")
-    auth = _Auth(username, password, api_key, source[0], source[1])
+    fields: Tuple[Tuple[str, str], ...] = ()
+    if cloud.monitoring_cloud_auth:
+        fields = (("username", "monitoring.cloud.auth"), ("password", "monitoring.cloud.auth"))
+    elif inherited:
+        fields = tuple((name, f"{ES}.{name}") for name in ("username", "password", "api_key")
+                       if not own(name) and view.has(name))
+    auth = _Auth(username, password, api_key, source[0], source[1], fields)
     # The reporter has no `path` setting: output.elasticsearch.path is not applied to monitoring.
     return _http_targets(view, items, Role.MONITORING, protocol, "", auth, block, headers, proxy, "")
 

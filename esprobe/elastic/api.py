@@ -32,19 +32,9 @@ USER_AGENT_VERSION = f"esprobe-{__version__}"
 # kibana/client_config.go); the config reader already adds it, this covers hand-built targets.
 KIBANA_API_VERSION = ("Elastic-Api-Version", "2023-10-31")
 
-SETTING_PREFIX = {
-    Role.ELASTICSEARCH: "output.elasticsearch",
-    Role.KIBANA: "setup.kibana",
-    Role.MONITORING: "monitoring.elasticsearch",
-    Role.LOGSTASH: "output.logstash",
-}
 
 _GOARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64", "i686": "386", "i386": "386",
            "armv7l": "arm", "ppc64le": "ppc64le", "s390x": "s390x"}
-
-
-def setting_prefix(target: Target) -> str:
-    return SETTING_PREFIX[target.role]
 
 
 def user_agent(beat: str) -> str:

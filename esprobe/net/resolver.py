@@ -221,7 +221,7 @@ def lookup_system(host: str, timeout: float) -> SourceAnswer:
 
     def run() -> None:
         try:
-            result.append(socket.getaddrinfo(host, None, type=socket.SOCK_STREAM))
+            result.append(list(socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)))
         except OSError as error:
             result.append(error)
 

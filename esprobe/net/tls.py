@@ -279,7 +279,7 @@ def _new_context(settings: HandshakeSettings):  # type: ignore[no-untyped-def]
 def _watch_states(connection, on_state: Callable[[str], None]) -> None:  # type: ignore[no-untyped-def]
     """Record the handshake's states (a CertificateRequest shows as one) on this connection only."""
 
-    def info(conn, where, ret):
+    def info(conn: Any, where: int, ret: int) -> None:
         try:
             on_state(conn.get_state_string().decode("ascii", "replace"))
         except Exception:  # a callback must never raise into OpenSSL
@@ -454,7 +454,7 @@ def _verify_callback(accept_server: Callable[[Tuple[bytes, ...]], bool],  # type
                      judged: Dict[str, Any]):
     """OpenSSL's verify callback: every depth passes; at the leaf (called last) the Beat's verdict decides."""
 
-    def callback(connection, cert, errno, depth, ok):
+    def callback(connection: Any, cert: Any, errno: int, depth: int, ok: int) -> bool:
         if depth != 0:
             return True
         if "accepted" not in judged:
@@ -528,7 +528,8 @@ def _name_text(name) -> str:  # type: ignore[no-untyped-def]
     return ",".join(parts)
 
 
-def _failed(connection, sock, kind, words, states, *, alert=None, peer_bytes=b"", peer_bytes_skipped=0):
+def _failed(connection: Any, sock: socket.socket, kind: str, words: str, states: List[str], *,
+            alert: Optional[str] = None, peer_bytes: bytes = b"", peer_bytes_skipped: int = 0) -> TlsObservation:
     """A failed handshake, with whatever it had already shown (in TLS 1.2 the server's chain and
     CertificateRequest arrive before a client-certificate failure)."""
     requested = any("certificate request" in s for s in states)

@@ -53,10 +53,8 @@ def check_auth(target: Target, ctx: ProbeContext, http: Optional[HttpObservation
 
 
 def _params(target: Target) -> Dict[str, str]:
-    prefix = api.setting_prefix(target)
-    credentials = target.credentials
-    setting = credentials.setting or (f"{prefix}.api_key" if credentials.method == "api_key" else f"{prefix}.password")
-    return {"prefix": prefix, "setting": setting}
+    names = target.settings
+    return {"prefix": names.section, "setting": names.credential}
 
 
 def _rejected_summary(target: Target, by: str = "Elasticsearch") -> str:
@@ -80,7 +78,7 @@ def _method_words(target: Target) -> str:
 def _source_note(target: Target) -> str:
     """Where the credentials came from, when that is part of the explanation."""
     source = target.credentials.source or ""
-    prefix = api.setting_prefix(target)
+    prefix = target.settings.section
     if source == "URL userinfo":
         return (f" These credentials come from the user:password@ part of `{target.setting}`, which replaces "
                 f"{prefix}.username/password for this host.")

@@ -165,13 +165,5 @@ def judge_proxied_dns(target: Target, route: ProxyRoute, obs: DnsObservation, *,
 
 def _proxy_setting(target: Target, route: ProxyRoute) -> str:
     if route.source == "proxy_url":
-        return f"{_PREFIX[target.role.value]}.proxy_url"
+        return target.settings.proxy_url
     return route.source  # the environment variable
-
-
-_PREFIX = {
-    "elasticsearch": "output.elasticsearch",
-    "kibana": "setup.kibana",
-    "monitoring": "monitoring.elasticsearch",
-    "logstash": "output.logstash",
-}

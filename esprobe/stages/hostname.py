@@ -110,18 +110,10 @@ def _usable_names(cert: x509.Certificate) -> str:
     return "none: the certificate lists no usable names"
 
 
-def _hosts_setting(target: Target) -> str:
-    return target.setting or "the output's hosts setting"
-
-
-def _prefix(target: Target) -> str:
-    return target.tls.prefix if target.tls is not None else "ssl"
-
-
 def _mismatch_finding(target: Target, leaf: x509.Certificate, result: NameMatch) -> Finding:
     beat = result.beat_error or ""
     dns, ips, cn = certificate_names(leaf)
-    params = dict(host=target.host, hosts_setting=_hosts_setting(target), prefix=_prefix(target),
+    params = dict(host=target.host, hosts_setting=target.settings.hosts, prefix=target.settings.ssl,
                   usable=_usable_names(leaf))
     if result.reason == INVALID_PATTERN:
         return findings.make(
@@ -129,7 +121,7 @@ def _mismatch_finding(target: Target, leaf: x509.Certificate, result: NameMatch)
             f'The Beat would log: "{beat}". The certificate entry {result.matched_name!r} matches '
             f"{target.host}, but it is not a valid host-name pattern (only letters, digits, '-' and "
             "'_' in each label, and '*' only as the whole left-most label), so the Beat refuses it.",
-            setting=_hosts_setting(target), **params,
+            setting=target.settings.hosts, **params,
         )
     if result.reason == LEGACY_CN:
         return _cn_only_finding(target, leaf, result, result, Severity.FAIL)
@@ -146,7 +138,7 @@ def _mismatch_finding(target: Target, leaf: x509.Certificate, result: NameMatch)
             f"IP host is only matched against the certificate's IP SANs"
             f"{' (or, in full mode, a CN equal to that IP)' if result.rules == 'full' else ''}; "
             f"the certificate has {_san_list(leaf)}.{extra}",
-            setting=_hosts_setting(target), **params,
+            setting=target.settings.hosts, **params,
         )
     if result.reason == NO_NAMES:
         cn_text = f" Its subject CN is {cn!r}." if cn else ""
@@ -154,7 +146,7 @@ def _mismatch_finding(target: Target, leaf: x509.Certificate, result: NameMatch)
             "hostname-no-names",
             f'The Beat would log: "{beat}". The certificate names no host the Beat could match '
             f"({_san_list(leaf)}).{cn_text}",
-            setting=_hosts_setting(target), **params,
+            setting=target.settings.hosts, **params,
         )
     partial = [d for d in dns if "*" in d and not d.startswith("*.")]
     extra = ""
@@ -170,14 +162,14 @@ def _mismatch_finding(target: Target, leaf: x509.Certificate, result: NameMatch)
         "hostname-mismatch",
         f'The Beat would log: "{beat}". The Beat connects to {target.host}, but the certificate is '
         f"issued for {_san_list(leaf)}.{extra}",
-        setting=_hosts_setting(target), **params,
+        setting=target.settings.hosts, **params,
     )
 
 
 def _cn_only_finding(target: Target, leaf: x509.Certificate, full: NameMatch, strict: NameMatch,
                      severity: Severity) -> Finding:
     _dns, _ips, cn = certificate_names(leaf)
-    params = dict(host=target.host, hosts_setting=_hosts_setting(target), prefix=_prefix(target),
+    params = dict(host=target.host, hosts_setting=target.settings.hosts, prefix=target.settings.ssl,
                   usable=_usable_names(leaf))
     if severity is Severity.FAIL:
         message = (f'The Beat would log: "{strict.beat_error}". The certificate names {target.host} only in its '
@@ -193,20 +185,20 @@ def _cn_only_finding(target: Target, leaf: x509.Certificate, full: NameMatch, st
 
 def _strict_would_fail_finding(target: Target, leaf: x509.Certificate, full: NameMatch,
                                strict: NameMatch) -> Finding:
-    params = dict(host=target.host, hosts_setting=_hosts_setting(target), prefix=_prefix(target),
+    params = dict(host=target.host, hosts_setting=target.settings.hosts, prefix=target.settings.ssl,
                   usable=_usable_names(leaf))
     return findings.make(
         "hostname-strict-would-fail",
         f"{target.host} matches the certificate entry {full.matched_name!r} under Beats' full-mode rules, "
         f"but Go's own check (verification_mode strict) refuses it: \"{strict.beat_error}\". This passes in "
         "full mode today; strict mode and most other clients reject it.",
-        setting=_hosts_setting(target), **params,
+        setting=target.settings.hosts, **params,
     )
 
 
 def _unchecked_mismatch_finding(target: Target, leaf: x509.Certificate, full: NameMatch) -> Finding:
     """verification_mode certificate lets a certificate for another name through: say what full would say."""
-    params = dict(host=target.host, hosts_setting=_hosts_setting(target), prefix=_prefix(target),
+    params = dict(host=target.host, hosts_setting=target.settings.hosts, prefix=target.settings.ssl,
                   usable=_usable_names(leaf))
     return findings.make(
         "hostname-not-verified",

@@ -28,9 +28,8 @@ _REDIRECTS = (301, 302, 303, 307, 308)
 
 
 def _params(target: Target, url: str) -> Dict[str, str]:
-    prefix = api.setting_prefix(target)
-    hosts_setting = target.setting or (f"{prefix}.host" if target.role is Role.KIBANA else f"{prefix}.hosts")
-    return {"prefix": prefix, "hosts_setting": hosts_setting, "url": url}
+    names = target.settings
+    return {"prefix": names.section, "hosts_setting": names.hosts, "url": url}
 
 
 def check_http(target: Target, ctx: ProbeContext, tcp: TcpObservation, tls: Optional[TlsProbe]) -> StageResult:
@@ -532,7 +531,7 @@ def _kibana_verdict(target: Target, answer: api.Answer, status: api.KibanaStatus
                    "monitor (unless status.statusPageBypassMonitorPrivilege: true in kibana.yml)")
             hint = (
                 f"Grant the cluster privilege monitor to the identity in "
-                f"`{target.credentials.setting or params['prefix']}`, "
+                f"`{target.settings.credential}`, "
                 "or set status.statusPageBypassMonitorPrivilege: true in kibana.yml."
             )
         else:

@@ -51,7 +51,7 @@ def check_privileges(target: Target, ctx: ProbeContext, http: Optional[HttpObser
     checked = [n.label for n in needs]
     url = api.api_url(target, HAS_PRIVILEGES)
     outcome = http.client.post_json(url, api.has_privileges_body(needs))
-    params = {"prefix": api.setting_prefix(target), "setting": _credential_setting(target), "privilege": ""}
+    params = {"prefix": target.settings.section, "setting": target.settings.credential, "privilege": ""}
     if isinstance(outcome, Failure):
         return _unchecked(checked, f"POST {url}: {outcome.kind}: {outcome.detail}", params)
     if api.security_disabled(outcome):
@@ -79,16 +79,6 @@ def check_privileges(target: Target, ctx: ProbeContext, http: Optional[HttpObser
     else:
         summary = "missing (for some configurations) " + ", ".join(n.label for n in missing)
     return stage_result(Stage.PRIVILEGES, summary, problems, details)
-
-
-def _credential_setting(target: Target) -> str:
-    prefix = api.setting_prefix(target)
-    credentials = target.credentials
-    if credentials.setting:
-        return credentials.setting
-    if credentials.method == "pki":
-        return f"{prefix}.ssl.certificate"
-    return f"{prefix}.api_key" if credentials.method == "api_key" else f"{prefix}.username"
 
 
 def _unchecked(checked: Sequence[str], said: str, params: Dict[str, str]) -> StageResult:
@@ -160,7 +150,7 @@ def _grant_hint(target: Target, beat: str, identity: Optional[api.Identity], nee
             "a new key for the Beat:"
             + findings.snippet("POST /_security/api_key", descriptors)
             + "or on 8.4+ update this key's role_descriptors (PUT /_security/api_key/<id>); put the new "
-            f"'id:api_key' into `{_credential_setting(target)}`."
+            f"'id:api_key' into `{target.settings.credential}`."
         )
     if identity is not None and identity.is_pki:
         return (f"{grant[0].upper() + grant[1:]} in a role mapped to the certificate's DN (role_mapping.yml or the "
@@ -287,7 +277,7 @@ def with_kibana_setup(result: StageResult, target: Target, asked: Optional[Targe
             "privileges-check-failed",
             f"Kibana's privileges for setup are kept in Elasticsearch, and esprobe could not ask {via} with "
             f"Kibana's credentials ({why}); they are not checked.",
-            prefix="setup.kibana", setting=target.credentials.setting or "setup.kibana", privilege="")
+            prefix="setup.kibana", setting=target.settings.credential, privilege="")
         return _merged(result, (finding,), details, "Kibana setup privileges not checked")
     if not setup.applicable:
         return result

@@ -6,7 +6,7 @@ from typing import List
 
 from esprobe import findings
 from esprobe.config.proxy import ProxyRoute
-from esprobe.model import Finding, Role, Stage, StageResult, Target, stage_result
+from esprobe.model import Finding, Stage, StageResult, Target, stage_result
 from esprobe.net.connect import TcpAttempt, TcpObservation
 
 _CODES = {
@@ -63,7 +63,7 @@ def judge_tcp(target: Target, obs: TcpObservation) -> StageResult:
 
 
 def _failure(target: Target, port: int, attempt: TcpAttempt) -> Finding:
-    proxy_setting = _proxy_setting(target)
+    proxy_setting = target.settings.proxy_url
     message = f"{_endpoint(attempt.address, port)} {_WORDS[attempt.outcome]}"
     if attempt.detail:
         message += f" ({attempt.detail})"
@@ -76,23 +76,13 @@ def _failure(target: Target, port: int, attempt: TcpAttempt) -> Finding:
     )
 
 
-def _proxy_setting(target: Target) -> str:
-    prefix = {
-        Role.ELASTICSEARCH: "output.elasticsearch",
-        Role.KIBANA: "setup.kibana",
-        Role.MONITORING: "monitoring.elasticsearch",
-        Role.LOGSTASH: "output.logstash",
-    }[target.role]
-    return f"{prefix}.proxy_url"
-
-
 def judge_proxied_tcp(target: Target, route: ProxyRoute, obs: TcpObservation) -> StageResult:
     """The connection to the proxy, then (for https) the CONNECT tunnel to the target."""
-    prefix = _proxy_setting(target).rsplit(".", 1)[0]
+    names = target.settings
     params = {
         "proxy_source": "proxy_url" if route.source == "proxy_url" else f"the {route.source} environment variable",
-        "proxy_setting": f"{prefix}.proxy_url" if route.source == "proxy_url" else route.source,
-        "proxy_disable": f"{prefix}.proxy_disable",
+        "proxy_setting": names.proxy_url if route.source == "proxy_url" else route.source,
+        "proxy_disable": names.proxy_disable,
         "authority": f"{target.host}:{target.port}",
     }
     details = {

@@ -17,7 +17,7 @@ from cryptography import x509
 
 from esprobe import findings
 from esprobe.context import ProbeContext
-from esprobe.model import Finding, Role, Severity, Stage, StageResult, Target, TlsSettings, stage_result
+from esprobe.model import Finding, Severity, Stage, StageResult, Target, TlsSettings, stage_result
 from esprobe.net.connect import TcpObservation, reconnect
 from esprobe.net.resolver import literal_address, to_query_name
 from esprobe.net.tls import (
@@ -42,14 +42,6 @@ from esprobe.x509.client_identity import LoadedIdentity, go_would_send, lacks_cl
 from esprobe.x509.facts import cert_facts
 from esprobe.x509.hostname_rules import match_full, match_strict
 from esprobe.x509.system_roots import go_append_certs_from_pem, load_system_roots
-
-_HOSTS_SETTING = {
-    Role.ELASTICSEARCH: "output.elasticsearch.hosts",
-    Role.KIBANA: "setup.kibana.host",
-    Role.MONITORING: "monitoring.elasticsearch.hosts",
-    Role.LOGSTASH: "output.logstash.hosts",
-}
-
 
 # --- trust material -----------------------------------------------------------------------------
 
@@ -247,7 +239,7 @@ def _params(target: Target, tls: TlsSettings, settings: HandshakeSettings) -> Di
     return {
         "prefix": tls.prefix,
         "url": target.url,
-        "hosts_setting": target.setting or _HOSTS_SETTING[target.role],
+        "hosts_setting": target.settings.hosts,
         "offered": f"{settings.min_version} to {settings.max_version}",
     }
 
@@ -284,7 +276,9 @@ def _empty_store_note(tls: TlsSettings, trust: Trust) -> Finding:
 # --- client certificate ------------------------------------------------------------------------
 
 
-def _as_go_would(settings, observation, identity, retry, params):
+def _as_go_would(settings: HandshakeSettings, observation: TlsObservation, identity: LoadedIdentity,
+                 retry: Callable[[HandshakeSettings], Optional[TlsObservation]],
+                 params: Dict[str, Any]) -> Tuple[TlsObservation, List[Finding]]:
     """
     esprobe always presents the configured certificate; Go withholds it when the server's
     acceptable-CA list does not name its issuer. Handshake again without it, as the Beat would,
