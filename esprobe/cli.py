@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 import warnings
 from typing import TYPE_CHECKING, List, Optional, Sequence, TextIO
 
@@ -208,7 +209,7 @@ def _in_cwd(env: Environment, path: Optional[str]) -> Optional[str]:
 
 def _check_options(args: argparse.Namespace, env: Environment) -> "CheckOptions":
     # check/bundle only: the probe imports the whole network stack
-    from esprobe.probe.check import CheckOptions, parse_nameserver
+    from esprobe.probe.check import CheckOptions, default_config_paths, parse_nameserver
 
     args.timeout = _timeout(args.timeout)
 
@@ -237,7 +238,7 @@ def _check_options(args: argparse.Namespace, env: Environment) -> "CheckOptions"
         for value in ([getattr(args, name)] if not isinstance(getattr(args, name), list) else getattr(args, name)):
             if value:
                 _require_text(value, f"--{name.replace('_', '-')}")
-    paths = tuple(args.config) or (() if launched else _default_config(env))
+    paths = tuple(args.config) or (() if launched else _default_config(env, default_config_paths(env.cwd)))
     for path in paths:
         full = os.path.join(env.cwd, path)
         if os.path.isdir(full):
@@ -275,16 +276,13 @@ def _check_options(args: argparse.Namespace, env: Environment) -> "CheckOptions"
     return options
 
 
-def _default_config(env: Environment) -> "tuple[str, ...]":
-    """Without -c: the one ``*beat.yml`` in the working directory; none or several is a usage error."""
-    from esprobe.probe.check import default_config_paths  # loaded already by _check_options, its caller
-
-    found = default_config_paths(env.cwd)
+def _default_config(env: Environment, found: Sequence[str]) -> "tuple[str, ...]":
+    """Without -c: the one ``*beat.yml`` in the working directory (*found*); none or several is a usage error."""
     if not found:
         raise UsageError("no config file: give the Beat's config with -c PATH")
     if len(found) > 1:
         raise UsageError(f"{' and '.join(found)} are both in {env.cwd}: which one? use -c PATH")
-    return found
+    return tuple(found)
 
 
 def _require_text(value: str, what: str) -> None:
@@ -431,8 +429,6 @@ def main(argv: Optional[Sequence[str]] = None, env: Optional[Environment] = None
         if getattr(args, "debug", False):
             # The traceback, but the same exit code as without --debug: a scheduler or Nagios
             # must not read a debugging run as another verdict.
-            import traceback
-
             env.stderr.write(traceback.format_exc())
             env.stderr.write("esprobe: internal error (traceback above); please report it\n")
             return EXIT_UNKNOWN

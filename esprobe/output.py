@@ -111,7 +111,7 @@ def _write_in_place(path: str, data: bytes, wait: float) -> None:
             time.sleep(0.05)
     try:
         if hasattr(os, "O_NONBLOCK"):
-            import fcntl
+            import fcntl  # Unix only, like O_NONBLOCK itself
 
             fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
         view = memoryview(data)

@@ -28,6 +28,7 @@ from OpenSSL import SSL
 
 from esprobe import __version__
 from esprobe.model import PemSource, Stage, StageResult, Target, TargetReport
+from esprobe.untrusted import shown
 from esprobe.x509.facts import describe
 from esprobe.x509.system_roots import load_system_roots
 
@@ -124,8 +125,6 @@ _DESCRIPTION_CHARS = 64 * 1024
 
 
 def _numbered(texts: Sequence[str], labels: Sequence[str]) -> str:
-    from esprobe.untrusted import shown
-
     parts = []
     for i, (text, label) in enumerate(zip(texts, labels)):
         parts.append(f"--- certificate {i}{label} ---\n{shown(text, _DESCRIPTION_CHARS, newlines=True)}")
@@ -158,8 +157,6 @@ def target_certificates(report: TargetReport, now: Optional[_dt.datetime] = None
         head.append(f"# negotiated: {protocol} {getattr(handshake, 'cipher', '') or ''}".rstrip())
     names = getattr(handshake, "acceptable_ca_names", ()) or ()
     if getattr(handshake, "cert_requested", False):
-        from esprobe.untrusted import shown
-
         head.append("# the server asked for a client certificate; acceptable CAs: "
                     + ("; ".join(shown(str(n), 500) for n in names[:100]) or "(any)"))
     if chain:

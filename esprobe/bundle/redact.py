@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
+from esprobe.config.tree import parse_override, to_plain
 from esprobe.redact import REDACTED, Redactor, replace_all
 
 # The kinds the manifest names.
@@ -617,10 +619,6 @@ def redact_override(flag: str, known: KnownSecrets, file: str) -> Tuple[str, Lis
 
 def _redact_nested_value(key: str, flag: str, known: KnownSecrets, file: str) -> Optional[Tuple[str, List[Redaction]]]:
     """``key=<value written as JSON, secrets by name replaced>``, or None when nothing is secret by name."""
-    import json
-
-    from esprobe.config.tree import parse_override, to_plain
-
     try:
         override = parse_override(flag, [], [])
     except Exception:  # the flag is shown through the text rules only, as before

@@ -421,8 +421,6 @@ def scan_needles(redactor: Redactor, report: Any, loaded: Any) -> List[Tuple[byt
 
 def _yaml_escaped(value: str) -> str:
     """The inside of the double-quoted scalar PyYAML writes for *value* (its escapes), or *value*."""
-    import yaml
-
     try:
         dumped = yaml.dump(value, default_style='"', allow_unicode=True, width=1 << 30).strip()
     except Exception:
