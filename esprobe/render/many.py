@@ -1,25 +1,14 @@
-"""A report in the chosen format, or (``--all``) several reports, one per Beat service."""
+"""``--all``: several reports, one per Beat service, in the chosen format."""
 
 from __future__ import annotations
 
 from typing import List, Sequence
 
 from esprobe.model import Report
-from esprobe.render.json import render_json, render_json_many
-from esprobe.render.nagios import render_nagios, render_nagios_many
-from esprobe.render.prometheus import render_prometheus, render_prometheus_many
+from esprobe.render.json import render_json_many
+from esprobe.render.nagios import render_nagios_many
+from esprobe.render.prometheus import render_prometheus_many
 from esprobe.render.table import render_table
-
-
-def render_one(report: Report, fmt: str, *, color: bool, verbose: bool = False) -> str:
-    """Report -> text in the chosen format (``table``, ``json``, ``nagios`` or ``prometheus``)."""
-    if fmt == "json":
-        return render_json(report)
-    if fmt == "nagios":
-        return render_nagios(report)
-    if fmt == "prometheus":
-        return render_prometheus(report)
-    return render_table(report, color=color, verbose=verbose)
 
 
 def render_many(reports: Sequence[Report], fmt: str, *, color: bool) -> str:
