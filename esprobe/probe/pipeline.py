@@ -30,7 +30,7 @@ from esprobe.stages.hostname import judge_hostname
 from esprobe.stages.http import check_http
 from esprobe.stages.privileges import check_kibana_setup, check_privileges, with_kibana_setup
 from esprobe.stages.tcp import judge_proxied_tcp, judge_tcp
-from esprobe.stages.tls import check_tls
+from esprobe.stages.tls import check_tls, prefetch_trust
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,7 @@ def _required(results: Results, stage: Stage, kind: Type[_O]) -> _O:
 
 
 def _dns(target: Target, ctx: ProbeContext, results: Results) -> StageResult:
+    prefetch_trust(target, ctx)  # the OS trust store, if the tls stage will want it, loads meanwhile
     via = target.privileges_via if target.role is Role.KIBANA else None
     setup = _SetupConnection(via, target.space_id, ctx) if via is not None else None
     try:

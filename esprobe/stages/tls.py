@@ -41,7 +41,7 @@ from esprobe.x509.beats_verdict import ChainVerdict, chain_findings, judge_chain
 from esprobe.x509.client_identity import LoadedIdentity, go_would_send, lacks_client_auth, load_identity
 from esprobe.x509.facts import cert_facts
 from esprobe.x509.hostname_rules import match_full, match_strict
-from esprobe.x509.system_roots import go_append_certs_from_pem, load_system_roots
+from esprobe.x509.system_roots import go_append_certs_from_pem, load_system_roots, prefetch_system_roots
 
 # --- trust material -----------------------------------------------------------------------------
 
@@ -59,6 +59,15 @@ class Trust:
 def _parsed_cas(data: bytes, negative_serial_rejected: bool = True) -> Tuple[x509.Certificate, ...]:
     """A CA file's certificates, parsed once per run however many targets name it."""
     return tuple(go_append_certs_from_pem(data, negative_serial_rejected=negative_serial_rejected))
+
+
+def prefetch_trust(target: Target, ctx: ProbeContext) -> None:
+    """
+    For a target that will trust the OS store (TLS, no certificate_authorities): start loading it now,
+    in the background, so that its cost overlaps the target's DNS, TCP and handshake.
+    """
+    if target.tls is not None and not target.tls.certificate_authorities:
+        prefetch_system_roots(ctx.environ, root=ctx.fs_root)
 
 
 def _load_trust(tls: TlsSettings, ctx: ProbeContext) -> Trust:
@@ -140,12 +149,16 @@ def check_tls(target: Target, ctx: ProbeContext, tcp: TcpObservation) -> StageRe
     """Handshake on the tcp stage's connection and judge what the server showed, the Beat's way."""
     tls = target.tls
     assert tls is not None
-    trust = _load_trust(tls, ctx)
+    prefetch_trust(target, ctx)
     identity, identity_problems = _load_identity(tls)
     settings = handshake_settings(target, identity, ctx.rules)
     assert tcp.sock is not None, "the tcp stage passed, so it kept a connection"
-    accept = _server_acceptance(target, tls, trust, ctx) if identity is not None and identity.key is not None else None
+    accept = _server_acceptance(target, tls, ctx) if identity is not None and identity.key is not None else None
     observation = handshake(tcp.sock, settings, ctx.step_timeout(), accept_server=accept)
+    # The trust store is needed only once the server's certificates are in (with a client certificate,
+    # `accept` loads it then, inside the handshake): an OS store still loading overlaps the handshake
+    # instead of coming on top of --timeout.
+    trust = _load_trust(tls, ctx)
 
     def retry(changed: HandshakeSettings) -> Optional[TlsObservation]:
         """Another handshake on a new connection, to isolate a cause; None when no time is left."""
@@ -204,7 +217,7 @@ def check_tls(target: Target, ctx: ProbeContext, tcp: TcpObservation) -> StageRe
     return _result(target, tls, settings, observation, trust, identity, problems, now, verdict, tcp, loaded)
 
 
-def _server_acceptance(target: Target, tls: TlsSettings, trust: Trust,
+def _server_acceptance(target: Target, tls: TlsSettings,
                        ctx: ProbeContext) -> Optional[Callable[[Tuple[bytes, ...]], bool]]:
     """
     The Beat's verdict on the server, for use inside the handshake: Go verifies the server (its
@@ -219,6 +232,7 @@ def _server_acceptance(target: Target, tls: TlsSettings, trust: Trust,
         if problem or any(cert is None for cert in loaded):
             return False
         presented = tuple(cert for cert in loaded if cert is not None)
+        trust = _load_trust(tls, ctx)
         verdict = judge_chain(presented, trust.roots, mode=tls.verification_mode, now=ctx.now().astimezone(),
                               ca_trusted_fingerprint=tls.ca_trusted_fingerprint, ca_sha256=tls.ca_sha256,
                               roots_are_system=trust.are_system, system_roots_error=trust.system_error,

@@ -187,14 +187,31 @@ def _environ_list(environ: Mapping[str, str], name: str, default: Sequence[str],
     return tuple(value.split(":")) if split else (value,)
 
 
-_cache: Dict[Tuple[Tuple[str, ...], Tuple[str, ...]], SystemRoots] = {}
+_Key = Tuple[Tuple[str, ...], Tuple[str, ...]]
+_cache: Dict[_Key, SystemRoots] = {}
+# Loads under way, by key: a second caller waits for the first's result instead of reading the store again.
+_loading: Dict[_Key, threading.Event] = {}
 _cache_lock = threading.Lock()
+_generation = 0  # moved on by clear_cache: a load that began before it does not fill the cache
 
 
 def clear_cache() -> None:
     """Forget loaded stores (tests; a long-running process after the OS store changed)."""
+    global _generation
     with _cache_lock:
         _cache.clear()
+        _generation += 1
+
+
+def _key(environ: Optional[Mapping[str, str]], candidate_files: Sequence[str], candidate_dirs: Sequence[str],
+         root: str) -> _Key:
+    env = os.environ if environ is None else environ
+    files = _environ_list(env, CERT_FILE_ENV, candidate_files, split=False)
+    dirs = _environ_list(env, CERT_DIR_ENV, candidate_dirs, split=True)
+    if root not in ("", "/"):
+        files = tuple(os.path.join(root, f.lstrip("/")) for f in files)
+        dirs = tuple(os.path.join(root, d.lstrip("/")) for d in dirs)
+    return files, dirs
 
 
 def load_system_roots(
@@ -205,7 +222,8 @@ def load_system_roots(
     root: str = "/",
 ) -> SystemRoots:
     """
-    Load the trust store the way Go does on Linux, once per distinct set of paths.
+    Load the trust store the way Go does on Linux, once per distinct set of paths (a load that
+    `prefetch_system_roots` started is waited for, not repeated).
 
     Args:
         environ: the environment the Beat runs with (``SSL_CERT_FILE``, ``SSL_CERT_DIR``);
@@ -214,21 +232,48 @@ def load_system_roots(
         root: the directory the Beat's ``/`` is seen from (a mounted image, a container's
             ``/proc/PID/root``); the paths read and reported are then under it.
     """
-    env = os.environ if environ is None else environ
-    files = _environ_list(env, CERT_FILE_ENV, candidate_files, split=False)
-    dirs = _environ_list(env, CERT_DIR_ENV, candidate_dirs, split=True)
-    if root not in ("", "/"):
-        files = tuple(os.path.join(root, f.lstrip("/")) for f in files)
-        dirs = tuple(os.path.join(root, d.lstrip("/")) for d in dirs)
-    key = (files, dirs)
-    with _cache_lock:
-        cached = _cache.get(key)
-    if cached is not None:
-        return cached
-    roots = _load(files, dirs)
-    with _cache_lock:
-        _cache[key] = roots
+    key = _key(environ, candidate_files, candidate_dirs, root)
+    while True:
+        with _cache_lock:
+            cached = _cache.get(key)
+            if cached is not None:
+                return cached
+            pending = _loading.get(key)
+            if pending is None:
+                pending = _loading[key] = threading.Event()
+                generation = _generation
+                break
+        pending.wait()  # another thread is loading this store; its result lands in the cache
+    try:
+        roots = _load(*key)
+        with _cache_lock:
+            if generation == _generation:
+                _cache[key] = roots
+    finally:
+        with _cache_lock:
+            del _loading[key]
+        pending.set()
     return roots
+
+
+def prefetch_system_roots(environ: Optional[Mapping[str, str]] = None, *, root: str = "/") -> None:
+    """
+    Start loading the trust store in the background, once per run, so that reading and parsing it
+    (~0.1 s for a distribution's bundle) overlaps a target's DNS, TCP and TLS handshake instead of
+    adding to them: the tls stage's `load_system_roots` then finds it loaded, or waits for it.
+    """
+    key = _key(environ, GO_LINUX_FILES, GO_LINUX_DIRS, root)
+    with _cache_lock:
+        if key in _cache or key in _loading:
+            return
+    threading.Thread(target=_load_quietly, args=(environ, root), daemon=True, name="esprobe-system-roots").start()
+
+
+def _load_quietly(environ: Optional[Mapping[str, str]], root: str) -> None:
+    try:
+        load_system_roots(environ, root=root)
+    except Exception:  # the tls stage loads again, under its own guard, and reports what went wrong
+        pass
 
 
 def _load(files: Tuple[str, ...], dirs: Tuple[str, ...]) -> SystemRoots:

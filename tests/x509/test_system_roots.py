@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -176,3 +177,33 @@ def test_this_hosts_store_loads_without_raising():
     roots = system_roots.load_system_roots({})
     assert isinstance(roots.certs, tuple)
     assert Path(roots.file_used).exists() if roots.file_used else roots.file_used is None
+
+
+def test_a_prefetched_store_is_the_one_the_tls_stage_gets(tmp_path, cas):
+    """prefetch_system_roots loads in the background; a later (or concurrent) load waits for it, never reads twice."""
+    bundle = tmp_path / "bundle.crt"
+    bundle.write_bytes(pki.pem(cas[0].cert, cas[1].cert))
+    environ = {"SSL_CERT_FILE": str(bundle), "SSL_CERT_DIR": str(tmp_path / "none")}
+    system_roots.prefetch_system_roots(environ)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(system_roots.load_system_roots(environ)))
+               for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    bundle.write_bytes(b"")  # a second read would now find an empty bundle
+    roots = system_roots.load_system_roots(environ)
+    assert len(results) == 8 and all(r is roots for r in results)
+    assert subjects(roots) == ["CN=Store CA 0", "CN=Store CA 1"]
+
+
+def test_a_load_started_before_clear_cache_does_not_refill_it(tmp_path, cas):
+    bundle = tmp_path / "bundle.crt"
+    bundle.write_bytes(pki.pem(cas[0].cert))
+    environ = {"SSL_CERT_FILE": str(bundle), "SSL_CERT_DIR": str(tmp_path / "none")}
+    system_roots.prefetch_system_roots(environ)
+    system_roots.clear_cache()
+    bundle.write_bytes(pki.pem(cas[0].cert, cas[1].cert))
+    # whether or not the prefetch had read the one-CA bundle, what is loaded after the clear is the new one
+    assert len(system_roots.load_system_roots(environ).certs) == 2
