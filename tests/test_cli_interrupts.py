@@ -24,6 +24,10 @@ def _config(tmp_path: Path, port: int) -> Path:
     return config
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("fmt", ["table", "prometheus"])
 def test_ctrl_c_ends_promptly_with_130(tmp_path: Path, fmt: str) -> None:
     """SIGINT while a peer hangs the handshake: exit 130 in seconds, not the 30 s timeout; one line, no traceback."""
@@ -47,6 +51,10 @@ def test_ctrl_c_ends_promptly_with_130(tmp_path: Path, fmt: str) -> None:
              "--nameserver", "127.0.0.1:1"],
             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env={**os.environ, "PYTHONPATH": str(REPO)},
+            # A suite started in the background (`cmd &` in a script) inherits SIGINT ignored, and Python
+            # then installs no KeyboardInterrupt handler: give the child the default disposition a user's
+            # shell gives it.
+            preexec_fn=_default_sigint,
         )
         # Wait for that observable signal, not a fixed time (a loaded machine can spend seconds on start-up
         # alone); the bound is generous because only a broken run should reach it.
