@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 from typing import Callable, Dict, Iterable, List, Tuple
 from urllib.parse import quote, quote_plus
@@ -139,3 +140,34 @@ def _leak_forms(text: str) -> Iterable[str]:
     for quoted in (quote(raw, safe=""), quote(raw, safe="!$&'()*+,;=:~"), quote_plus(raw, safe="")):
         if quoted != text:
             yield quoted
+
+
+# --- which settings hold secrets, by name (one rule for the config, -E values and the bundle) ---
+
+# A value under these names is a secret wherever it appears in the name ...
+_SECRET_ANYWHERE = ("password", "passwd", "passphrase", "secret")
+# ... and under these when they are the last word (``cloud.auth``, ``bearer_token``, ``x-api-key``).
+_SECRET_LAST_WORD = {"token", "tokens", "auth", "authorization", "apikey", "cookie", "pwd", "pass", "pw"}
+_SECRET_LAST_TWO = {"api_key", "private_key", "credentials_json", "access_key"}
+# ``key_passphrase_path``, ``bearer_token_file``: the value names a file, it is not the secret.
+_PATH_LIKE = re.compile(r"(^|_)(path|paths|file|files|dir|directory)$")
+
+
+def normal_setting_name(name: str) -> str:
+    """A setting's name as the secret rules compare it: unquoted, lower case, '-' as '_'."""
+    return name.strip().strip("\"'").lower().replace("-", "_")
+
+
+def is_secret_name(name: str) -> bool:
+    """
+    True when a setting called *name* (the last segment, e.g. ``password`` or ``auth``) holds a
+    secret. ``key``, ``certificate`` and ``*_path`` settings hold paths or public data and are not
+    secrets by name; inline PEM private keys are caught by their shape instead.
+    """
+    n = normal_setting_name(name.rsplit(".", 1)[-1])
+    if not n or _PATH_LIKE.search(n):
+        return False
+    if any(word in n for word in _SECRET_ANYWHERE):
+        return True
+    words = n.split("_")
+    return words[-1] in _SECRET_LAST_WORD or "_".join(words[-2:]) in _SECRET_LAST_TWO

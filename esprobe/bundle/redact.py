@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from esprobe.config.tree import parse_override, to_plain
-from esprobe.redact import REDACTED, Redactor, replace_all
+from esprobe.redact import REDACTED, Redactor, is_secret_name, normal_setting_name, replace_all
 
 # The kinds the manifest names.
 KEY_NAME = "key-name"
@@ -60,41 +60,15 @@ class Redaction:
     source: Optional[str] = None
 
 
-# --- layer 1: names --------------------------------------------------------------------------
+# --- layer 1: names (the rule itself is esprobe.redact.is_secret_name, shared with the config) --
 
-# A value under these names is a secret wherever it appears in the name ...
-_SECRET_ANYWHERE = ("password", "passwd", "passphrase", "secret")
-# ... and under these when they are the last word (``cloud.auth``, ``bearer_token``, ``x-api-key``).
-_SECRET_LAST_WORD = {"token", "tokens", "auth", "authorization", "apikey", "cookie", "pwd", "pass", "pw"}
-_SECRET_LAST_TWO = {"api_key", "private_key", "credentials_json", "access_key"}
-# ``key_passphrase_path``, ``bearer_token_file``: the value names a file, it is not the secret.
-_PATH_LIKE = re.compile(r"(^|_)(path|paths|file|files|dir|directory)$")
 # Header names the config reader treats as secret (esprobe/config/targets.py uses the same test).
 _SECRET_HEADER = re.compile(r"auth|token|key|cookie|secret|passw", re.IGNORECASE)
 _HEADER_MAPS = ("headers", "proxy_headers")
 
 
-def _normal(name: str) -> str:
-    return name.strip().strip("\"'").lower().replace("-", "_")
-
-
-def is_secret_name(name: str) -> bool:
-    """
-    True when a setting called *name* (the last segment, e.g. ``password`` or ``auth``) holds a
-    secret. ``key``, ``certificate`` and ``*_path`` settings hold paths or public data and are not
-    secrets by name; inline PEM private keys are caught by their shape instead.
-    """
-    n = _normal(name.rsplit(".", 1)[-1])
-    if not n or _PATH_LIKE.search(n):
-        return False
-    if any(word in n for word in _SECRET_ANYWHERE):
-        return True
-    words = n.split("_")
-    return words[-1] in _SECRET_LAST_WORD or "_".join(words[-2:]) in _SECRET_LAST_TWO
-
-
 def _is_header_map(name: Optional[str]) -> bool:
-    return name is not None and _normal(name.rsplit(".", 1)[-1]) in _HEADER_MAPS
+    return name is not None and normal_setting_name(name.rsplit(".", 1)[-1]) in _HEADER_MAPS
 
 
 def is_secret_setting(path: Sequence[str]) -> bool:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Sequence, Tuple
 
 from esprobe.config.keystore import KeystoreInfo, KeystoreRead, read_keystore, write_keystore
+from esprobe.config.launch import Launch
 from esprobe.config.layout import beat_name, path_defaults
 from esprobe.config.settings import Reader, Report
 from esprobe.config.source import LoadedFile, check_file_perms, files_under, load_file
@@ -30,31 +31,6 @@ if TYPE_CHECKING:
     from esprobe.rulesets import RuleSet
 
 __all__ = ["KeystoreInfo", "Launch", "LoadedConfig", "load_config", "write_keystore"]
-
-
-@dataclass(frozen=True)
-class Launch:
-    """
-    What esprobe knows of how the Beat is started, beyond -c and -E (see config/service.py).
-
-    Attributes:
-        cwd: the Beat's working directory (relative paths; ssl files are opened from it), or None
-            for esprobe's own.
-        home: ``path.home`` when no setting gives it (the binary's directory), or None for
-            esprobe's guess from the config file's place.
-        beat: the Beat's name from its binary, or None to guess from the config.
-        euid: the user the Beat runs as, for the strict.perms ownership rule (None: esprobe's).
-        override_origins: where each ``-E`` came from, in the order of the overrides.
-        root: the directory the Beat's ``/`` is seen from.
-    """
-
-    cwd: Optional[str] = None
-    home: Optional[str] = None
-    beat: Optional[str] = None
-    euid: Optional[int] = None
-    override_origins: Tuple[Optional[str], ...] = ()
-    root: str = "/"
-    environment_of: Optional[str] = None  # "metricbeat.service", "pid 42": whose environment ${VAR} used
 
 
 @dataclass(frozen=True)

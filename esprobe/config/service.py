@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from esprobe.config.accounts import Account, check_read_access, lookup_group, lookup_uid, lookup_user, with_groups
+from esprobe.config.launch import Launch
 from esprobe.config.layout import KNOWN_BEATS
+from esprobe.config.process import read_process
 from esprobe.config.systemd import ServiceUnit, UnitError, expand_exec_words, in_root
+from esprobe.findings import make
 from esprobe.model import Finding
-
-if TYPE_CHECKING:
-    from esprobe.config import Launch
+from esprobe.redact import REDACTED, is_secret_name
 
 __all__ = ["BeatInvocation", "InvocationError", "Sourced", "from_process", "from_unit", "parse_beat_flags"]
 
@@ -215,8 +217,6 @@ def _through_wrapper(argv: List[str], index: int, environ: Mapping[str, str], ro
     with the ``-path.*`` flags and then ``"$@"``: a unit that runs it gets those flags first (and
     its own, later ones win). Only that shape is followed; any other script is taken as the binary.
     """
-    import shlex
-
     path = _binary_path(argv[index], environ, root)
     try:
         with open(in_root(root, path), "rb") as handle:
@@ -368,8 +368,6 @@ def from_unit(unit: ServiceUnit, root: str = "/") -> BeatInvocation:
 
 def from_process(pid: int, proc: str = "/proc") -> BeatInvocation:
     """The Beat as it runs now: ``/proc/PID`` (files read through its root)."""
-    from esprobe.config.process import read_process
-
     process = read_process(pid, proc)
     binary: Optional[str] = None
     try:
@@ -398,9 +396,7 @@ def from_process(pid: int, proc: str = "/proc") -> BeatInvocation:
 # From an invocation to what load_config and the report need
 
 
-def launch_of(invocation: BeatInvocation) -> "Launch":
-    from esprobe.config import Launch
-
+def launch_of(invocation: BeatInvocation) -> Launch:
     return Launch(
         cwd=invocation.working_directory.value,
         home=invocation.home_default,
@@ -432,8 +428,6 @@ def files_opened(loaded: Any) -> List[Tuple[str, Optional[str]]]:
 
 def invocation_findings(invocation: BeatInvocation, loaded: Any) -> List[Finding]:
     """What the launch itself tells: files the Beat's user cannot read, ignored unit lines, odd flags."""
-    from esprobe.findings import make
-
     findings: List[Finding] = []
     account = invocation.account
     for path, setting in files_opened(loaded):
@@ -489,8 +483,6 @@ def register_secrets(invocation: BeatInvocation, redactor: Any) -> None:
     Secret-named ``-E`` values of the service (``-E custom.api_token=...``) are secrets even when
     the config never reads them: registered, every output and the bundle hide them.
     """
-    from esprobe.bundle.redact import is_secret_name
-
     for override in invocation.overrides:
         key, eq, value = override.value.partition("=")
         if eq and value and is_secret_name(key):
@@ -499,10 +491,7 @@ def register_secrets(invocation: BeatInvocation, redactor: Any) -> None:
 
 def _mask_override(flag: str) -> str:
     """``key=value`` with the value hidden when the key names a secret, whether or not the config uses it."""
-    # The bundle's name rule (one list of secret names for the whole tool); a pure function.
-    from esprobe.bundle.redact import is_secret_name
-    from esprobe.redact import REDACTED
-
+    # The one list of secret names for the whole tool (esprobe.redact).
     key, eq, value = flag.partition("=")
     return f"{key}={REDACTED}" if eq and value and is_secret_name(key) else flag
 

@@ -25,10 +25,13 @@ directory (``/`` or ``--root``), never through systemctl.
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+
+from esprobe.config.accounts import lookup_user
 
 __all__ = [
     "UNIT_DIRS",
@@ -727,8 +730,6 @@ def assemble_service(name: str, files: Sequence[str], assignments: Sequence[Assi
 
 def _expand_globs(env_files: Sequence[Tuple[str, bool, str]], root: str) -> List[Tuple[str, bool, str]]:
     """``EnvironmentFile=`` may be a wildcard: every match in name order; no match is no file."""
-    import glob
-
     out: List[Tuple[str, bool, str]] = []
     for path, optional, origin in env_files:
         if not any(c in path for c in "*?["):
@@ -745,8 +746,6 @@ def _expand_globs(env_files: Sequence[Tuple[str, bool, str]], root: str) -> List
 
 def _user_environment(user: str, root: str) -> Dict[str, EnvValue]:
     """$USER, $LOGNAME, $HOME and $SHELL, which systemd sets when User= is given."""
-    from esprobe.config.accounts import lookup_user
-
     account = lookup_user(user, root)
     origin = "systemd, from User="
     result = {"USER": EnvValue(user, origin), "LOGNAME": EnvValue(user, origin)}

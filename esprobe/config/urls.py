@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, List, Optional, Tuple
 from urllib.parse import unquote
 
+from esprobe.rulesets import resolve
+
 if TYPE_CHECKING:
     from esprobe.rulesets import RuleSet
 
@@ -109,8 +111,6 @@ GO_LEGACY = UrlRules(False, False, "net/url of Go before 1.24.8 / 1.25.2")
 
 def newest() -> UrlRules:
     """The rules of the newest Beat release esprobe documents (what applies without --beat-version)."""
-    from esprobe.rulesets import resolve
-
     return UrlRules.from_ruleset(resolve(None))
 
 

@@ -274,7 +274,8 @@ def test_a_process_of_another_user_says_root_is_needed(beat_like: subprocess.Pop
                            cwd="/", env=env)
     if probe.returncode != 0:  # e.g. a pyenv interpreter under /root, which nobody may not run
         pytest.skip(f"this Python cannot run as nobody: {(probe.stderr.strip().splitlines() or ['?'])[-1]}")
-    result = subprocess.run([*as_nobody, "-m", "esprobe", "--pid", str(beat_like.pid), "--nameserver", "127.0.0.1:9"],
+    result = subprocess.run([*as_nobody, "-m", "esprobe", "--pid", str(beat_like.pid), "--nameserver", "127.0.0.1:9",
+                             "--debug"],  # an internal error then shows its traceback in the assertion
                             capture_output=True, text=True, timeout=60, cwd="/", env=env)
     assert result.returncode == 3, result.stderr
     assert result.stderr == (f"esprobe: error: cannot read /proc/{beat_like.pid}/environ: permission denied; "

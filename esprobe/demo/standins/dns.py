@@ -13,6 +13,13 @@ import threading
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
 
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdataclass
+import dns.rdatatype
+import dns.rrset
+
 
 @dataclass
 class Zone:
@@ -51,8 +58,6 @@ class _Answerer:
         """Over UDP, an answer larger than the limit is cut to its header with TC set, as servers do."""
         reply = self.answer(wire)
         if reply is not None and self.truncate_udp_over and len(reply) > self.truncate_udp_over:
-            import dns.message
-
             message = dns.message.from_wire(reply)
             message.answer = []
             message.flags |= 0x0200
@@ -60,12 +65,6 @@ class _Answerer:
         return reply
 
     def answer(self, wire: bytes) -> Optional[bytes]:
-        import dns.message
-        import dns.name
-        import dns.rcode
-        import dns.rdataclass
-        import dns.rdatatype
-        import dns.rrset
 
         try:
             query = dns.message.from_wire(wire)
