@@ -17,12 +17,11 @@ import warnings
 from typing import TYPE_CHECKING, List, Optional, Sequence, TextIO
 
 from esprobe import __version__
+from esprobe.beat_lines import default_beat_version, known_lines
 from esprobe.environment import Environment
 from esprobe.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_UNKNOWN
 from esprobe.output import emit
 from esprobe.redact import Redactor
-from esprobe.rulesets import default_beat_version, known_lines
-from esprobe.rulesets import resolve as resolve_rules
 
 if TYPE_CHECKING:  # for annotations only: at run time they would load the network stack, or (the model's
     # hundred-odd fields of frozen dataclasses) slow down --version and --help
@@ -208,8 +207,9 @@ def _in_cwd(env: Environment, path: Optional[str]) -> Optional[str]:
 
 
 def _check_options(args: argparse.Namespace, env: Environment) -> "CheckOptions":
-    # check/bundle only: the probe imports the whole network stack
+    # check/bundle only: the probe imports the whole network stack, and the rule sets their dataclass
     from esprobe.probe.check import CheckOptions, default_config_paths, parse_nameserver
+    from esprobe.rulesets import resolve as resolve_rules
 
     args.timeout = _timeout(args.timeout)
 

@@ -11,12 +11,12 @@ asks plain questions (``rules.negative_serial_rejected``, ``rules.fixed("CVE-202
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Dict, Optional, Tuple
+
+from esprobe.beat_lines import default_beat_version, known_lines
+from esprobe.beat_lines import table as _table
 
 Version = Tuple[int, ...]
 
@@ -164,23 +164,6 @@ class RuleSet:
     def to_dict(self) -> Dict[str, object]:
         return {"beat_version": self.beat_version, "beat_line": self.beat_line, "go_version": self.go_version,
                 "gomod_go_line": self.gomod_go_line, "approximated": self.approximated}
-
-
-@lru_cache(maxsize=1)
-def _table() -> dict:
-    # Read next to this module: importlib.resources would import tempfile, zipfile and shutil on every
-    # run for this one file (esprobe is installed as files, never run from a zip).
-    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "beat_versions.json"),
-              encoding="utf-8") as handle:
-        return json.load(handle)
-
-
-def known_lines() -> Tuple[str, ...]:
-    return tuple(row["beat"] for row in _table()["lines"])
-
-
-def default_beat_version() -> str:
-    return str(_table()["default"])
 
 
 def resolve(beat_version: Optional[str] = None) -> RuleSet:

@@ -149,6 +149,22 @@ def test_help_goes_to_the_given_stream_and_imports_nothing_heavy() -> None:
     assert result.stdout.strip() == ""
 
 
+def test_version_and_help_build_no_dataclasses() -> None:
+    """The rule sets (a dataclass: dataclasses, inspect, ast) wait for a check; --help reads the Beat lines only."""
+    import subprocess
+    import sys
+
+    for flag in ("--version", "--help"):
+        code = (
+            "import io, sys; from esprobe.cli import main; from esprobe.environment import Environment; "
+            f"main([{flag!r}], Environment(io.StringIO(), io.StringIO(), False, {{}}, '.')); "
+            "print(','.join(m for m in ('dataclasses', 'inspect', 'esprobe.rulesets', 'esprobe.model') "
+            "if m in sys.modules))"
+        )
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        assert result.stdout.strip() == "", (flag, result.stdout)
+
+
 def test_a_json_probe_imports_only_what_it_needs(stack: Stack) -> None:
     """
     A healthy probe with JSON output loads no HTTP or DNS library (esprobe speaks both itself) and not
