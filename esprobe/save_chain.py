@@ -6,10 +6,9 @@ import os
 import re
 from typing import List
 
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
-
 from esprobe.model import Report, Stage
+from esprobe.net.tls import TlsProbe
+from esprobe.x509.facts import pem_from_der
 
 
 class SaveChainError(Exception):
@@ -33,21 +32,17 @@ def save_chains(report: Report, directory: str) -> List[str]:
     said: List[str] = []
     for target in report.targets:
         tls = next((s for s in target.stages if s.stage is Stage.TLS), None)
-        chain = tuple(getattr(tls.observation, "chain", ()) or ()) if tls is not None else ()
+        probe = tls.observation if tls is not None else None
+        chain = probe.chain if isinstance(probe, TlsProbe) else ()
         if not chain:
             continue
         stem = os.path.join(directory, _file_stem(target.target.id))
-        pems = []
-        for der in chain:
-            try:
-                pems.append(x509.load_der_x509_certificate(der).public_bytes(Encoding.PEM))
-            except ValueError:  # unparsable: kept as sent would not be PEM; the tls stage reports it
-                pems.append(b"")
+        # As sent, without parsing: a certificate only Go can read is saved too.
+        pems = [pem_from_der(der) for der in chain]
         try:
             for index, pem in enumerate(pems):
-                if pem:
-                    with open(f"{stem}.{index}.pem", "wb") as handle:
-                        handle.write(pem)
+                with open(f"{stem}.{index}.pem", "wb") as handle:
+                    handle.write(pem)
             with open(f"{stem}.chain.pem", "wb") as handle:
                 handle.write(b"".join(pems))
         except OSError as error:

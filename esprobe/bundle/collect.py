@@ -9,7 +9,6 @@ os-release, the hosts file) are read here and nowhere else, each bounded. Nothin
 
 from __future__ import annotations
 
-import base64
 import datetime as _dt
 import os
 import platform
@@ -29,7 +28,7 @@ from OpenSSL import SSL
 from esprobe import __version__
 from esprobe.model import PemSource, Stage, StageResult, Target, TargetReport
 from esprobe.untrusted import shown
-from esprobe.x509.facts import describe
+from esprobe.x509.facts import describe, pem_from_der
 from esprobe.x509.system_roots import load_system_roots
 
 RESOLV_CONF = "/etc/resolv.conf"
@@ -96,9 +95,7 @@ def private_key_material(data: Optional[bytes]) -> List[str]:
 
 def _describe_der(der: bytes, now: Optional[_dt.datetime]) -> Tuple[bytes, str]:
     """(PEM, readable text) of one DER certificate; an unparsable one still gets its PEM."""
-    body = base64.encodebytes(der).decode("ascii").replace("\n", "")
-    wrapped = "\n".join(body[i : i + 64] for i in range(0, len(body), 64))
-    pem = f"-----BEGIN CERTIFICATE-----\n{wrapped}\n-----END CERTIFICATE-----\n".encode("ascii")
+    pem = pem_from_der(der)
     try:
         cert = x509.load_der_x509_certificate(der)
     except ValueError as error:

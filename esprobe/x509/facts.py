@@ -65,6 +65,16 @@ _EKU_NAMES = {
 }
 
 
+def pem_from_der(der: bytes) -> bytes:
+    """
+    A certificate's DER as PEM, byte for byte what the server sent: no parsing, so a certificate
+    that cryptography refuses (and Go may accept) is kept as well.
+    """
+    body = base64.b64encode(der).decode("ascii")
+    wrapped = "\n".join(body[i : i + 64] for i in range(0, len(body), 64))
+    return f"-----BEGIN CERTIFICATE-----\n{wrapped}\n-----END CERTIFICATE-----\n".encode("ascii")
+
+
 def _der(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.DER)
 

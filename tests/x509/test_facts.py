@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import serialization
 
 from esprobe.demo.standins import pki
 from esprobe.x509 import facts as x509_facts
-from tests.support.x509 import DAY
+from tests.support.x509 import DAY, World
 
 CERT_KEYS = {"subject", "issuer", "serial", "not_before", "not_after", "days_left", "dns_sans", "ip_sans", "sha256",
              "key", "signature_algorithm", "is_ca"}
@@ -110,3 +110,19 @@ def test_describe_lists_name_constraints():
     root = pki.CertAuthority.root()
     text = x509_facts.describe(root.intermediate("NC", name_constraints=nc).cert)
     assert "Name Constraints: permitted DNS:example.com; excluded - [critical]" in text
+
+
+@pytest.mark.parametrize("der", [b"\x30\x03\x02\x01\x05", bytes(range(256)) * 3, b""])
+def test_pem_from_der_keeps_the_bytes_as_sent_even_when_unparsable(der: bytes) -> None:
+    """--save-chain and the bundle write what the server sent, parsable by cryptography or not."""
+    pem = x509_facts.pem_from_der(der)
+    lines = pem.decode("ascii").splitlines()
+    assert lines[0] == "-----BEGIN CERTIFICATE-----" and lines[-1] == "-----END CERTIFICATE-----"
+    assert all(len(line) <= 64 for line in lines[1:-1])
+    assert base64.b64decode("".join(lines[1:-1])) == der
+
+
+def test_pem_from_der_matches_cryptography_for_a_real_certificate(world: World) -> None:
+    cert = world.leaf.cert
+    assert x509_facts.pem_from_der(cert.public_bytes(serialization.Encoding.DER)) == cert.public_bytes(
+        serialization.Encoding.PEM)
