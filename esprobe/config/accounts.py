@@ -9,7 +9,9 @@ Accounts are read from the root's ``/etc/passwd`` and ``/etc/group``; on the liv
 
 from __future__ import annotations
 
+import grp
 import os
+import pwd
 import stat
 from dataclasses import dataclass
 from typing import FrozenSet, List, Optional, Tuple
@@ -77,10 +79,8 @@ def _supplementary(root: str, name: str, gid: int) -> FrozenSet[int]:
 
 def _from_libc(key: object) -> Optional[Tuple[str, int, int, str, str]]:
     try:
-        import pwd
-
         entry = pwd.getpwnam(key) if isinstance(key, str) else pwd.getpwuid(int(key))  # type: ignore[call-overload]
-    except (KeyError, ImportError, OverflowError, ValueError):
+    except (KeyError, OverflowError, ValueError):
         return None
     return entry.pw_name, entry.pw_uid, entry.pw_gid, entry.pw_dir, entry.pw_shell
 
@@ -106,10 +106,8 @@ def lookup_group(name: str, root: str = "/") -> Optional[int]:
         return int(name)
     if root in ("", "/"):
         try:
-            import grp
-
             return grp.getgrnam(name).gr_gid
-        except (KeyError, ImportError):
+        except KeyError:
             pass
     for line in _read_lines(root, "/etc/group"):
         parts = line.split(":")
