@@ -20,6 +20,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from esprobe.demo.site import DemoSite, EntryPoint
 from esprobe.environment import Environment
 from esprobe.exit_codes import EXIT_FOR_STATUS
+from esprobe.render.table import wrap_prose
 
 _WIDTH = 100
 
@@ -203,9 +204,10 @@ def _finding_block(finding: Mapping[str, Any], paint: _Painter) -> List[str]:
     severity = str(finding.get("severity", "fail"))
     mark = paint("✗" if severity == "fail" else "!", severity)
     lines = [f"  {mark} {paint(str(finding.get('code')), 'bold')}  ({finding.get('where')})"]
-    lines += _wrap(str(finding.get("message", "")), "      ")
+    # the report's own wrapping: paste-ready snippet lines stay whole, on lines of their own
+    lines += wrap_prose(str(finding.get("message", "")), _WIDTH, "      ", "      ")
     if finding.get("hint"):
-        lines += _wrap(str(finding["hint"]), "      ", "→ ")
+        lines += wrap_prose(str(finding["hint"]), _WIDTH, "      → ", "        ")
     return lines
 
 

@@ -32,8 +32,7 @@ def _status_word(status: Status, color: bool) -> str:
     return _paint(status.value.upper() if shouted else status.value, status, color)
 
 
-
-def _wrap(text: str, width: int, first: str, rest: str) -> List[str]:
+def wrap_prose(text: str, width: int, first: str, rest: str) -> List[str]:
     """
     Wrap prose, keeping each `code span` whole (a span longer than the line overflows it rather than
     break) and printing snippet lines (hint lines indented by four spaces, see `findings.snippet`)
@@ -87,9 +86,9 @@ def _finding_lines(finding: Finding, color: bool, indent: str = "  ") -> List[st
     status = finding.status
     mark = _paint("✗" if status is Status.FAIL else "!", status, color)
     head = f"{indent}{mark} {finding.code}: "
-    out = _wrap(finding.message, _WIDTH, head, indent + "    ")
+    out = wrap_prose(finding.message, _WIDTH, head, indent + "    ")
     if finding.hint:
-        out.extend(_wrap(finding.hint, _WIDTH, indent + "    → ", indent + "      "))
+        out.extend(wrap_prose(finding.hint, _WIDTH, indent + "    → ", indent + "      "))
     where = []
     if finding.setting:
         where.append(f"setting: {finding.setting}")

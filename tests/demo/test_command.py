@@ -13,7 +13,15 @@ import pytest
 
 from esprobe.cli import main
 from esprobe.demo import samples
-from esprobe.demo.command import SCENARIOS, Scenario, command_line, outcome_from_json, run_demo
+from esprobe.demo.command import (
+    SCENARIOS,
+    Scenario,
+    _Painter,
+    command_line,
+    compact_view,
+    outcome_from_json,
+    run_demo,
+)
 from esprobe.demo.site import DemoSite
 from esprobe.environment import Environment
 from esprobe.findings import codes as catalogue_codes
@@ -45,6 +53,9 @@ def test_esprobe_demo_exits_0_prints_every_scenario_and_leaves_nothing_behind() 
     directory = re.search(r"(/\S*esprobe-demo-[^\s,]+)", out)
     assert directory is not None and not os.path.exists(directory.group(1))
     assert "result: ok — 2 targets (2 ok)" in out  # the healthy run, shown in full
+    # what is meant to be pasted stands whole on a line of its own, as in the report itself
+    assert re.search(r'^ +output\.elasticsearch\.ssl\.ca_trusted_fingerprint: "[0-9a-f]{64}"$', out, re.M), out
+    assert re.search(r'^ +PUT /_security/role_mapping/metricbeat-pki$', out, re.M), out
 
 
 def test_demo_shows_no_secret_of_the_site(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -106,6 +117,20 @@ def test_unreadable_report_is_a_miss_not_a_crash(text: str, problem: bool) -> No
     outcome = outcome_from_json(_scenario("unknown CA"), 2, text)
     assert (outcome.problem is not None) is problem
     assert not outcome.as_built  # no tls-unknown-ca in any of them
+
+
+def test_a_finding_keeps_its_snippet_lines_whole_and_wraps_its_prose() -> None:
+    snippet = json.dumps({"roles": ["metricbeat_writer"], "rules": {"field": {"dn": "CN=beats02, OU=mon, O=esprobe"}}})
+    hint = "Map this DN " + "with the role-mapping API " * 6 + "like this:\n    PUT /_security/role_mapping/x\n    "
+    hint += snippet
+    report = {"status": "fail", "findings": [],
+              "targets": [{"id": "elasticsearch[0]", "stages": [{"stage": "auth", "status": "fail", "findings": [
+                  {"code": "tls-unknown-ca", "severity": "fail", "message": "m", "hint": hint}]}]}]}
+    lines = compact_view(outcome_from_json(_scenario("unknown CA"), 2, json.dumps(report)), _Painter(False))
+    assert "        PUT /_security/role_mapping/x" in lines
+    assert "        " + snippet in lines
+    assert all(len(line) <= 100 for line in lines if snippet not in line)
+    assert lines[lines.index("        PUT /_security/role_mapping/x") - 1].endswith("like this:")
 
 
 def test_command_line_hides_values_quotes_overrides_and_keeps_options_with_their_values() -> None:
