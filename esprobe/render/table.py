@@ -194,8 +194,13 @@ def _facts(report: TargetReport) -> List[str]:
     elif auth.get("method"):
         who = auth.get("username") or "(anonymous)"
         realm = f", realm {auth.get('realm')}" if auth.get("realm") else ""
-        kind = f", {auth.get('authentication_type')}" if auth.get("authentication_type") else ""
-        lines.append(f"    identity: {who} by {auth.get('method')}{realm}{kind}")
+        realm += f" (type {auth.get('realm_type')})" if realm and auth.get("realm_type") else ""
+        # Elasticsearch says "realm" for a user of a realm: worth naming only when it is something else
+        kind = auth.get("authentication_type")
+        kind_text = f", authentication type {kind}" if kind and kind != "realm" else ""
+        roles = [str(role) for role in auth.get("roles") or []]
+        roles_text = f", roles {', '.join(roles)}" if roles else ""
+        lines.append(f"    identity: {who} by {auth.get('method')}{realm}{kind_text}{roles_text}")
     return lines if len(lines) > 1 else []
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any, Dict
+
+import pytest
 
 from esprobe import findings
 from esprobe.model import Finding, Severity, Stage
@@ -53,8 +56,26 @@ def test_verbose_shows_the_facts_of_a_passing_target() -> None:
                  "server certificate: CN=es1.example.com", "issuer: CN=Test CA",
                  "not_after: 2027-02-24T16:00:00Z (87 days left)", "SANs: es1.example.com", "sha256: " + "ab" * 32,
                  "client certificate: CN=beats01", "server: elasticsearch 8.15.0, HTTP 200",
-                 "identity: elastic by basic, realm native1, realm"):
+                 "identity: elastic by basic, realm native1\n"):
         assert fact in loud, fact
+
+
+@pytest.mark.parametrize(
+    ("auth", "line"),
+    [({"method": "basic", "username": "u", "realm": "default_native", "realm_type": "native",
+       "authentication_type": "realm", "roles": ["metricbeat_writer", "kibana_admin"]},
+      "identity: u by basic, realm default_native (type native), roles metricbeat_writer, kibana_admin"),
+     ({"method": "api_key", "username": "u", "realm": "_es_api_key", "realm_type": "_es_api_key",
+       "authentication_type": "api_key", "roles": []},
+      "identity: u by api_key, realm _es_api_key (type _es_api_key), authentication type api_key"),
+     ({"method": "none", "username": "_anonymous", "authentication_type": "anonymous", "roles": None},
+      "identity: _anonymous by none, authentication type anonymous")],
+)
+def test_verbose_identity_reads_as_words(auth: Dict[str, Any], line: str) -> None:
+    healthy = factories.healthy()
+    stages = tuple(dataclasses.replace(s, details=auth) if s.stage is Stage.AUTH else s for s in healthy.stages)
+    text = render_table(factories.report([dataclasses.replace(healthy, stages=stages)]), verbose=True)
+    assert "    " + line + "\n" in text
 
 
 def test_table_lists_a_targets_findings_root_cause_first_across_stages() -> None:
