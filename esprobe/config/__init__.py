@@ -307,8 +307,10 @@ def _load(
     loaded_files: List[LoadedFile] = []
     merged: Optional[Node] = None
     holes: List[Hole] = []  # list elements wiped by nil padding, in file merges and -E alike
+    unusable_file = False  # a file that could not be read or parsed may be the one with the output
     for path in paths:
         loaded = load_file(os.path.abspath(path), deadline=deadline)
+        unusable_file = unusable_file or loaded.problem is not None
         if not (loaded.problem is not None and loaded.problem.kind == "missing"):
             files.append(loaded.path)
         _file_findings(report, loaded)
@@ -382,6 +384,8 @@ def _load(
     # The Beat opens ssl files as written, so relative ones from its working directory; without
     # a known launch esprobe anchors them at path.config (and says so, see config/tls.py).
     targets = build_targets(reader, beat, launch.cwd or config_dir, cloud)
+    if unusable_file:  # "no output" would only repeat the unusable file's finding, which names the cause
+        report.findings = [f for f in report.findings if f.code != "config-no-output"]
 
     _variable_findings(reader, keystore, dashboards=reader.boolean("setup.dashboards.enabled", False),
                        environment_of=launch.environment_of)

@@ -164,6 +164,7 @@ def test_unusable_yaml_is_a_fail_with_location(tmp_path, text, fragment, line) -
     finding = only(loaded, "config-yaml-invalid")
     assert "fail" == finding.severity.value
     assert fragment in finding.message
+    assert "config-no-output" not in codes(loaded)  # the cause alone: the output may be in the unparsed text
     if line is not None:
         assert f"{tmp_path / 'metricbeat.yml'}:{line}" == finding.location
 
