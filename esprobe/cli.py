@@ -42,7 +42,7 @@ main options of check (the default) and bundle; `esprobe check --help` lists the
   -E KEY=VALUE           override a setting, with the Beat's -E syntax
   --format FORMAT        table (default), json, nagios or prometheus
   --output PATH          write the report to PATH, atomically, instead of stdout (bundle: the zip)
-  -v, --save-chain DIR   verbose table (certificates, addresses, identity); save the chains as PEM
+  -v                     verbose: certificates, addresses, identity (--save-chain DIR: PEM files)
   --only ROLE ...        elasticsearch, kibana, monitoring and/or logstash
   --keystore PATH        the Beat's keystore (default: where the Beat keeps it)
   --timeout SECONDS      bound of each network step (default 5)

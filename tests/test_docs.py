@@ -93,6 +93,8 @@ def test_help_fits_one_screen_with_examples(
     assert "examples:" in text and "esprobe demo" in text and "exit codes:" in text
     for option in ("-c PATH", "-E KEY=VALUE", "--format", "--output", "--only"):
         assert option in text
+    # each option with its own argument: -v is a switch, only --save-chain takes DIR
+    assert re.search(r"^  -v  +verbose", text, re.M) and "--save-chain DIR" in text and "-v, --save-chain" not in text
 
 
 def test_readme_set_up_covers_an_externally_managed_python_and_sudo() -> None:
