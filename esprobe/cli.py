@@ -149,6 +149,36 @@ def _add_check_options(parser: argparse.ArgumentParser, *, report_output: bool =
                         help="show tracebacks of internal errors (the exit code stays the same)")
 
 
+def _terminal_columns() -> int:
+    """shutil.get_terminal_size's columns (COLUMNS, else the terminal on stdout, else 80), without shutil."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+class _SizedFormatter(argparse.HelpFormatter):
+    """
+    argparse's formatter with the width worked out here: its own imports shutil (with bz2, lzma and zlib,
+    ~6 ms) for the terminal size, and argparse builds a formatter for every add_argument, so every run paid it.
+    """
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: Optional[int] = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position,
+                         _terminal_columns() - 2 if width is None else width)
+
+
+class _RawDescriptionFormatter(_SizedFormatter, argparse.RawDescriptionHelpFormatter):
+    pass
+
+
 def _parser_class(stdout: TextIO, stderr: TextIO) -> type:
     """An ArgumentParser whose help and errors go to the given streams, not sys.stdout/stderr."""
 
@@ -166,24 +196,26 @@ def build_parser(stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = Non
         prog="esprobe",
         description=_DESCRIPTION,
         epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_RawDescriptionFormatter,
         usage="esprobe [check|bundle|explain|demo] [-c PATH] [-E KEY=VALUE] [--format FORMAT] [options]",
     )
     parser.add_argument("--version", action="version", version=f"esprobe {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="{check,bundle,explain,demo}", prog="esprobe")
     check = sub.add_parser("check", help="probe every target of the config (the default)",
-                           epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+                           epilog=_EPILOG, formatter_class=_RawDescriptionFormatter)
     _add_check_options(check)
     bundle = sub.add_parser("bundle", help="run the check and write a redacted support zip (-o PATH)",
-                            epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+                            epilog=_EPILOG, formatter_class=_RawDescriptionFormatter)
     _add_check_options(bundle, report_output=False)
     bundle.add_argument("-o", "--output", dest="bundle_path", metavar="PATH",
                         help="the zip to write (default esprobe-bundle-<host>-<UTC time>.zip); the report itself "
                              "goes to stdout; an existing file is kept unless --force")
     bundle.add_argument("--force", action="store_true", help="replace an existing file at -o PATH")
-    explain = sub.add_parser("explain", help="a finding code's meaning, causes and fix (offline)")
+    explain = sub.add_parser("explain", help="a finding code's meaning, causes and fix (offline)",
+                             formatter_class=_SizedFormatter)
     explain.add_argument("code", nargs="?", metavar="CODE", help="a finding code, e.g. tls-unknown-ca; none: list them")
-    demo = sub.add_parser("demo", help="see esprobe at work against stand-ins on loopback: no setup needed")
+    demo = sub.add_parser("demo", help="see esprobe at work against stand-ins on loopback: no setup needed",
+                          formatter_class=_SizedFormatter)
     demo.add_argument("--no-color", action="store_true", help="no colour (also: NO_COLOR)")
     demo.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     return parser

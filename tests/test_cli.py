@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Iterator
+from typing import Iterator, Optional
 
 import pytest
 
@@ -150,7 +150,10 @@ def test_help_goes_to_the_given_stream_and_imports_nothing_heavy() -> None:
 
 
 def test_version_and_help_build_no_dataclasses() -> None:
-    """The rule sets (a dataclass: dataclasses, inspect, ast) wait for a check; --help reads the Beat lines only."""
+    """
+    The rule sets (a dataclass: dataclasses, inspect, ast) wait for a check; --help reads the Beat lines only.
+    argparse's own formatter would import shutil (bz2, lzma) for the terminal width on every add_argument.
+    """
     import subprocess
     import sys
 
@@ -158,7 +161,7 @@ def test_version_and_help_build_no_dataclasses() -> None:
         code = (
             "import io, sys; from esprobe.cli import main; from esprobe.environment import Environment; "
             f"main([{flag!r}], Environment(io.StringIO(), io.StringIO(), False, {{}}, '.')); "
-            "print(','.join(m for m in ('dataclasses', 'inspect', 'esprobe.rulesets', 'esprobe.model') "
+            "print(','.join(m for m in ('dataclasses', 'inspect', 'esprobe.rulesets', 'esprobe.model', 'shutil') "
             "if m in sys.modules))"
         )
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -203,3 +206,15 @@ def test_an_unusable_beat_version_exits_3_naming_the_option(stack: Stack) -> Non
     result = stack.run("-c", str(stack.healthy_config()), "--beat-version", "nine")
     assert result.code == 3
     assert "--beat-version" in result.err and result.out == ""
+
+
+@pytest.mark.parametrize(("columns", "expected"), [("50", 50), ("200", 200), ("0", None), ("wide", None), ("", None)])
+def test_help_width_follows_columns_as_shutil_does(monkeypatch: pytest.MonkeyPatch, columns: str,
+                                                   expected: Optional[int]) -> None:
+    """esprobe's help formatter works out the width without shutil, by shutil.get_terminal_size's rule."""
+    import shutil
+
+    from esprobe import cli
+
+    monkeypatch.setenv("COLUMNS", columns)
+    assert cli._terminal_columns() == (expected or shutil.get_terminal_size().columns)
