@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import shlex
 from typing import List
@@ -77,6 +78,32 @@ def test_readme_links_point_at_files_that_exist() -> None:
                                     "metricbeat test output", "| 3 |"])
 def test_readme_covers_each_job_and_format(needle: str) -> None:
     assert needle in _readme()
+
+
+def _property_names(schema: object) -> List[str]:
+    """Every key the schema names under a `properties` mapping, at any depth."""
+    names: List[str] = []
+    if isinstance(schema, dict):
+        properties = schema.get("properties")
+        if isinstance(properties, dict):
+            names.extend(properties)
+        for value in schema.values():
+            names.extend(_property_names(value))
+    elif isinstance(schema, list):
+        for value in schema:
+            names.extend(_property_names(value))
+    return names
+
+
+def test_the_contract_page_names_every_key_of_the_schema() -> None:
+    """docs/report-contract.md is the public API's page: a key the schema (and so the JSON) has is on it too."""
+    schema = json.loads((REPO / "esprobe" / "schema" / "report.schema.json").read_text(encoding="utf-8"))
+    page = (REPO / "docs" / "report-contract.md").read_text(encoding="utf-8")
+    names = sorted(set(_property_names(schema)))
+    assert "schema_version" in names and "error_trace" in names
+    assert [name for name in names if not re.search(r"[`\"]" + re.escape(name) + r"[`\"]", page)] == []
+    version = schema["properties"]["schema_version"]["const"]
+    assert f'"schema_version": {version},' in page
 
 
 def test_help_fits_one_screen_with_examples(
