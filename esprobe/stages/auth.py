@@ -75,6 +75,9 @@ def _method_words(target: Target) -> str:
     return "no credentials"
 
 
+_KIBANA_FALLBACK = re.compile(r"(?:\S+ \+ )?fallback from (?P<origin>.+?)(?: \((?P<copied>[a-z_, ]+)\))?$")
+
+
 def _source_note(target: Target) -> str:
     """Where the credentials came from, when that is part of the explanation."""
     source = target.credentials.source or ""
@@ -84,9 +87,15 @@ def _source_note(target: Target) -> str:
                 f"{prefix}.username/password for this host.")
     if source.startswith("cloud.auth") or source.startswith("monitoring.cloud.auth"):
         return f" These credentials come from `{source.split(' ')[0]}`."
-    if "fallback from" in source:
-        return (f" The Kibana client got these credentials by falling back to output.elasticsearch ({source}), "
-                "because setup.kibana does not set them itself.")
+    fallback = _KIBANA_FALLBACK.match(source)
+    if fallback:  # config/targets.py: "[setup.kibana + ]fallback from ORIGIN[ (copied keys)]"
+        origin, copied = fallback.group("origin"), fallback.group("copied")
+        if copied:
+            keys = " and ".join(f"`{prefix}.{key}`" for key in copied.split(", "))
+            return (f" The Kibana client took {copied} from {origin}, because {keys} "
+                    f"{'is' if ', ' not in copied else 'are'} not set.")
+        return (f" The Kibana client got these credentials by falling back to {origin}, because {prefix} "
+                "does not set them itself.")
     if source.startswith("monitoring default user"):
         return (
             " No monitoring user name is configured, so the Beat uses beats_system (with an empty password when none "

@@ -11,8 +11,6 @@ from esprobe.model import Credentials, Role, Stage, Status
 from tests.support.standins import WRITER_PW, api_key, basic, codes, probe, stage, target
 
 KIBANA_CREDS = basic("writer", WRITER_PW, "setup.kibana", "setup.kibana.password")
-FALLBACK = Credentials("basic", "writer", "wrong-fallback-pw", None, "fallback from output.elasticsearch",
-                       "output.elasticsearch.password")
 
 
 NO_CREDENTIALS = Credentials()
@@ -76,13 +74,27 @@ def test_kibana_health(make_es, make_kibana, certs, ctx, options: Any, code: str
     assert (Status.WARN if code == "http-kibana-degraded" else Status.FAIL) == http.status
 
 
-def test_fallback_credentials_rejected_says_where_they_came_from(make_es, make_kibana, certs, ctx) -> None:
-    auth = stage(probe(_kibana_target(make_kibana(make_es(), "8.15"), certs, FALLBACK), ctx()), Stage.AUTH)
+@pytest.mark.parametrize(
+    ("source", "said"),
+    [("fallback from output.elasticsearch",
+      "falling back to output.elasticsearch, because setup.kibana does not set them itself."),
+     ("setup.kibana + fallback from output.elasticsearch (password)",
+      "took password from output.elasticsearch, because `setup.kibana.password` is not set."),
+     ("setup.kibana + fallback from cloud.auth via output.elasticsearch (username, password)",
+      "took username, password from cloud.auth via output.elasticsearch, because `setup.kibana.username` and "
+      "`setup.kibana.password` are not set.")],
+)
+def test_fallback_credentials_rejected_says_where_they_came_from(
+    make_es, make_kibana, certs, ctx, source: str, said: str
+) -> None:
+    credentials = Credentials("basic", "writer", "wrong-fallback-pw", None, source, "output.elasticsearch.password")
+    auth = stage(probe(_kibana_target(make_kibana(make_es(), "8.15"), certs, credentials), ctx()), Stage.AUTH)
     assert (Status.FAIL, ["auth-wrong-password"]) == (auth.status, codes(auth))
     finding = auth.findings[0]
     assert "unable to authenticate user [writer]" in finding.message
-    assert "falling back to output.elasticsearch" in finding.message and "setup.kibana.username" in finding.hint
-    assert "fallback from output.elasticsearch" == auth.details["source"]
+    assert said in finding.message and "setup.kibana.username" in finding.hint
+    assert f"({source})" not in finding.message  # the source is said once, in words
+    assert source == auth.details["source"]
 
 
 def test_fallback_credentials_accepted_are_named(make_es, make_kibana, certs, ctx) -> None:
