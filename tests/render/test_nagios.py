@@ -42,3 +42,13 @@ def test_nagios_perfdata_and_long_output() -> None:
     healthy = render_nagios(REPORTS["healthy"]).splitlines()
     assert "'elasticsearch[0]_client_cert_days'=20;30:;7:;;" in healthy[0]
     assert len(healthy) == 1
+
+
+def test_nagios_summary_reads_as_the_readme_shows_it() -> None:
+    """README: all passing -> '<n> targets ok (<ids>)'; otherwise the lead findings, then the non-zero counts."""
+    from tests.support import factories
+
+    ok = render_nagios(factories.report([factories.healthy()])).splitlines()[0]
+    assert re.match(r"ESPROBE OK - 1 target ok \(elasticsearch\[0\]\) \| ", ok), ok
+    failing = render_nagios(factories.report([factories.failing_tls()])).splitlines()[0]
+    assert re.match(r"ESPROBE CRITICAL - kibana tls: tls-unknown-ca \(1 fail of 1 target\) \| ", failing), failing
