@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Dict, List, Mapping, Optional, Tuple, Union
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from esprobe.config.source import go_error, read_text
+from esprobe.lazy import load
 
 __all__ = ["KeystoreInfo", "KeystoreRead", "read_keystore", "write_keystore", "decrypt", "encrypt"]
 
@@ -69,34 +67,19 @@ class KeystoreRead:
     not_utf8: Tuple[str, ...] = ()  # names whose value is not UTF-8 (kept with U+FFFD in its place)
 
 
-def _derive(salt: bytes) -> bytes:
-    return hashlib.pbkdf2_hmac("sha512", b"", salt, ITERATIONS, dklen=32)
-
-
 def encrypt(plaintext: bytes, salt: Optional[bytes] = None, nonce: Optional[bytes] = None) -> bytes:
-    """The encrypted payload (before base64): salt || nonce || ciphertext+tag."""
-    salt = os.urandom(SALT_LEN) if salt is None else salt
-    nonce = os.urandom(NONCE_LEN) if nonce is None else nonce
-    if len(salt) != SALT_LEN or len(nonce) != NONCE_LEN:
-        raise ValueError("salt must be 64 bytes and nonce 12 bytes")
-    return salt + nonce + AESGCM(_derive(salt)).encrypt(nonce, plaintext, None)
+    """The encrypted payload (before base64): salt || nonce || ciphertext+tag (see keystore_cipher.py)."""
+    return _cipher().encrypt(plaintext, salt, nonce)
 
 
 def decrypt(payload: bytes) -> bytes:
-    """
-    Decrypt salt || nonce || ciphertext+tag.
+    """Decrypt salt || nonce || ciphertext+tag; ValueError worded like the Beat (see keystore_cipher.py)."""
+    return _cipher().decrypt(payload)
 
-    Raises:
-        ValueError: worded like the Beat (``missing information ...``, ``cipher: message
-            authentication failed``).
-    """
-    if len(payload) < SALT_LEN + NONCE_LEN + 1:
-        raise ValueError("missing information in the file for decrypting the keystore")
-    salt, nonce, body = payload[:SALT_LEN], payload[SALT_LEN : SALT_LEN + NONCE_LEN], payload[SALT_LEN + NONCE_LEN :]
-    try:
-        return AESGCM(_derive(salt)).decrypt(nonce, body, None)
-    except (InvalidTag, ValueError):
-        raise ValueError("could not decrypt keystore data: cipher: message authentication failed") from None
+
+def _cipher() -> ModuleType:
+    # AES-GCM and PBKDF2 (~5 ms of imports) only once a keystore file exists: most hosts have none.
+    return load("esprobe.config.keystore_cipher")
 
 
 def serialize(secrets: Mapping[str, Union[str, bytes]]) -> bytes:

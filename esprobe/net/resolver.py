@@ -14,10 +14,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
-import idna
-
 from esprobe.context import ProbeContext
 from esprobe.ip_text import address_text
+from esprobe.lazy import load
 from esprobe.net.dnsquery import ask, config_from, label
 
 HOSTS_FILE = "hosts-file"
@@ -137,7 +136,8 @@ def to_query_name(host: str) -> str:
             raise ValueError(f"Go's resolver does not look it up ({why}): lookup {host}: no such host")
         return host
 
-    return idna.encode(host.rstrip("."), uts46=True).decode("ascii")
+    # The third-party idna codec (~3 ms of imports) only for a name that is not ASCII: most never are.
+    return load("idna").encode(host.rstrip("."), uts46=True).decode("ascii")
 
 
 # --- configuration files ---------------------------------------------------------------------
