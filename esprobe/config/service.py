@@ -106,6 +106,20 @@ class BeatInvocation:
     def host_path(self, path: str) -> str:
         return in_root(self.root, path)
 
+    # The check (probe/check.py) reaches this module only through these methods of the invocation
+    # the CLI puts in its options, so a run without --service/--pid/--all never imports it (or systemd.py).
+    def launch(self) -> Launch:
+        return launch_of(self)
+
+    def findings(self, loaded: Any) -> List[Finding]:
+        return invocation_findings(self, loaded)
+
+    def report_part(self, loaded: Any) -> Dict[str, Any]:
+        return service_info(self, loaded)
+
+    def register_secrets(self, redactor: Any) -> None:
+        register_secrets(self, redactor)
+
 
 def beat_of(argv: Sequence[str]) -> Tuple[int, str]:
     """The index of the Beat's binary in *argv* (after wrappers such as tini) and its name."""

@@ -15,7 +15,6 @@ from typing import Any, Mapping, Optional, Tuple
 
 from esprobe import __version__
 from esprobe.config import load_config
-from esprobe.config.service import invocation_findings, launch_of, register_secrets, service_info
 from esprobe.context import DEADLINE_FACTOR, DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Deadline, ProbeContext
 from esprobe.findings.order import root_cause_first
 from esprobe.model import ConfigInfo, Report, TargetReport
@@ -44,8 +43,9 @@ class CheckOptions:
     beat_version: Optional[str] = None  # --beat-version; None = the newest documented Beat release
     strict_perms: bool = True  # the Beat's -strict.perms flag
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
-    # --service/--pid: how the Beat is really started (config/service.py); -c/-E/environ above
-    # are then the service's, and load_config follows its working directory, user and root.
+    # --service/--pid: how the Beat is really started (a config/service.py BeatInvocation, which the
+    # CLI imports only for those flags: this module never does); -c/-E/environ above are then the
+    # service's, and load_config follows its working directory, user and root.
     invocation: Any = None
 
 
@@ -116,19 +116,19 @@ def _launch(options: CheckOptions):  # type: ignore[no-untyped-def]
     if options.invocation is None:
         return None
 
-    return launch_of(options.invocation)
+    return options.invocation.launch()
 
 
 def _service_part(options: CheckOptions, loaded: Any, redactor: Redactor):  # type: ignore[no-untyped-def]
     """With --service/--pid: the launch's own findings, and the report's ``service`` object."""
     if options.invocation is None:
         return loaded.findings, None
-    register_secrets(options.invocation, redactor)
+    options.invocation.register_secrets(redactor)
     extra = tuple(
         dataclasses.replace(f, message=redactor.redact(f.message), hint=redactor.redact(f.hint))
-        for f in invocation_findings(options.invocation, loaded)
+        for f in options.invocation.findings(loaded)
     )
-    return loaded.findings + extra, service_info(options.invocation, loaded)
+    return loaded.findings + extra, options.invocation.report_part(loaded)
 
 
 def _annotated(report: TargetReport, loaded: Any) -> TargetReport:
