@@ -99,3 +99,39 @@ def test_the_rules_catch_what_they_forbid(tmp_path: Path) -> None:
     module.write_text(source)
     found = {imported for imported, _ in _imports("esprobe.demo.standins.x", module)}
     assert {"esprobe.elastic.pki_dn", "esprobe.findings", "esprobe.config.tls", "esprobe.demo"} <= found
+
+
+# Where an import may wait until it is needed (docs/architecture.md): the command line, which picks
+# what a subcommand or format needs so that --help and --version stay light; two platform or
+# optional imports in the bundle and the report writer; and esprobe.lazy.load, one call per heavy
+# dependency, from the modules named here.
+DEFERRED_IMPORTS = {"esprobe.cli", "esprobe.bundle.collect", "esprobe.output"}
+LAZY_LOADERS = {"esprobe.config.keystore", "esprobe.net.resolver"}
+
+
+def _deferred(path: Path) -> List[int]:
+    """Lines of the imports inside functions."""
+    lines = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            lines += [sub.lineno for sub in ast.walk(node) if isinstance(sub, (ast.Import, ast.ImportFrom))]
+    return lines
+
+
+def _lazy_calls(path: Path) -> List[int]:
+    """Lines that import esprobe.lazy (the one helper that defers a dependency)."""
+    return [line for module, line in _imports(_module_name(path), path) if module == "esprobe.lazy"]
+
+
+@pytest.mark.parametrize(("name", "path"), MODULES, ids=[name for name, _ in MODULES])
+def test_imports_wait_only_at_the_documented_boundaries(name: str, path: Path) -> None:
+    if name not in DEFERRED_IMPORTS:
+        assert _deferred(path) == [], f"{name} imports inside a function; import at module top or go through cli.py"
+    if name not in LAZY_LOADERS and name != "esprobe.lazy":
+        assert _lazy_calls(path) == [], f"{name} uses esprobe.lazy; add it to LAZY_LOADERS and docs/architecture.md"
+
+
+def test_the_boundary_rule_sees_a_deferred_import(tmp_path: Path) -> None:
+    module = tmp_path / "sneaky.py"
+    module.write_text("def f():\n    import json\n    return json\n")
+    assert _deferred(module) == [2]
