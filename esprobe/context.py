@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import time
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Callable, Mapping, Optional, Tuple
 
+from esprobe.record import record
 from esprobe.rulesets import RuleSet
 from esprobe.rulesets import resolve as resolve_rules
 
@@ -37,7 +38,7 @@ def _utcnow() -> _dt.datetime:
     return _dt.datetime.now(_dt.timezone.utc)
 
 
-@dataclass(frozen=True)
+@record
 class ProbeContext:
     """
     Settings shared by every target's probe.

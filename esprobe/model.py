@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Iterable, Mapping, Optional, Tuple
 
 from esprobe.exit_codes import EXIT_FOR_STATUS
+from esprobe.record import record
 from esprobe.rulesets import RuleSet
 
 
@@ -77,7 +78,7 @@ class Severity(str, enum.Enum):
 _KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
-@dataclass(frozen=True)
+@record
 class Finding:
     """
     One thing esprobe noticed, worded for whoever has to fix the Beat.
@@ -117,7 +118,7 @@ class Finding:
         return self.severity is Severity.FAIL and self.blocking
 
 
-@dataclass(frozen=True)
+@record
 class StageResult:
     """
     The outcome of one stage against one target.
@@ -183,7 +184,7 @@ def not_applicable(stage: Stage, why: str, details: Optional[Mapping[str, Any]] 
 # What the configuration yields: targets with their TLS settings and credentials.
 
 
-@dataclass(frozen=True)
+@record
 class PemSource:
     """
     One PEM input as the Beat reads it: a file path or inline PEM (a value starting with ``-``).
@@ -205,7 +206,7 @@ class PemSource:
         return self.path if self.path is not None else f"inline PEM in {self.setting}"
 
 
-@dataclass(frozen=True)
+@record
 class TlsSettings:
     """
     The ``ssl.*`` block of one output or endpoint, validated the Beat's way.
@@ -240,7 +241,7 @@ class TlsSettings:
     renegotiation: str = "never"
 
 
-@dataclass(frozen=True)
+@record
 class Credentials:
     """
     What the Beat sends to authenticate, already resolved (fallbacks and userinfo applied).
@@ -279,7 +280,7 @@ SECTION: Mapping[Role, str] = {
 _HOSTS_KEY: Mapping[Role, str] = {Role.KIBANA: "host"}
 
 
-@dataclass(frozen=True)
+@record
 class SettingNames:
     """
     The names of the Beat settings that configure one target: what findings name as the setting
@@ -309,7 +310,7 @@ class SettingNames:
     proxy_disable: str
 
 
-@dataclass(frozen=True)
+@record
 class ProxySettings:
     """``proxy_url`` / ``proxy_disable`` / ``proxy_headers`` as configured (HTTP targets only)."""
 
@@ -318,7 +319,7 @@ class ProxySettings:
     headers: Tuple[Tuple[str, str], ...] = field(default=(), repr=False)
 
 
-@dataclass(frozen=True)
+@record
 class Target:
     """
     One endpoint a Beat talks to, as resolved from its configuration.
@@ -403,7 +404,7 @@ class Target:
 # What a run yields.
 
 
-@dataclass(frozen=True)
+@record
 class TargetReport:
     target: Target
     stages: Tuple[StageResult, ...]
@@ -421,13 +422,13 @@ class TargetReport:
             s.status is Status.ERROR for s in self.stages)
 
 
-@dataclass(frozen=True)
+@record
 class ConfigInfo:
     path: Optional[str]
     beat: str
 
 
-@dataclass(frozen=True)
+@record
 class Report:
     """The whole run: what the JSON contract serialises and every renderer views."""
 

@@ -12,11 +12,11 @@ asks plain questions (``rules.negative_serial_rejected``, ``rules.fixed("CVE-202
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Dict, Optional, Tuple
 
 from esprobe.beat_lines import default_beat_version, known_lines
 from esprobe.beat_lines import table as _table
+from esprobe.record import record
 
 Version = Tuple[int, ...]
 
@@ -52,7 +52,7 @@ def _text(version: Version) -> str:
     return ".".join(str(part) for part in version)
 
 
-@dataclass(frozen=True)
+@record
 class RuleSet:
     """
     The rules of one Beat release line.

@@ -18,7 +18,6 @@ import socket
 import ssl
 import sys
 import time
-from dataclasses import dataclass
 from importlib import metadata
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
@@ -27,6 +26,7 @@ from OpenSSL import SSL
 
 from esprobe import __version__
 from esprobe.model import PemSource, Stage, StageResult, Target, TargetReport
+from esprobe.record import record
 from esprobe.untrusted import shown
 from esprobe.x509.facts import describe, pem_from_der
 from esprobe.x509.system_roots import load_system_roots
@@ -423,7 +423,7 @@ def _user() -> str:
     return f"{name} (uid {os.getuid()}, euid {os.geteuid()})" if hasattr(os, "geteuid") else name
 
 
-@dataclass(frozen=True)
+@record
 class Clock:
     """When the bundle was made, in UTC and in local time (injectable for tests)."""
 

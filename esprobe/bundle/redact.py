@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from esprobe.config.tree import parse_override, to_plain
+from esprobe.record import record
 from esprobe.redact import REDACTED, Redactor, is_secret_name, normal_setting_name, replace_all
 
 # The kinds the manifest names.
@@ -39,7 +40,7 @@ KNOWN_SECRET = "known-secret"
 MIN_SUBSTRING = 3
 
 
-@dataclass(frozen=True)
+@record
 class Redaction:
     """
     One replacement made in one bundle file.

@@ -12,7 +12,7 @@ import dataclasses
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Sequence, Tuple
 
 from esprobe.config.keystore import KeystoreInfo, KeystoreRead, read_keystore, write_keystore
@@ -25,6 +25,7 @@ from esprobe.config.tree import Hole, Node, find, from_plain, merge, parse_overr
 from esprobe.config.urls import UrlRules, mask_userinfo, newest
 from esprobe.config.variables import Resolution, Resolver, VariableError
 from esprobe.model import Finding, Role, Severity, Target
+from esprobe.record import record
 from esprobe.redact import Redactor
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["KeystoreInfo", "Launch", "LoadedConfig", "load_config", "write_keystore"]
 
 
-@dataclass(frozen=True)
+@record
 class LoadedConfig:
     """
     The configuration as the Beat would see it.

@@ -13,13 +13,14 @@ import grp
 import os
 import pwd
 import stat
-from dataclasses import dataclass
 from typing import FrozenSet, List, Optional, Tuple
+
+from esprobe.record import record
 
 __all__ = ["Account", "Access", "check_read_access", "lookup_uid", "lookup_user"]
 
 
-@dataclass(frozen=True)
+@record
 class Account:
     name: str
     uid: int
@@ -29,7 +30,7 @@ class Account:
     groups: FrozenSet[int] = frozenset()
 
 
-@dataclass(frozen=True)
+@record
 class Access:
     """
     Whether a user can read a file. ``blocked_at`` is the path component that stops it (the file

@@ -13,12 +13,13 @@ import base64
 import binascii
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import ModuleType
 from typing import Dict, List, Mapping, Optional, Tuple, Union
 
 from esprobe.config.source import go_error, read_text
 from esprobe.lazy import load
+from esprobe.record import record
 
 __all__ = ["KeystoreInfo", "KeystoreRead", "read_keystore", "write_keystore", "decrypt", "encrypt"]
 
@@ -28,7 +29,7 @@ ITERATIONS = 10000
 VERSIONS = ("v1", "v2")  # v2 is what FIPS builds write; the byte layout is the same
 
 
-@dataclass(frozen=True)
+@record
 class KeystoreInfo:
     """
     What esprobe found at the keystore location (never the values).
@@ -50,7 +51,7 @@ class KeystoreInfo:
     source: str = "default"
 
 
-@dataclass(frozen=True)
+@record
 class KeystoreRead:
     """
     `read_keystore`'s result.

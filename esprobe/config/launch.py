@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional, Tuple
 
+from esprobe.record import record
 
-@dataclass(frozen=True)
+
+@record
 class Launch:
     """
     What esprobe knows of how the Beat is started, beyond -c and -E (see config/service.py).

@@ -10,8 +10,10 @@ Reading another user's ``environ``, ``cwd`` and ``root`` needs that user or root
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Dict, Mapping, Tuple
+
+from esprobe.record import record
 
 __all__ = ["ProcessError", "RunningProcess", "parse_nul_list", "parse_status_ids", "read_process"]
 
@@ -20,7 +22,7 @@ class ProcessError(ValueError):
     """The process cannot be read; the message is one line for a person."""
 
 
-@dataclass(frozen=True)
+@record
 class RunningProcess:
     """
     Attributes:

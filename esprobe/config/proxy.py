@@ -12,15 +12,16 @@ emulate, so they are always direct here.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Mapping, Optional, Tuple
 from urllib.parse import unquote, urlsplit
 
 from esprobe.ip_text import go_ip
 from esprobe.model import Target
+from esprobe.record import record
 
 
-@dataclass(frozen=True)
+@record
 class ProxyRoute:
     """
     The proxy a target's requests go through.
@@ -162,7 +163,7 @@ def choose_proxy(target: Target, environ: Mapping[str, str]) -> Tuple[Optional[P
     return route, name
 
 
-@dataclass(frozen=True)
+@record
 class Route:
     """
     The path a target's requests take, decided once per target (by `route_for`).

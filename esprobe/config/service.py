@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from esprobe.config.accounts import Account, check_read_access, lookup_group, lookup_uid, lookup_user, with_groups
@@ -25,6 +25,7 @@ from esprobe.config.process import read_process
 from esprobe.config.systemd import ServiceUnit, UnitError, expand_exec_words, in_root
 from esprobe.findings import make
 from esprobe.model import Finding
+from esprobe.record import record
 from esprobe.redact import REDACTED, is_secret_name
 
 __all__ = ["BeatInvocation", "InvocationError", "Sourced", "from_process", "from_unit", "parse_beat_flags"]
@@ -43,7 +44,7 @@ class InvocationError(ValueError):
     """The command cannot be taken as a Beat's; one line for a person."""
 
 
-@dataclass(frozen=True)
+@record
 class Sourced:
     """A value and where it came from (``/etc/systemd/system/x.service:12``, ``/proc/42/cmdline``...)."""
 
@@ -51,7 +52,7 @@ class Sourced:
     origin: str
 
 
-@dataclass(frozen=True)
+@record
 class BeatFlags:
     config_files: Tuple[str, ...] = ()
     overrides: Tuple[str, ...] = ()
@@ -64,7 +65,7 @@ class BeatFlags:
     unknown: Tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class BeatInvocation:
     """
     Everything esprobe needs to read the config as this Beat does.

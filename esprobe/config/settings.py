@@ -15,6 +15,7 @@ from esprobe.config import gotext
 from esprobe.config.tree import MAX_INDEX, Node, find, from_plain, split_path
 from esprobe.config.variables import Resolution, Resolver, VariableError
 from esprobe.model import Finding, Severity
+from esprobe.record import record
 from esprobe.redact import Redactor
 
 __all__ = ["ERROR", "Item", "MISSING", "Reader", "Report"]
@@ -98,7 +99,7 @@ class Report:
 MAX_LIST_ITEMS = MAX_INDEX + 1
 
 
-@dataclass(frozen=True)
+@record
 class Item:
     """One string read from a list setting: its text, its own setting path and location."""
 

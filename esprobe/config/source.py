@@ -20,6 +20,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from esprobe.config import gotext
 from esprobe.config.tree import Conflict, Node, SyntaxProblem, normalize_mapping, string_node
+from esprobe.record import record
 
 __all__ = [
     "DuplicateKey",
@@ -42,7 +43,7 @@ _PLAIN = "!esprobe/plain"
 _STR_TAG = "tag:yaml.org,2002:str"
 
 
-@dataclass(frozen=True)
+@record
 class DuplicateKey:
     """A key written twice in one YAML mapping: yaml.v2 silently keeps the last one."""
 
@@ -51,7 +52,7 @@ class DuplicateKey:
     second: str
 
 
-@dataclass(frozen=True)
+@record
 class YamlProblem:
     """The file cannot be used at all (unreadable, malformed YAML, unsupported key)."""
 
@@ -419,7 +420,7 @@ def load_file(path: str, deadline: Any = None) -> LoadedFile:
     return parse_yaml(text, path, deadline)
 
 
-@dataclass(frozen=True)
+@record
 class PermProblem:
     path: str
     kind: str  # "owner" | "writable"

@@ -28,10 +28,11 @@ from __future__ import annotations
 import glob
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from esprobe.config.accounts import lookup_user
+from esprobe.record import record
 
 __all__ = [
     "UNIT_DIRS",
@@ -73,7 +74,7 @@ class UnitError(ValueError):
     """The unit cannot be used as systemd would use it; the message is one line for a person."""
 
 
-@dataclass(frozen=True)
+@record
 class Assignment:
     """One ``Key=Value`` line of a unit file or drop-in, with where it was written."""
 
@@ -88,7 +89,7 @@ class Assignment:
         return f"{self.file}:{self.line}"
 
 
-@dataclass(frozen=True)
+@record
 class EnvValue:
     """One variable of the service's environment and the place that set it last."""
 
@@ -96,7 +97,7 @@ class EnvValue:
     origin: str
 
 
-@dataclass(frozen=True)
+@record
 class ExecCommand:
     """
     ``ExecStart=`` after prefixes, quoting and escapes, before variables are expanded.
@@ -116,7 +117,7 @@ class ExecCommand:
     privileged: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class ServiceUnit:
     """
     What systemd would run for one service, with provenance.

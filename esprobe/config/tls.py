@@ -8,13 +8,13 @@ config finding.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
 from esprobe.config.settings import ERROR, MISSING, Reader
 from esprobe.config.source import go_error, read_text
 from esprobe.config.tree import Node
 from esprobe.model import PemSource, TlsSettings
+from esprobe.record import record
 
 __all__ = ["TlsBlock", "read_tls", "VERIFICATION_MODES", "PROTOCOLS", "CIPHER_SUITES", "CURVES", "RENEGOTIATION"]
 
@@ -61,7 +61,7 @@ CURVES = ("P-256", "P-384", "P-521", "X25519", "X25519MLKEM768", "SecP256r1MLKEM
 RENEGOTIATION = ("never", "once", "freely")
 
 
-@dataclass(frozen=True)
+@record
 class TlsBlock:
     """
     One ``ssl`` block as read.

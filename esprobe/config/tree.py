@@ -8,12 +8,12 @@ findings can point at the line to fix.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from itertools import permutations
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from esprobe.config import gotext
 from esprobe.config.variables import Const, Expr, TemplateSyntaxError, parse_template
+from esprobe.record import record
 
 __all__ = [
     "Conflict",
@@ -90,7 +90,7 @@ class Node:
         return Node(self.value, self.location, self.raw, self.template)
 
 
-@dataclass(frozen=True)
+@record
 class Conflict:
     """
     The same setting defined twice in one file, which go-ucfg resolves in Go's random map order.
@@ -108,7 +108,7 @@ class Conflict:
     always: bool = False  # every order fails: the Beat never starts with this file
 
 
-@dataclass(frozen=True)
+@record
 class Hole:
     """
     An index-addressed ``-E`` (``hosts.1=y``) whose unset lower index replaced a value.
@@ -130,7 +130,7 @@ class Hole:
     flag: Optional[str]
 
 
-@dataclass(frozen=True)
+@record
 class SyntaxProblem:
     """A string value whose ``${`` syntax is broken."""
 
@@ -478,7 +478,7 @@ def to_plain(node: Optional[Node], leaf: Any = None) -> Any:
 # -E overrides
 
 
-@dataclass(frozen=True)
+@record
 class Override:
     """
     One parsed ``-E`` flag.

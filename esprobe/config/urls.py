@@ -11,10 +11,10 @@ import base64
 import binascii
 import ipaddress
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, List, Optional, Tuple
 from urllib.parse import unquote
 
+from esprobe.record import record
 from esprobe.rulesets import resolve
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ class URLError(ValueError):
     """A host string the Beat cannot parse; the text is Go's (``parse "...": ...``)."""
 
 
-@dataclass(frozen=True)
+@record
 class GoURL:
     """The parts of a URL as Go's ``url.Parse`` splits them."""
 
@@ -79,7 +79,7 @@ def _unescape(text: str, what: str, shown: str) -> str:
     return unquote(text)
 
 
-@dataclass(frozen=True)
+@record
 class UrlRules:
     """
     Which ``net/url`` host rules the Beat's Go release applies (src/net/url/url.go parseHost).
@@ -270,7 +270,7 @@ def split_host_port(hostport: str) -> Tuple[str, str]:
     return host, hostport[i + 1 :]
 
 
-@dataclass(frozen=True)
+@record
 class BuiltURL:
     """
     One endpoint as ``MakeURL`` builds it.
@@ -394,7 +394,7 @@ def join_space_path(path: str, space_id: str) -> str:
 # cloud.id
 
 
-@dataclass(frozen=True)
+@record
 class CloudID:
     es_url: str
     kibana_url: str

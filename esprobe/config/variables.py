@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 from esprobe.config import gotext
+from esprobe.record import record
 
 __all__ = [
     "Const",
@@ -37,31 +38,31 @@ class TemplateSyntaxError(ValueError):
 # Expression tree
 
 
-@dataclass(frozen=True)
+@record
 class Const:
     text: str
 
 
-@dataclass(frozen=True)
+@record
 class Ref:
     """A bare ``${name}``: the whole value when it stands alone (typed by its source)."""
 
     name: str
 
 
-@dataclass(frozen=True)
+@record
 class Splice:
     pieces: Tuple["Expr", ...]
 
 
-@dataclass(frozen=True)
+@record
 class Single:
     """``${${X}}``-style: the variable name itself is computed."""
 
     inner: "Expr"
 
 
-@dataclass(frozen=True)
+@record
 class OpExp:
     op: str  # ":" default, ":+" alternative, ":?" error
     left: "Expr"
@@ -217,7 +218,7 @@ def parse_template(text: str) -> Expr:
 # Evaluation
 
 
-@dataclass(frozen=True)
+@record
 class Lookup:
     """One variable name esprobe looked up, and where it was found (``config``/``env``/``keystore``)."""
 

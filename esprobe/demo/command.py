@@ -14,18 +14,19 @@ import json
 import shlex
 import textwrap
 import time
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from esprobe.demo.site import DemoSite, EntryPoint
 from esprobe.environment import Environment
 from esprobe.exit_codes import EXIT_FOR_STATUS
+from esprobe.record import record
 from esprobe.render.table import wrap_prose
 
 _WIDTH = 100
 
 
-@dataclass(frozen=True)
+@record
 class Scenario:
     """
     One run of the demo and the verdict it is built to produce.
@@ -110,7 +111,7 @@ SCENARIOS: Tuple[Scenario, ...] = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class Outcome:
     """What one scenario gave: the verdict, the exit code, and the findings of the JSON report."""
 

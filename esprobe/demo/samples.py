@@ -16,11 +16,11 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Mapping, Tuple, TypedDict, Union
 
 from esprobe.demo.standins import pki
+from esprobe.record import record
 
 # The sample host names. `.internal` is reserved for private use and never resolves on the
 # internet, so a sample config pointed at by mistake goes nowhere. The demo maps them to loopback.
@@ -53,7 +53,7 @@ UNMAPPED_PKI_USER_DN = "CN=beats02, OU=monitoring, O=esprobe"
 _DAY = _dt.timedelta(days=1)
 
 
-@dataclass(frozen=True)
+@record
 class SamplePki:
     """
     Every certificate of the sample PKI, with its key.

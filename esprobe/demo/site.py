@@ -14,7 +14,6 @@ import os
 import secrets
 import shutil
 import tempfile
-from dataclasses import dataclass
 from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
 from esprobe.demo import samples
@@ -23,6 +22,7 @@ from esprobe.demo.standins.elasticsearch import FakeElasticsearch
 from esprobe.demo.standins.kibana import FakeKibana
 from esprobe.demo.standins.server import TlsConfig
 from esprobe.environment import Environment
+from esprobe.record import record
 
 # The command line's entry point, `esprobe.cli.main`: argv and an Environment in, an exit status out.
 EntryPoint = Callable[[Sequence[str], Environment], int]
@@ -38,7 +38,7 @@ _READ_ONLY_DESCRIPTOR = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class RunResult:
     """What one in-process ``esprobe`` run printed and returned."""
 

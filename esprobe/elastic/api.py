@@ -15,13 +15,14 @@ import json
 import os
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, TypedDict
 from urllib.parse import quote, urlsplit
 
 from esprobe import __version__
 from esprobe.elastic import api_key as api_keys
 from esprobe.model import Credentials, Role, Target
+from esprobe.record import record
 
 # The Beat sends `Elastic-<beat>/<version> (<GOOS>; <GOARCH>; <commit>; <build time>)`. esprobe
 # keeps that shape but puts its own name where the Beat's version and commit go, so that an
@@ -153,7 +154,7 @@ def _default_port(scheme: str) -> int:
 # --- answers ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Answer:
     """
     One HTTP answer as esprobe keeps it.
@@ -240,7 +241,7 @@ KIBANA = "kibana"
 UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True)
+@record
 class ServerIdentity:
     """
     Who answered, as far as the answer tells.
@@ -327,7 +328,7 @@ def _array(value: Any) -> List[Any]:
 # --- Kibana /api/status ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class KibanaStatus:
     """
     What Kibana's ``/api/status`` said.
@@ -392,7 +393,7 @@ def kibana_error_message(answer: Answer) -> Optional[str]:
 # --- Elasticsearch errors ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class EsError:
     """
     An Elasticsearch error answer.
@@ -451,7 +452,7 @@ def security_disabled(answer: Answer) -> bool:
 # --- _authenticate --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Identity:
     """
     Who Elasticsearch (or Kibana) says the caller is.
@@ -487,7 +488,7 @@ class Identity:
         return self.realm_type == "pki"
 
 
-@dataclass(frozen=True)
+@record
 class AuthObservation:
     """
     What the auth stage learnt, for the privileges stage.
@@ -539,7 +540,7 @@ CLUSTER = "cluster"
 INDEX = "index"
 
 
-@dataclass(frozen=True)
+@record
 class Need:
     """
     One privilege the Beat needs on a target.

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
 
 from esprobe.model import Severity
+from esprobe.record import record
 
 
-@dataclass(frozen=True)
+@record
 class Spec:
     """
     A catalogue entry.

@@ -12,16 +12,17 @@ import errno
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import List, Optional, Sequence, Tuple
 
 from esprobe.config.proxy import ProxyRoute
 from esprobe.net.tunnel import TunnelResult, open_tunnel
+from esprobe.record import record
 
 _UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}
 
 
-@dataclass(frozen=True)
+@record
 class TcpAttempt:
     address: str
     outcome: str  # "connected" | "refused" | "timeout" | "unreachable" | "error"
@@ -29,7 +30,7 @@ class TcpAttempt:
     detail: Optional[str] = None
 
 
-@dataclass(frozen=True)
+@record
 class TcpObservation:
     """
     Attributes:

@@ -14,16 +14,16 @@ import select
 import socket
 import struct
 import time
-from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from esprobe.ip_text import address_text
 from esprobe.net import dnswire
+from esprobe.record import record
 
 RECORD_TYPES = ("A", "AAAA")
 
 
-@dataclass(frozen=True)
+@record
 class RecordAnswer:
     """
     One record type's outcome.
@@ -39,7 +39,7 @@ class RecordAnswer:
     chain: Tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class ResolverConfig:
     """Where to ask and how names are completed (from --nameserver or resolv.conf)."""
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import ipaddress
 import struct
-from dataclasses import dataclass
 from typing import Dict, List, Set, Tuple
 
 from esprobe.ip_text import go_ip_string
+from esprobe.record import record
 
 TYPES = {"A": 1, "AAAA": 28}
 CNAME = 5
@@ -68,7 +68,7 @@ def encode_name(name: str) -> bytes:
     return bytes(out)
 
 
-@dataclass(frozen=True)
+@record
 class Record:
     name: Tuple[bytes, ...]  # labels, as sent
     rdclass: int
@@ -76,7 +76,7 @@ class Record:
     rdata: Tuple[bytes, ...]  # A/AAAA: the address bytes; CNAME: the target's labels
 
 
-@dataclass(frozen=True)
+@record
 class Response:
     id: int
     flags: int

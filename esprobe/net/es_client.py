@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import socket
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Callable, Mapping, Optional, Sequence, Tuple, Union
 
 from cryptography import x509
@@ -23,9 +23,10 @@ from esprobe.model import Target
 from esprobe.net.connect import TcpObservation
 from esprobe.net.http import HttpFailure, ReusedConnection, Stream
 from esprobe.net.tls import DEFAULT_PROTOCOLS, HandshakeSettings, TlsProbe, cipher_list, handshake
+from esprobe.record import record
 
 
-@dataclass(frozen=True)
+@record
 class Failure:
     """
     An exchange that produced no answer.
@@ -92,7 +93,7 @@ class Client:
         self.connection.close()
 
 
-@dataclass(frozen=True)
+@record
 class HttpObservation:
     """
     What the http stage saw, and the client the auth and privileges stages reuse.

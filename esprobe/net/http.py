@@ -17,7 +17,6 @@ import re
 import select
 import socket
 import time
-from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import quote, urlsplit
 
@@ -25,6 +24,7 @@ from OpenSSL import SSL
 
 from esprobe.net.resolver import to_query_name
 from esprobe.net.tunnel import proxy_authorization
+from esprobe.record import record
 
 # Elasticsearch and Kibana answers esprobe reads are a few kB; 1 MiB is generous and bounded.
 MAX_BODY = 1 << 20
@@ -159,7 +159,7 @@ class _RawReader(io.RawIOBase):
         return self._stream.recv_into(buffer)
 
 
-@dataclass(frozen=True)
+@record
 class RawAnswer:
     status: int
     reason: str
@@ -244,7 +244,7 @@ class _Incomplete(Exception):
         self.partial = partial
 
 
-@dataclass(frozen=True)
+@record
 class _Head:
     status: int
     reason: str

@@ -11,13 +11,14 @@ import dataclasses
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from esprobe.context import ProbeContext
 from esprobe.ip_text import address_text
 from esprobe.lazy import load
 from esprobe.net.dnsquery import ask, config_from, label
+from esprobe.record import record
 
 HOSTS_FILE = "hosts-file"
 DNS = "dns"
@@ -28,14 +29,14 @@ SYSTEM = "system"
 CROSSCHECK_BUDGET = 1.0
 
 
-@dataclass(frozen=True)
+@record
 class ResolvedAddress:
     address: str
     family: str  # "ipv4" | "ipv6"
     source: str  # "hosts-file" | "dns" | "system"
 
 
-@dataclass(frozen=True)
+@record
 class SourceAnswer:
     """
     What one name source said.
@@ -58,7 +59,7 @@ class SourceAnswer:
     nameservers: Tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class DnsObservation:
     """
     Attributes:
@@ -209,9 +210,9 @@ def lookup_dns(name: str, ctx: ProbeContext, lifetime: float) -> SourceAnswer:
         return SourceAnswer(DNS, "answered", addresses, "; ".join(notes) or None, chain, servers)
     # Neither gave an address: report the more telling of the two outcomes.
     for outcome in ("nxdomain", "servfail", "refused", "timeout", "unreachable", "no-nameservers", "error"):
-        for record in (a, aaaa):
-            if record.outcome == outcome:
-                return SourceAnswer(DNS, outcome, (), record.detail, chain, servers)
+        for answer in (a, aaaa):
+            if answer.outcome == outcome:
+                return SourceAnswer(DNS, outcome, (), answer.detail, chain, servers)
     return SourceAnswer(DNS, "no-data", (), None, chain, servers)
 
 

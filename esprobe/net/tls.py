@@ -16,7 +16,7 @@ import select
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from cryptography import x509
@@ -25,6 +25,7 @@ from OpenSSL._util import lib as _lib  # pyOpenSSL exposes no setter for a curve
 
 from esprobe.net.connect import TcpObservation, reconnect
 from esprobe.net.http import HttpFailure, Stream
+from esprobe.record import record
 
 # The Beat's protocol names (elastic-agent-libs transport/tlscommon/types.go) -> OpenSSL's version
 # constants, filled lazily.
@@ -107,7 +108,7 @@ BEATS_CURVES = {"P-256": "P-256", "P-384": "P-384", "P-521": "P-521", "X25519": 
 _SECLEVEL = "@SECLEVEL=0"
 
 
-@dataclass(frozen=True)
+@record
 class ClientIdentity:
     """The client certificate chain and key, already parsed (see `load_client_identity`)."""
 
@@ -115,7 +116,7 @@ class ClientIdentity:
     key: Any = field(repr=False)  # cryptography private key
 
 
-@dataclass(frozen=True)
+@record
 class HandshakeSettings:
     """What the handshake needs, derived from the target's `TlsSettings`."""
 
@@ -129,7 +130,7 @@ class HandshakeSettings:
     sha1_signatures: bool = True  # Go offers SHA-1 handshake signatures unless GODEBUG tlssha1=0 (go line >= 1.25)
 
 
-@dataclass(frozen=True)
+@record
 class TlsObservation:
     """
     What the handshake showed.
@@ -556,7 +557,7 @@ def _iana_cipher(connection) -> Optional[str]:  # type: ignore[no-untyped-def]
     return OPENSSL_TO_IANA.get(name, name)
 
 
-@dataclass(frozen=True)
+@record
 class TlsProbe:
     """
     The TLS stage's connection and what it showed, for the hostname and http stages.

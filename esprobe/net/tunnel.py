@@ -7,16 +7,16 @@ from __future__ import annotations
 import base64
 import socket
 import time
-from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
 from esprobe.config.proxy import ProxyRoute
+from esprobe.record import record
 
 # A proxy's answer to CONNECT is a status line and a few headers; anything longer is not a proxy.
 _MAX_HEAD = 16 * 1024
 
 
-@dataclass(frozen=True)
+@record
 class TunnelResult:
     """
     Attributes:

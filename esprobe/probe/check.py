@@ -10,7 +10,7 @@ import dataclasses
 import datetime as _dt
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Mapping, Optional, Tuple
 
 from esprobe import __version__
@@ -21,12 +21,13 @@ from esprobe.model import ConfigInfo, Report, TargetReport
 from esprobe.net.resolver import parse_nameserver
 from esprobe.probe.pipeline import STEPS
 from esprobe.probe.runner import run_probes
+from esprobe.record import record
 from esprobe.redact import Redactor
 from esprobe.rulesets import resolve as resolve_rules
 from esprobe.untrusted import clean_report
 
 
-@dataclass(frozen=True)
+@record
 class CheckOptions:
     """The command line of ``esprobe check``, already parsed and validated."""
 

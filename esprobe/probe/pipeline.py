@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from dataclasses import dataclass
 from typing import Optional, Tuple, Type, TypeVar
 
 from esprobe.config.proxy import Route, route_for
@@ -24,6 +23,7 @@ from esprobe.net.resolver import DnsObservation, resolve, with_crosscheck
 from esprobe.net.tls import TlsProbe
 from esprobe.net.tunnel import open_tunnel
 from esprobe.probe.runner import Results, StagedProbe, Step
+from esprobe.record import record
 from esprobe.stages.auth import check_auth
 from esprobe.stages.dns import judge_direct_dns, judge_dns, judge_proxied_dns
 from esprobe.stages.hostname import judge_hostname
@@ -33,7 +33,7 @@ from esprobe.stages.tcp import judge_proxied_tcp, judge_tcp
 from esprobe.stages.tls import check_tls, prefetch_trust
 
 
-@dataclass(frozen=True)
+@record
 class Resolved:
     """
     What the dns step hands on: the path the target's requests take (decided once per target)

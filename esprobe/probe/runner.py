@@ -12,18 +12,18 @@ import queue
 import threading
 import time
 import traceback
-from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from esprobe import findings
 from esprobe.context import ProbeContext
 from esprobe.model import Stage, StageResult, Status, Target, TargetReport, skipped, stage_result
+from esprobe.record import record
 
 Results = Mapping[Stage, StageResult]
 StepFn = Callable[[Target, ProbeContext, Results], StageResult]
 
 
-@dataclass(frozen=True)
+@record
 class Step:
     """
     One stage of the pipeline.

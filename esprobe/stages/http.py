@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import urljoin
 
@@ -23,6 +22,7 @@ from esprobe.model import Finding, Role, Stage, StageResult, Target, skipped, st
 from esprobe.net.connect import TcpObservation
 from esprobe.net.es_client import Client, Failure, HttpObservation, Outcome, open_client, speaks_tls
 from esprobe.net.tls import TlsProbe
+from esprobe.record import record
 
 _REDIRECTS = (301, 302, 303, 307, 308)
 
@@ -185,7 +185,7 @@ def _no_upstream(front: str, answer: api.Answer, url: str, words: str,
         **params))
 
 
-@dataclass(frozen=True)
+@record
 class _Judged:
     """A verdict on one answer: what the stage reports, and who answered."""
 

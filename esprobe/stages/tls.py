@@ -4,13 +4,13 @@ on the chain (`esprobe.x509.beats_verdict`), the client certificate and the expi
 
 `check_tls` is the glue (it calls the network layer); everything after the handshake is judged
 from observations by pure functions in this module and in chainverdict/clientcert.
+from esprobe.record import record
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from cryptography import x509
@@ -34,6 +34,7 @@ from esprobe.net.tls import (
     handshake,
     protocol_range,
 )
+from esprobe.record import record
 from esprobe.rulesets import RuleSet
 from esprobe.rulesets import resolve as resolve_rules
 from esprobe.x509 import go_parse
@@ -46,7 +47,7 @@ from esprobe.x509.system_roots import go_append_certs_from_pem, load_system_root
 # --- trust material -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Trust:
     roots: Tuple[x509.Certificate, ...]
     are_system: bool

@@ -28,7 +28,7 @@ import dataclasses
 import datetime as _dt
 import hashlib
 from contextvars import ContextVar
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import List, Optional, Sequence, Tuple, TypedDict
 
 from cryptography import x509
@@ -37,6 +37,7 @@ from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
 from esprobe import findings
 from esprobe.model import Finding, Role, Target, TlsSettings
+from esprobe.record import record
 from esprobe.rulesets import RuleSet
 from esprobe.rulesets import resolve as resolve_rules
 from esprobe.x509 import go_verify
@@ -114,7 +115,7 @@ _FINDING_FOR_KIND = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class ChainNote:
     """
     Something worth knowing that does not by itself decide the verdict.
@@ -131,7 +132,7 @@ class ChainNote:
     warn: bool = True
 
 
-@dataclass(frozen=True)
+@record
 class ChainVerdict:
     """
     What a Beat would conclude about the certificate chain a server sent.

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, List, Optional, Tuple
 
 from cryptography import x509
@@ -17,13 +17,15 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from esprobe.record import record
+
 # What cryptography raises for bytes it cannot make sense of (bad DER, unknown key types).
 _UNREADABLE = (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion)
 
 _BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.S)
 
 
-@dataclass(frozen=True)
+@record
 class PemBlock:
     kind: str  # "CERTIFICATE", "RSA PRIVATE KEY", "ENCRYPTED PRIVATE KEY" ...
     headers: Tuple[Tuple[str, str], ...]
@@ -64,7 +66,7 @@ def pem_blocks(data: bytes) -> List[PemBlock]:
     return blocks
 
 
-@dataclass(frozen=True)
+@record
 class LoadedIdentity:
     """
     Attributes:

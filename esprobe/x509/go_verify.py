@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as _dt
 import ipaddress
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 from urllib.parse import urlsplit
 
@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from esprobe.ip_text import go_ip_string
+from esprobe.record import record
 from esprobe.rulesets import RuleSet
 from esprobe.rulesets import resolve as resolve_rules
 from esprobe.x509 import go_parse, go_policies
@@ -81,7 +82,7 @@ MAX_RSA_BITS = 8192  # crypto/tls refuses server certificates with bigger RSA ke
 _LEAF, _INTERMEDIATE, _ROOT = 0, 1, 2
 
 
-@dataclass(frozen=True)
+@record
 class GoError:
     """
     One Go verification error.
@@ -108,7 +109,7 @@ class GoError:
         return self.text
 
 
-@dataclass(frozen=True)
+@record
 class GoVerifyResult:
     """
     What ``Certificate.Verify`` returns: chains (each leaf first, trust anchor last) or an error.

@@ -18,12 +18,12 @@ Error texts are Go's ``HostnameError.Error()``. Pure: a certificate and a name i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
 from cryptography import x509
 
 from esprobe.ip_text import go_ip_string
+from esprobe.record import record
 from esprobe.x509.go_verify import GoCertificate, go_ip_equal, go_parse_ip, go_view
 
 # Go 1.24.11+ (the CVE-2025-61729 fix) stops listing names past this many.
@@ -42,7 +42,7 @@ INVALID_PATTERN = "invalid-pattern"  # "invalid hostname in cert" (full only)
 NOT_CHECKED = "not-checked"  # empty host: Beats skips the check
 
 
-@dataclass(frozen=True)
+@record
 class NameMatch:
     """
     The outcome of one host-name check.

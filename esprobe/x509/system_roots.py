@@ -28,12 +28,13 @@ import os
 import re
 import threading
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from esprobe.record import record
 from esprobe.x509 import go_parse
 
 GO_LINUX_FILES: Tuple[str, ...] = (
@@ -54,7 +55,7 @@ CERT_DIR_ENV = "SSL_CERT_DIR"
 _MAX_FILE_BYTES = 64 * 1024 * 1024  # a CA bundle is ~250 KB; refuse to slurp a runaway file
 
 
-@dataclass(frozen=True)
+@record
 class SystemRoots:
     """
     The OS trust store as a Beat on this host would load it.
