@@ -139,9 +139,10 @@ class FakeDns:
 
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
 
-        class UdpServer(socketserver.ThreadingUDPServer):
+        # UDP queries are answered one after another: an answer is a table look-up, and a thread per
+        # query (socketserver's threading mix-in) cost more than the answer under a benchmark's load.
+        class UdpServer(socketserver.UDPServer):
             address_family = family
-            daemon_threads = True
 
         class TcpServer(socketserver.ThreadingTCPServer):
             address_family = family

@@ -23,6 +23,7 @@ granted on the resource by the roles' privileges; restricted indices are ``.secu
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
@@ -368,6 +369,20 @@ def names_covered(
 ) -> bool:
     """
     Whether every index name matched by *requested* is granted.
+
+    Remembered per question: the same roles are asked about the same patterns over and over (every
+    target of a benchmark run, every `_has_privileges` of a Beat's check), and the automaton walk is
+    the stand-in's costliest step (a third of its CPU under `benchmarks/run_all.py scale`).
+    """
+    return _names_covered(requested, tuple(granted), tuple(granted_restricted), include_restricted)
+
+
+@functools.lru_cache(maxsize=4096)
+def _names_covered(
+    requested: str, granted: Tuple[str, ...], granted_restricted: Tuple[str, ...], include_restricted: bool
+) -> bool:
+    """
+    `names_covered`, worked out.
 
     *granted* are patterns from role entries without ``allow_restricted_indices`` (they never
     reach restricted indices), *granted_restricted* those with it. Unless *include_restricted*

@@ -702,6 +702,15 @@ class _HttpHandler(BaseHTTPRequestHandler):
         # No Server/Date headers: Elasticsearch sends neither.
         self.send_response_only(code, message)
 
+    def _send_with_body(self, body: bytes) -> None:
+        """The buffered head and *body* in one write, as Elasticsearch's server sends a small answer
+        (one TLS record, not two: half the stand-in's sends)."""
+        buffered: List[bytes] = getattr(self, "_headers_buffer", [])  # none for an HTTP/0.9 request
+        if buffered:
+            buffered.append(b"\r\n")
+        self._headers_buffer: List[bytes] = []
+        self.wfile.write(b"".join(buffered) + body)
+
     def _dispatch(self) -> None:
         body = self._read_body()
         if body is None:
@@ -731,9 +740,7 @@ class _HttpHandler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         if not has_length:
             self.send_header("content-length", str(len(response.body)))
-        self.end_headers()
-        if self.command != "HEAD" and response.body:
-            self.wfile.write(response.body)
+        self._send_with_body(response.body if self.command != "HEAD" else b"")
 
     def _read_body(self) -> Optional[bytes]:
         encoding = (self.headers.get("Transfer-Encoding") or "").lower()
