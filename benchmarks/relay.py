@@ -6,15 +6,21 @@ a request/answer exchange costs one RTT. The relay accepts the client's TCP conn
 so the TCP handshake is not delayed: a benchmark counts it separately.
 
     python benchmarks/relay.py --listen 127.0.0.1:0 --upstream 127.0.0.1:9200 --rtt-ms 100
+
+benchmarks/stack.py runs each relay as a process of its own (`relay_process`), so that the relay's
+CPU does not queue behind the stand-in servers' under one GIL: on a real network the delay costs
+the servers nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import subprocess
 import sys
 import threading
-from typing import Optional, Tuple
+from typing import Iterator, Optional, Tuple
 
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay: float) -> None:
@@ -92,18 +98,43 @@ class Relay:
         self._thread.join(2)
 
 
+@contextlib.contextmanager
+def relay_process(upstream_port: int, rtt: float) -> Iterator[int]:
+    """This script in a process of its own, relaying to 127.0.0.1:*upstream_port*; yields its port.
+
+    The child serves until its standard input closes, so it ends with its parent however that ends.
+    """
+    args = [sys.executable, __file__, "--upstream", f"127.0.0.1:{upstream_port}", "--rtt-ms", str(rtt * 1000),
+            "--until-stdin-closes"]
+    process = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline() if process.stdout else ""
+        yield int(line.split()[1].rsplit(":", 1)[1])
+    finally:
+        if process.stdin:
+            process.stdin.close()
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--listen", default="127.0.0.1:0")
     parser.add_argument("--upstream", required=True)
     parser.add_argument("--rtt-ms", type=float, default=100.0)
+    parser.add_argument("--until-stdin-closes", action="store_true", help="serve until standard input closes")
     args = parser.parse_args()
     host, port = args.upstream.rsplit(":", 1)
     lhost, lport = args.listen.rsplit(":", 1)
     with Relay((host, int(port)), args.rtt_ms / 1000, (lhost, int(lport))) as relay:
         print(f"relay 127.0.0.1:{relay.port} -> {args.upstream}, RTT {args.rtt_ms:g} ms", flush=True)
         try:
-            threading.Event().wait()
+            if args.until_stdin_closes:
+                sys.stdin.read()
+            else:
+                threading.Event().wait()
         except KeyboardInterrupt:
             pass
     return 0

@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import shutil
+import site
 import socket
 import statistics
 import subprocess
@@ -42,10 +43,14 @@ def _cpu(usage: Any) -> float:
     return float(usage.ru_utime + usage.ru_stime)
 
 
-# esprobe started as an installed one starts: `site` imported and site-packages on the path, but the
-# .pth files of a development venv not run. An editable install's .pth imports a finder (and pathlib)
-# at every interpreter start, 20-50 ms that a user's `pip install esprobe` never pays.
-LAUNCH = [PYTHON, "-S", "-c", "import runpy, site, sys; sys.path.extend(site.getsitepackages()); "
+# esprobe started as an installed one starts: site-packages on the path, but the .pth files of a
+# development venv not run. An editable install's .pth imports a finder (and pathlib) at every interpreter
+# start, 20-50 ms that a user's `pip install esprobe` never pays. The site-packages are this interpreter's
+# (the venv running the benchmark, where `pip install .[test]` put esprobe's dependencies): asked under
+# -S, `site.getsitepackages()` would name the base interpreter's instead, whose packages (an older
+# typing_extensions that imports asyncio, say) are not what a user's install gets.
+SITE_PACKAGES = [path for path in site.getsitepackages() if os.path.isdir(path)]
+LAUNCH = [PYTHON, "-S", "-c", f"import runpy, sys; sys.path.extend({SITE_PACKAGES!r}); "
           "runpy.run_module('esprobe', run_name='__main__', alter_sys=True)"]
 
 
@@ -171,27 +176,40 @@ def bench_startup(runs: int = 25) -> Dict[str, Any]:
 
 
 def bench_scale(runs: int = 3, hosts: int = 200, rtt_ms: float = 50.0) -> Dict[str, Any]:
-    """200 endpoints behind the 50 ms relay: wall time, peak RSS, and the cost of one dead host."""
+    """
+    200 endpoints behind the 50 ms relay: wall time, peak RSS and CPU. With ESPROBE_BASELINE, that
+    checkout's run alternates with this one's in every round, against the same stack.
+    """
+    repos: List[Optional[str]] = [None, BASELINE] if BASELINE else [None]
+    samples: Dict[Optional[str], Dict[str, List[Any]]] = {
+        repo: {"wall": [], "probe": [], "rss": [], "cpu": [], "statuses": []} for repo in repos}
     with Stack(rtt_ms, hosts=hosts) as stack:
-        walls, probes, rss, cpu, statuses = [], [], [], [], []
         for _ in range(runs):
-            wall, report, usage = _esprobe("-c", stack["many"], "--nameserver", stack["nameserver"])
-            walls.append(wall)
-            probes.append(report["duration_ms"] / 1000)
-            rss.append(usage.ru_maxrss / 1024)
-            cpu.append(usage.ru_utime + usage.ru_stime)
-            statuses.append({s: sum(1 for t in report["targets"] if t["status"] == s) for s in ("ok", "warn", "fail")})
-    return {
-        "hosts": hosts,
-        "rtt_ms": rtt_ms,
-        "runs": runs,
-        "concurrency": 64,
-        "process_wall_s_median": round(statistics.median(walls), 2),
-        "probe_s_median": round(statistics.median(probes), 2),
-        "peak_rss_mb_max": round(max(rss), 1),
-        "cpu_s_median": round(statistics.median(cpu), 2),
-        "target_statuses": statuses,
-    }
+            for repo in repos:
+                wall, report, usage = _esprobe("-c", stack["many"], "--nameserver", stack["nameserver"], repo=repo)
+                mine = samples[repo]
+                mine["wall"].append(wall)
+                mine["probe"].append(report["duration_ms"] / 1000)
+                mine["rss"].append(usage.ru_maxrss / 1024)
+                mine["cpu"].append(usage.ru_utime + usage.ru_stime)
+                mine["statuses"].append(
+                    {s: sum(1 for t in report["targets"] if t["status"] == s) for s in ("ok", "warn", "fail")})
+
+    def figures(repo: Optional[str]) -> Dict[str, Any]:
+        mine = samples[repo]
+        return {
+            "process_wall_s_median": round(statistics.median(mine["wall"]), 2),
+            "process_wall_s_range": [round(min(mine["wall"]), 2), round(max(mine["wall"]), 2)],
+            "probe_s_median": round(statistics.median(mine["probe"]), 2),
+            "peak_rss_mb_max": round(max(mine["rss"]), 1),
+            "cpu_s_median": round(statistics.median(mine["cpu"]), 2),
+            "target_statuses": mine["statuses"],
+        }
+
+    result: Dict[str, Any] = {"hosts": hosts, "rtt_ms": rtt_ms, "runs": runs, "concurrency": 64, **figures(None)}
+    if BASELINE:
+        result["baseline"] = {"checkout": BASELINE, **figures(BASELINE)}
+    return result
 
 
 def bench_dead_host(timeout: float = 2.0, rounds: int = 5) -> Dict[str, Any]:
@@ -386,6 +404,10 @@ def _table(results: Dict[str, Any]) -> str:
         s = results["scale"]
         rows.append((f"{s['hosts']} endpoints behind {s['rtt_ms']:g} ms (process wall)", "<= 1.2 s",
                      f"{s['process_wall_s_median']} s (probe {s['probe_s_median']} s, CPU {s['cpu_s_median']} s)"))
+        if "baseline" in s:
+            b = s["baseline"]
+            rows.append(("  baseline checkout: process wall", "",
+                         f"{b['process_wall_s_median']} s (probe {b['probe_s_median']} s, CPU {b['cpu_s_median']} s)"))
         rows.append((f"peak RSS, {s['hosts']} endpoints", "<= 80 MB", f"{s['peak_rss_mb_max']} MB"))
     if "roundtrips" in results:
         r = results["roundtrips"]

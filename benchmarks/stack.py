@@ -1,7 +1,7 @@
 """
 The stand-in Elastic stack the benchmarks probe, run in its own process so that its CPU time is
 not charged to esprobe: Elasticsearch and Kibana over TLS, a DNS server, each behind a relay that
-adds the round-trip time under test.
+adds the round-trip time under test. Each relay is a process of its own (benchmarks/relay.py).
 
     python benchmarks/stack.py --rtt-ms 100 --dir /tmp/esprobe-bench   # prints one JSON line, then serves
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from relay import Relay
+from relay import relay_process
 
 from esprobe.demo.standins import pki
 from esprobe.demo.standins.dns import FakeDns, Zone
@@ -49,18 +49,18 @@ def main() -> int:
     names.update({f"node{i}.es.bench": ["127.0.0.1"] for i in range(args.hosts)})
     dns = FakeDns(Zone(a=names))
     rtt = args.rtt_ms / 1000
-    with dns, es, kibana, Relay(("127.0.0.1", es.port), rtt) as es_relay, \
-            Relay(("127.0.0.1", kibana.port), rtt) as kb_relay:
+    with dns, es, kibana, relay_process(es.port, rtt) as es_relay_port, \
+            relay_process(kibana.port, rtt) as kb_relay_port:
         ca_file = directory / "ca.crt"
         config = directory / "metricbeat.yml"
         config.write_text(
-            f'output.elasticsearch:\n  hosts: ["https://es.bench:{es_relay.port}"]\n  username: beats_writer\n'
+            f'output.elasticsearch:\n  hosts: ["https://es.bench:{es_relay_port}"]\n  username: beats_writer\n'
             f'  password: "{PASSWORD}"\n  ssl.certificate_authorities: ["{ca_file}"]\n'
-            f'setup.kibana:\n  host: "https://kibana.bench:{kb_relay.port}"\n'
+            f'setup.kibana:\n  host: "https://kibana.bench:{kb_relay_port}"\n'
             f'  ssl.certificate_authorities: ["{ca_file}"]\n')
         config.chmod(0o600)
         many = directory / "many.yml"
-        hosts = ", ".join(f'"https://node{i}.es.bench:{es_relay.port}"' for i in range(args.hosts))
+        hosts = ", ".join(f'"https://node{i}.es.bench:{es_relay_port}"' for i in range(args.hosts))
         many.write_text(
             f"output.elasticsearch:\n  hosts: [{hosts}]\n  username: beats_writer\n  password: \"{PASSWORD}\"\n"
             f'  ssl.certificate_authorities: ["{ca_file}"]\n')
@@ -69,7 +69,7 @@ def main() -> int:
         # and one Elasticsearch host with no relay at all (what the curl chain is compared against).
         one = directory / "one.yml"
         one.write_text(
-            f'output.elasticsearch:\n  hosts: ["https://node0.es.bench:{es_relay.port}"]\n  username: beats_writer\n'
+            f'output.elasticsearch:\n  hosts: ["https://node0.es.bench:{es_relay_port}"]\n  username: beats_writer\n'
             f'  password: "{PASSWORD}"\n  ssl.certificate_authorities: ["{ca_file}"]\n')
         one.chmod(0o600)
         direct = directory / "direct.yml"
@@ -79,8 +79,8 @@ def main() -> int:
         direct.chmod(0o600)
         print(json.dumps({"config": str(config), "many": str(many), "one": str(one), "direct": str(direct),
                           "ca": str(ca_file), "username": "beats_writer", "password": PASSWORD,
-                          "nameserver": dns.nameserver, "es_port": es.port, "es_relay": es_relay.port,
-                          "kibana_relay": kb_relay.port, "rtt_ms": args.rtt_ms}), flush=True)
+                          "nameserver": dns.nameserver, "es_port": es.port, "es_relay": es_relay_port,
+                          "kibana_relay": kb_relay_port, "rtt_ms": args.rtt_ms}), flush=True)
         try:
             threading.Event().wait()
         except KeyboardInterrupt:
