@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import subprocess
 import sys
 import threading
@@ -133,6 +134,9 @@ def main() -> int:
         try:
             if args.until_stdin_closes:
                 sys.stdin.read()
+                # The parent is done with it: leave at once, rather than have the interpreter's exit
+                # complain on stderr about every relayed connection's task still pending.
+                os._exit(0)
             else:
                 threading.Event().wait()
         except KeyboardInterrupt:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from typing import Iterator, Optional
 
@@ -187,6 +188,40 @@ def test_a_json_probe_imports_only_what_it_needs(stack: Stack) -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             cwd=str(stack.directory))
     assert [0, "ok", []] == json.loads(result.stdout)
+
+
+def test_the_entry_point_pauses_collection_for_start_up_only(stack: Stack) -> None:
+    """
+    console_main pauses the cyclic collector while modules load (issue #20) and resumes it, with the
+    start-up objects frozen, before the probe runs; `main` called as a library leaves the collector alone.
+    """
+    import gc
+    import subprocess
+    import sys
+
+    code = (
+        "import gc, json, os, sys; import esprobe.cli as cli; import esprobe.probe.check as check; seen = {}; "
+        "real = check.run_check\n"
+        "def spy(*args, **kwargs):\n"
+        "    seen.update(enabled=gc.isenabled(), frozen=gc.get_freeze_count())\n"
+        "    return real(*args, **kwargs)\n"
+        "check.run_check = spy; leave = os._exit\n"
+        "def report(code):\n"
+        "    sys.stderr.write(json.dumps([code, seen])); sys.stderr.flush(); leave(code)\n"
+        "os._exit = report\n"
+        f"sys.argv = ['esprobe', '-c', {str(stack.healthy_config())!r}, '--nameserver', {stack.nameserver!r}, "
+        "'--format', 'json']\n"
+        "cli.console_main()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=str(stack.directory), env={**os.environ, "ES_PWD": WRITER_PASSWORD})
+    exit_code, seen = json.loads(result.stderr)
+    assert (exit_code, seen["enabled"]) == (0, True)
+    assert seen["frozen"] > 10_000  # the modules and what they defined, out of every later collection
+
+    frozen_before = gc.get_freeze_count()
+    assert stack.run("-c", str(stack.healthy_config()), "--format", "json").code == 0
+    assert (gc.isenabled(), gc.get_freeze_count()) == (True, frozen_before)
 
 
 def test_beat_version_names_the_rules_in_every_report(stack: Stack) -> None:
