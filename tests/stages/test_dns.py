@@ -187,6 +187,18 @@ def test_hosts_file_parsing(tmp_path: Path) -> None:
     assert table["es1.corp"] == ["10.0.0.5"]
 
 
+def test_a_changed_hosts_file_or_nsswitch_is_read_again(tmp_path: Path, dns_server: FakeDns) -> None:
+    """The files are read once per run, not per target (issue #20), but an edit between lookups is seen."""
+    ctx = _ctx(tmp_path, dns_server, hosts="127.0.0.21 edited.hosts.test\n")
+    first = resolve("edited.hosts.test", ctx)
+    assert [a.address for a in first.addresses] == ["127.0.0.21"]
+    # a longer line: a rewrite within the file system's clock tick would keep the modification time
+    Path(ctx.hosts_file).write_text("127.0.0.122 edited.hosts.test\n")
+    assert [a.address for a in resolve("edited.hosts.test", ctx).addresses] == ["127.0.0.122"]
+    Path(ctx.nsswitch_conf).write_text("hosts:    dns\n")  # the hosts file is no longer asked at all
+    assert [a.source for a in resolve("edited.hosts.test", ctx).answers] == ["dns"]
+
+
 def test_mapped_addresses_read_as_go_writes_them(tmp_path: Path, dns_server: FakeDns) -> None:
     """An IPv4-mapped address, from the hosts file or an AAAA answer, is shown as IPv4 (net.IP.String())."""
     path = tmp_path / "hosts"
