@@ -281,20 +281,31 @@ class GoParsed:
 
 
 def parse(der: bytes, *, negative_serial_rejected: bool = True) -> Union[GoParsed, str]:
-    """*der* as Go reads it: the fields, or Go's error text (``x509: ...``)."""
-    try:
-        return _parse(der, negative_serial_rejected)
-    except ValueError as error:
-        return str(error)
+    """*der* as Go reads it: the fields (shared: never change them), or Go's error text (``x509: ...``)."""
+    parsed, error, serial = _read(der)
+    if negative_serial_rejected and serial is not None and serial < 0:
+        # Where the rule set refuses negative serials, Go's parser stops right there, before any later step.
+        return "x509: negative serial number"
+    return parsed if parsed is not None else error
 
 
-# Asked more than once of the same DER (the tls stage, then the chain verdict; a trust store lists a
-# root in a bundle file and again in its directory; hundreds of targets present one certificate):
-# the answer is a string, so it is kept rather than worked out again.
-@lru_cache(maxsize=1024)
 def parse_error(der: bytes, *, negative_serial_rejected: bool = True) -> Optional[str]:
     result = parse(der, negative_serial_rejected=negative_serial_rejected)
     return result if isinstance(result, str) else None
+
+
+# Asked more than once of the same DER (the tls stage, then the chain verdict; a trust store lists a
+# root in a bundle file and again in its directory; hundreds of targets present one certificate), and
+# by rule sets that differ only on negative serials: Go's reading is worked out once per DER, with
+# negative serials allowed, and `parse` applies the rule set to the serial it read.
+@lru_cache(maxsize=1024)
+def _read(der: bytes) -> Tuple[Optional[GoParsed], str, Optional[int]]:
+    """(the fields or None, Go's error text or "", the serial if the parser got that far)."""
+    progress: Dict[str, int] = {}
+    try:
+        return _parse(der, progress), "", progress.get("serial")
+    except ValueError as error:
+        return None, str(error), progress.get("serial")
 
 
 @contextmanager
@@ -306,7 +317,7 @@ def _step(message: str) -> Iterator[None]:
         raise ValueError(message) from None
 
 
-def _parse(der: bytes, negative_serial_rejected: bool) -> GoParsed:
+def _parse(der: bytes, progress: Dict[str, int]) -> GoParsed:
     outer = _Reader(der)
     with _step("x509: malformed certificate"):
         whole = outer.read_whole(_SEQUENCE)
@@ -324,8 +335,7 @@ def _parse(der: bytes, negative_serial_rejected: bool) -> GoParsed:
         raise ValueError("x509: invalid version")
     with _step("x509: malformed serial number"):
         serial = _integer(tbs.read(_INTEGER))
-    if serial < 0 and negative_serial_rejected:
-        raise ValueError("x509: negative serial number")
+    progress["serial"] = serial  # a rule set that refuses negative serials stops here (see `parse`)
     with _step("x509: malformed signature algorithm identifier"):
         inner_alg = tbs.read(_SEQUENCE)
     with _step("x509: malformed algorithm identifier"):

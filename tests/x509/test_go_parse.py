@@ -61,6 +61,26 @@ def test_negative_serials_are_read_where_the_go_line_allows(corpus: Corpus) -> N
     assert go_parse.parse_error(cert, negative_serial_rejected=False) is None
 
 
+def test_a_negative_serial_stops_the_refusing_parser_before_later_errors(corpus: Corpus) -> None:
+    """Go checks the serial before the extensions: where negatives are refused, that is the error it gives."""
+    cert = _leaf(corpus, serial=-5, mutate=critical_ext("2.5.29.35"))
+    assert go_parse.parse_error(cert, negative_serial_rejected=True) == "x509: negative serial number"
+    assert go_parse.parse_error(cert, negative_serial_rejected=False) == \
+        "x509: authority key identifier incorrectly marked critical"
+
+
+def test_each_certificate_is_parsed_once_whatever_is_asked_of_it(corpus: Corpus) -> None:
+    """The tls stage, the chain verdict and both rule sets ask of one DER: Go's parse runs once (issue #20)."""
+    cert = _leaf(corpus, serial=-9)
+    before = go_parse._read.cache_info().misses
+    for rejected in (True, False, True):
+        go_parse.parse_error(cert, negative_serial_rejected=rejected)
+        go_parse.parse(cert, negative_serial_rejected=rejected)
+    assert go_parse._read.cache_info().misses == before + 1
+    fields = go_parse.parse(cert, negative_serial_rejected=False)
+    assert isinstance(fields, go_parse.GoParsed) and fields.serial == -9
+
+
 def test_explicit_curve_parameters_are_refused(corpus: Corpus) -> None:
     key = corpus.keys.get("p256", "explicit")
     assert go_parse.parse_error(_leaf(corpus, key=key, mutate=explicit_curve_spki(key))) == \
