@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import MISSING, FrozenInstanceError
-from typing import TYPE_CHECKING, Any, Callable, Dict, Tuple, Type, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple, Type, TypeVar, overload
 
 _Class = TypeVar("_Class", bound=type)
 
@@ -34,9 +34,11 @@ _PLAN = "__record_plan__"
 
 
 class _Plan:
-    __slots__ = ("init_names", "defaults", "factories", "not_init", "compared", "hashed", "shown", "post_init")
+    __slots__ = ("frozen", "init_names", "defaults", "factories", "not_init", "compared", "hashed", "shown",
+                 "post_init")
 
-    def __init__(self, cls: type) -> None:
+    def __init__(self, cls: type, frozen: bool) -> None:
+        self.frozen = frozen
         fields = dataclasses.fields(cls)
         init_fields = [f for f in fields if f.init]
         self.init_names: Tuple[str, ...] = tuple(f.name for f in init_fields)
@@ -117,31 +119,56 @@ def _delattr(self: Any, name: str) -> None:
     raise FrozenInstanceError(f"cannot delete field {name!r}")
 
 
-_SHARED = {"__init__": _init, "__repr__": _repr, "__eq__": _eq, "__hash__": _hash,
-           "__setattr__": _setattr, "__delattr__": _delattr}
+_SHARED = {"__init__": _init, "__repr__": _repr, "__eq__": _eq, "__hash__": _hash}
+_FROZEN = {"__setattr__": _setattr, "__delattr__": _delattr}
+
+
+@overload
+def record(cls: _Class) -> _Class: ...
+
+
+@overload
+def record(*, frozen: bool = True) -> Callable[[_Class], _Class]: ...
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, dataclasses.Field))
-def record(cls: _Class) -> _Class:
-    """Make *cls* a frozen dataclass (see the module's docstring); use as ``@record``."""
+def record(cls: Optional[_Class] = None, *, frozen: bool = True) -> Any:
+    """
+    Make *cls* a frozen dataclass (see the module's docstring): ``@record``. ``@record(frozen=False)``
+    makes the mutable kind, for the few values filled in step by step (a parse under way), which like
+    any mutable dataclass compares by value and cannot be hashed.
+    """
+    if cls is None:
+        return lambda later: _make(later, frozen)
+    return _make(cls, frozen)
+
+
+def _make(cls: _Class, frozen: bool) -> _Class:
     own = cls.__dict__
-    # A frozen dataclass refuses a class that writes its own __setattr__ or __delattr__.
-    for name in ("__setattr__", "__delattr__"):
-        if name in own:
-            raise TypeError(f"record {cls.__qualname__} must not define {name}")
+    if frozen:
+        # A frozen dataclass refuses a class that writes its own __setattr__ or __delattr__.
+        for name in _FROZEN:
+            if name in own:
+                raise TypeError(f"record {cls.__qualname__} must not define {name}")
     for base in cls.__mro__[1:-1]:
         if dataclasses.is_dataclass(base) and _PLAN not in base.__dict__:
             raise TypeError(f"record {cls.__qualname__} cannot extend {base.__qualname__}, which is not a record")
+        if _PLAN in base.__dict__ and base.__dict__[_PLAN].frozen != frozen:
+            raise TypeError(f"record {cls.__qualname__} cannot extend {base.__qualname__}: one is frozen, "
+                            "the other not (as dataclasses refuse)")
     documented = bool(own.get("__doc__"))
     if not documented:
         cls.__doc__ = cls.__name__  # keeps dataclasses from working out a signature from our shared __init__
     dataclasses.dataclass(init=False, repr=False, eq=False)(cls)
-    type.__setattr__(cls, _PLAN, _Plan(cls))
-    for name, method in _SHARED.items():
+    type.__setattr__(cls, _PLAN, _Plan(cls, frozen))
+    for name, method in {**_SHARED, **(_FROZEN if frozen else {})}.items():
         # Like dataclasses, a method the class writes itself stays (a __repr__, an __eq__, a __hash__);
         # the __hash__ = None that Python puts beside an own __eq__ does not count.
         if name not in own or (name == "__hash__" and own[name] is None and "__eq__" in own):
             type.__setattr__(cls, name, method)
+    if not frozen and own.get("__hash__", _hash) is _hash:
+        # A mutable dataclass that compares by value has no hash (unless the class writes one).
+        type.__setattr__(cls, "__hash__", None)
     if not documented:
         parameters = ", ".join(cls.__dict__[_PLAN].init_names)
         cls.__doc__ = f"{cls.__name__}({parameters})"

@@ -19,7 +19,6 @@ import base64
 import binascii
 import json
 import re
-from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from esprobe.config.tree import parse_override, to_plain
@@ -304,14 +303,14 @@ def _split_value(rest: str) -> Tuple[str, str, str, bool]:
     return lead, stripped, body[len(stripped) :], True
 
 
-@dataclass
+@record(frozen=False)
 class _Frame:
     column: int
     path: Tuple[str, ...]
     secret: bool
 
 
-@dataclass
+@record(frozen=False)
 class _Content:
     """Lines more indented than *column* belong to the value of the key line above."""
 

@@ -7,7 +7,7 @@ finding that names the setting and its ``file:line``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Dict, List, Optional, Tuple
 
 from esprobe import findings as catalogue
@@ -30,7 +30,7 @@ MISSING: Any = _Missing()
 ERROR: Any = object()  # the value could not be read; a finding is already recorded
 
 
-@dataclass
+@record(frozen=False)
 class _Unresolved:
     kind: str
     names: Tuple[str, ...]

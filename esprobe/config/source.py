@@ -12,7 +12,7 @@ import contextvars
 import os
 import re
 import stat
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import yaml
@@ -61,7 +61,7 @@ class YamlProblem:
     location: Optional[str] = None
 
 
-@dataclass
+@record(frozen=False)
 class LoadedFile:
     """
     One ``-c`` file.

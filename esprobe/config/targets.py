@@ -9,7 +9,6 @@ libbeat/monitoring/report/elasticsearch/config.go, libbeat/outputs/logstash/conf
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 from urllib.parse import unquote, urlsplit
 
@@ -25,6 +24,7 @@ from esprobe.config.validate import (
 )
 from esprobe.elastic import api_key as api_keys
 from esprobe.model import Credentials, ProxySettings, Role, Severity, Target, TlsSettings
+from esprobe.record import record
 
 __all__ = ["CloudState", "apply_cloud", "build_targets", "active_outputs", "index_pattern"]
 
@@ -39,7 +39,7 @@ _SECRET_HEADER = re.compile(r"auth|token|key|cookie|secret|passw", re.IGNORECASE
 _ANY_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+\-.]*://")
 
 
-@dataclass
+@record(frozen=False)
 class CloudState:
     """What ``cloud.*`` and ``monitoring.cloud.*`` changed, for credential sources."""
 
@@ -378,7 +378,7 @@ def _missing_hosts(reader: Reader, path: str) -> None:
     )
 
 
-@dataclass
+@record(frozen=False)
 class _Auth:
     username: str = ""
     password: str = ""

@@ -11,7 +11,7 @@ variable counts as missing), then the keystore.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 from esprobe.config import gotext
@@ -259,7 +259,7 @@ class VariableError(Exception):
         self.lasting = False  # a ``limit`` that holds wherever the variable is read (size, work)
 
 
-@dataclass
+@record(frozen=False)
 class Resolution:
     """
     The outcome of resolving one value.

@@ -20,12 +20,14 @@ import ipaddress
 import re
 import warnings
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 from typing import Dict, Iterator, List, Optional, Tuple, Union
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+
+from esprobe.record import record
 
 IpAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 IpNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
@@ -227,7 +229,7 @@ def _uri_problem(uri: str) -> Optional[str]:
     return None
 
 
-@dataclass
+@record(frozen=False)
 class GoParsed:
     """The fields of a certificate Go's verifier reads (names follow Go's Certificate struct)."""
 
