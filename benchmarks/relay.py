@@ -21,7 +21,7 @@ import os
 import subprocess
 import sys
 import threading
-from typing import Iterator, Optional, Tuple
+from typing import Iterator, Optional, Set, Tuple
 
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay: float) -> None:
@@ -71,8 +71,15 @@ class Relay:
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
+        # The event loop holds its tasks weakly: a relayed connection whose sockets went quiet would
+        # otherwise be collected mid-way ("Task was destroyed but it is pending!") and never finish.
+        self._connections: Set["asyncio.Task[None]"] = set()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._connections.add(task)
+            task.add_done_callback(self._connections.discard)
         try:
             up_reader, up_writer = await asyncio.open_connection(*self.upstream)
         except OSError:

@@ -175,7 +175,7 @@ def bench_startup(runs: int = 25) -> Dict[str, Any]:
 # --- 3 and 4. scale and memory ----------------------------------------------------------------------
 
 
-def bench_scale(runs: int = 3, hosts: int = 200, rtt_ms: float = 50.0) -> Dict[str, Any]:
+def bench_scale(runs: int = 5, hosts: int = 200, rtt_ms: float = 50.0) -> Dict[str, Any]:
     """
     200 endpoints behind the 50 ms relay: wall time, peak RSS and CPU. With ESPROBE_BASELINE, that
     checkout's run alternates with this one's in every round, against the same stack.
