@@ -43,15 +43,18 @@ def _cpu(usage: Any) -> float:
     return float(usage.ru_utime + usage.ru_stime)
 
 
-# esprobe started as an installed one starts: site-packages on the path, but the .pth files of a
-# development venv not run. An editable install's .pth imports a finder (and pathlib) at every interpreter
-# start, 20-50 ms that a user's `pip install esprobe` never pays. The site-packages are this interpreter's
-# (the venv running the benchmark, where `pip install .[test]` put esprobe's dependencies): asked under
-# -S, `site.getsitepackages()` would name the base interpreter's instead, whose packages (an older
+# esprobe started as an installed one starts: the `esprobe` command pip writes for setup.cfg's entry
+# point (`import re, sys; from esprobe.cli import console_main; sys.exit(console_main())`), with
+# site-packages on the path but the .pth files of a development venv not run. An editable install's
+# .pth imports a finder (and pathlib) at every interpreter start, 20-50 ms that a user's
+# `pip install esprobe` never pays; `python -m esprobe` would add runpy and importlib.util (about
+# 3 ms), which the command does not import. The site-packages are this interpreter's (the venv
+# running the benchmark, where `pip install .[test]` put esprobe's dependencies): asked under -S,
+# `site.getsitepackages()` would name the base interpreter's instead, whose packages (an older
 # typing_extensions that imports asyncio, say) are not what a user's install gets.
 SITE_PACKAGES = [path for path in site.getsitepackages() if os.path.isdir(path)]
-LAUNCH = [PYTHON, "-S", "-c", f"import runpy, sys; sys.path.extend({SITE_PACKAGES!r}); "
-          "runpy.run_module('esprobe', run_name='__main__', alter_sys=True)"]
+LAUNCH = [PYTHON, "-S", "-c", f"import re, sys; sys.path.extend({SITE_PACKAGES!r}); "
+          "from esprobe.cli import console_main; sys.argv[0] = 'esprobe'; sys.exit(console_main())"]
 
 
 # Another checkout of esprobe (an older commit, say) to measure in the same rounds as this one, for
