@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import field
-from typing import Dict, Mapping, Tuple
+from typing import Callable, Dict, Mapping, Tuple, TypeVar
 
 from esprobe.record import record
+
+_Read = TypeVar("_Read")
 
 __all__ = ["ProcessError", "RunningProcess", "parse_nul_list", "parse_status_ids", "read_process"]
 
@@ -86,22 +88,23 @@ def _denied(path: str) -> str:
 
 
 def _read(pid: int, name: str, proc: str) -> bytes:
-    path = f"{proc}/{pid}/{name}"
-    try:
-        with open(path, "rb") as fh:
-            return fh.read()
-    except FileNotFoundError:
-        raise ProcessError(f"process {pid} does not exist (or exited while being read)") from None
-    except PermissionError:
-        raise ProcessError(_denied(path)) from None
-    except OSError as error:
-        raise ProcessError(f"cannot read {path}: {error.strerror or error}") from None
+    return _from_proc(pid, name, proc, _read_bytes)
 
 
 def _link(pid: int, name: str, proc: str) -> str:
+    return _from_proc(pid, name, proc, os.readlink)
+
+
+def _read_bytes(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def _from_proc(pid: int, name: str, proc: str, reader: Callable[[str], _Read]) -> _Read:
+    """*reader* applied to /proc/PID/NAME, its failures told as the ProcessError the caller reports."""
     path = f"{proc}/{pid}/{name}"
     try:
-        return os.readlink(path)
+        return reader(path)
     except FileNotFoundError:
         raise ProcessError(f"process {pid} does not exist (or exited while being read)") from None
     except PermissionError:

@@ -3,8 +3,7 @@ TLS stage: handshake on the tcp stage's connection with the Beat's settings, the
 on the chain (`esprobe.x509.beats_verdict`), the client certificate and the expiry thresholds.
 
 `check_tls` is the glue (it calls the network layer); everything after the handshake is judged
-from observations by pure functions in this module and in chainverdict/clientcert.
-from esprobe.record import record
+from observations by pure functions in this module and in `esprobe.x509` (beats_verdict, client_identity).
 """
 
 from __future__ import annotations
