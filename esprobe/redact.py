@@ -153,6 +153,16 @@ _SECRET_LAST_TWO = {"api_key", "private_key", "credentials_json", "access_key"}
 _PATH_LIKE = re.compile(r"(^|_)(path|paths|file|files|dir|directory)$")
 
 
+# A header whose name says it carries a credential (Authorization, X-Api-Key, Cookie, ...): its value
+# is kept out of every report and bundle.
+_SECRET_HEADER = re.compile(r"auth|token|key|cookie|secret|passw", re.IGNORECASE)
+
+
+def is_secret_header(name: str) -> bool:
+    """True when an HTTP header called *name* carries a credential (the config and the bundle agree)."""
+    return bool(_SECRET_HEADER.search(name))
+
+
 def normal_setting_name(name: str) -> str:
     """A setting's name as the secret rules compare it: unquoted, lower case, '-' as '_'."""
     return name.strip().strip("\"'").lower().replace("-", "_")

@@ -23,7 +23,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 
 from esprobe.config.tree import parse_override, to_plain
 from esprobe.record import record
-from esprobe.redact import REDACTED, Redactor, is_secret_name, normal_setting_name, replace_all
+from esprobe.redact import REDACTED, Redactor, is_secret_header, is_secret_name, normal_setting_name, replace_all
 
 # The kinds the manifest names.
 KEY_NAME = "key-name"
@@ -62,8 +62,6 @@ class Redaction:
 
 # --- layer 1: names (the rule itself is esprobe.redact.is_secret_name, shared with the config) --
 
-# Header names the config reader treats as secret (esprobe/config/targets.py uses the same test).
-_SECRET_HEADER = re.compile(r"auth|token|key|cookie|secret|passw", re.IGNORECASE)
 _HEADER_MAPS = ("headers", "proxy_headers")
 
 
@@ -78,7 +76,7 @@ def is_secret_setting(path: Sequence[str]) -> bool:
     name = path[-1]
     if is_secret_name(name):
         return True
-    return len(path) >= 2 and _is_header_map(path[-2]) and bool(_SECRET_HEADER.search(name))
+    return len(path) >= 2 and _is_header_map(path[-2]) and is_secret_header(name)
 
 
 def _split_dotted(key: str) -> List[str]:

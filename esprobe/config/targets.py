@@ -25,6 +25,7 @@ from esprobe.config.validate import (
 from esprobe.elastic import api_key as api_keys
 from esprobe.model import Credentials, ProxySettings, Role, Severity, Target, TlsSettings
 from esprobe.record import record
+from esprobe.redact import is_secret_header
 
 __all__ = ["CloudState", "apply_cloud", "build_targets", "active_outputs", "index_pattern"]
 
@@ -35,7 +36,6 @@ MONITORING_ES = "monitoring.elasticsearch"
 
 # Kibana's client starts from this header map; user headers are merged into it.
 _KIBANA_DEFAULT_HEADERS = (("Elastic-Api-Version", "2023-10-31"),)
-_SECRET_HEADER = re.compile(r"auth|token|key|cookie|secret|passw", re.IGNORECASE)
 _ANY_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+\-.]*://")
 
 
@@ -261,7 +261,7 @@ def read_proxy(reader: Reader, section: str) -> ProxySettings:
 def _headers(reader: Reader, setting: str) -> List[Tuple[str, str]]:
     pairs = reader.string_map(setting)
     for name, value in pairs:
-        if _SECRET_HEADER.search(name):
+        if is_secret_header(name):
             reader.redactor.add(value, reader.display(f"{setting}.{name}"))
     return pairs
 
