@@ -90,9 +90,10 @@ class Redactor:
             return self._searchable
 
 
-def replace_all(text: str, needles: Iterable[str], on_match: "Callable[[str], None] | None" = None) -> str:
+def replace_all(text: str, needles: Iterable[str], on_match: "Callable[[str, int], None] | None" = None) -> str:
     """
     Replace every occurrence of every needle by ``<redacted>``; overlapping matches become one.
+    *on_match*, if given, hears of each occurrence: the needle and where in *text* it starts.
 
     Plain substring search rather than one regular expression: compiling an alternation of a
     secret of megabytes (a hostile config's password) costs minutes, finding it costs linear time.
@@ -103,7 +104,7 @@ def replace_all(text: str, needles: Iterable[str], on_match: "Callable[[str], No
         while start >= 0:
             spans.append((start, start + len(needle)))
             if on_match is not None:
-                on_match(needle)
+                on_match(needle, start)
             start = text.find(needle, start + 1)
     if not spans:
         return text

@@ -202,8 +202,8 @@ class KnownSecrets:
         if not self.searchable or not text:
             return text
 
-        def one(needle: str) -> None:
-            record(KNOWN_SECRET, text, text.find(needle), self.redactor.setting_for(needle))
+        def one(needle: str, start: int) -> None:
+            record(KNOWN_SECRET, text, start, self.redactor.setting_for(needle))
 
         return replace_all(text, self.searchable, one)
 

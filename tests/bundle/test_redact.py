@@ -308,6 +308,14 @@ def test_yaml_line_numbers_point_at_the_secret() -> None:
     assert [(KEY_NAME, "out.password", 6)] == [(r.kind, r.setting, r.line) for r in found]
 
 
+def test_every_repeat_of_a_known_secret_is_recorded_at_its_own_line() -> None:
+    """The manifest names each line a secret was cut from, not the first one once per repeat."""
+    text = f"one\nsaw {KNOWN}\nthree\nand {KNOWN} again\n"
+    out, found = redact_text(text, known(KNOWN), "log.txt")
+    assert KNOWN not in out
+    assert [(KNOWN_SECRET, 2), (KNOWN_SECRET, 4)] == [(r.kind, r.line) for r in found]
+
+
 @pytest.mark.parametrize(
     ("text", "expected", "kind"),
     [
