@@ -9,7 +9,7 @@ import base64
 import json
 import re
 import threading
-from typing import Callable, Dict, Iterable, List, Tuple
+from typing import Callable, Dict, Iterable, List, Sequence, Tuple
 from urllib.parse import quote, quote_plus
 
 REDACTED = "<redacted>"
@@ -162,6 +162,22 @@ _SECRET_HEADER = re.compile(r"auth|token|key|cookie|secret|passw", re.IGNORECASE
 def is_secret_header(name: str) -> bool:
     """True when an HTTP header called *name* carries a credential (the config and the bundle agree)."""
     return bool(_SECRET_HEADER.search(name))
+
+
+_HEADER_MAPS = ("headers", "proxy_headers")
+
+
+def is_secret_setting(path: Sequence[str]) -> bool:
+    """
+    *path* is a setting split in segments (``("output", "elasticsearch", "headers", "Cookie")``): its
+    last name is secret by `is_secret_name`, or it is a header under a header map that `is_secret_header` flags.
+    """
+    if not path:
+        return False
+    if is_secret_name(path[-1]):
+        return True
+    return (len(path) >= 2 and normal_setting_name(path[-2].rsplit(".", 1)[-1]) in _HEADER_MAPS
+            and is_secret_header(path[-1]))
 
 
 def normal_setting_name(name: str) -> str:

@@ -291,6 +291,23 @@ def test_a_variable_the_service_does_not_define(stack: Stack, root: Path) -> Non
     assert result.code == 3
 
 
+def test_a_secret_inside_an_object_flag_is_hidden_too(stack: Stack, root: Path, tmp_path: Path) -> None:
+    """An -E whose value is an object holds its secrets by name at any depth, read or not by the config."""
+    put(root, "/etc/systemd/system/filebeat.service.d/kafka.conf",
+        "[Service]\nEnvironment=\"BEAT_LOG_OPTS=-E output.kafka={\\\"password\\\":\\\"Kafka-Never-Read-88bb\\\"}\"\n")
+    result = stack.run("--service", "filebeat", "--root", str(root), "--format", "json", environ={})
+    overrides = json.loads(result.out)["service"]["overrides"]
+    assert any("output.kafka" in o["flag"] for o in overrides), overrides
+    for fmt in ("json", "table", "nagios", "prometheus"):
+        result = stack.run("--service", "filebeat", "--root", str(root), "--format", fmt, environ={})
+        assert "Kafka-Never-Read-88bb" not in result.out + result.err, fmt
+    target = tmp_path / "case.zip"
+    stack.run("bundle", "--service", "filebeat", "--root", str(root), "-o", str(target), environ={})
+    with zipfile.ZipFile(target) as archive:
+        for name in archive.namelist():
+            assert b"Kafka-Never-Read-88bb" not in archive.read(name), name
+
+
 def test_a_secret_flag_the_config_never_reads_is_hidden_too(stack: Stack, root: Path, tmp_path: Path) -> None:
     put(root, "/etc/systemd/system/filebeat.service.d/token.conf",
         "[Service]\nEnvironment=BEAT_LOG_OPTS=-E\\sshipper.api_token=Tok-Never-Read-77aa\n")

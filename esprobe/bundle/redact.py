@@ -19,11 +19,11 @@ import base64
 import binascii
 import json
 import re
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from esprobe.config.tree import parse_override, to_plain
 from esprobe.record import record
-from esprobe.redact import REDACTED, Redactor, is_secret_header, is_secret_name, normal_setting_name, replace_all
+from esprobe.redact import REDACTED, Redactor, is_secret_name, is_secret_setting, replace_all
 
 # The kinds the manifest names.
 KEY_NAME = "key-name"
@@ -61,23 +61,6 @@ class Redaction:
 
 
 # --- layer 1: names (the rule itself is esprobe.redact.is_secret_name, shared with the config) --
-
-_HEADER_MAPS = ("headers", "proxy_headers")
-
-
-def _is_header_map(name: Optional[str]) -> bool:
-    return name is not None and normal_setting_name(name.rsplit(".", 1)[-1]) in _HEADER_MAPS
-
-
-def is_secret_setting(path: Sequence[str]) -> bool:
-    """*path* is a dotted setting split in segments; header maps use the config reader's wider test."""
-    if not path:
-        return False
-    name = path[-1]
-    if is_secret_name(name):
-        return True
-    return len(path) >= 2 and _is_header_map(path[-2]) and is_secret_header(name)
-
 
 def _split_dotted(key: str) -> List[str]:
     return [part for part in key.strip().strip("\"'").split(".") if part]

@@ -26,7 +26,7 @@ from esprobe.config.urls import UrlRules, mask_userinfo, newest
 from esprobe.config.variables import Resolution, Resolver, VariableError
 from esprobe.model import Finding, Role, Severity, Target
 from esprobe.record import record
-from esprobe.redact import Redactor
+from esprobe.redact import Redactor, is_secret_setting
 
 if TYPE_CHECKING:
     from esprobe.rulesets import RuleSet
@@ -163,8 +163,9 @@ def _file_findings(report: Report, loaded: LoadedFile) -> None:
 def _conflict_findings(report: Report, conflicts: Sequence[Any]) -> None:
     for c in conflicts:
         if c.outcomes is not None:
-            kept, other = (_shown(v) for v in c.outcomes)
-            if _SECRET_KEY.search(c.setting.rsplit(".", 1)[-1]):
+            path = tuple(c.setting.split("."))
+            kept, other = (_shown(v, path) for v in c.outcomes)
+            if _SECRET_KEY.search(path[-1]) or is_secret_setting(path):
                 kept, other = "one value", "the other (not shown: a secret)"
             report.add(
                 "config-nondeterministic-merge",
@@ -196,19 +197,23 @@ def _conflict_findings(report: Report, conflicts: Sequence[Any]) -> None:
 _SECRET_KEY = re.compile(r"pass|secret|key|token|auth", re.IGNORECASE)
 
 
-def _shown(value: Any) -> str:
-    """A plain value as compact JSON for a message, with URL passwords masked."""
+def _shown(value: Any, path: Tuple[str, ...] = ()) -> str:
+    """
+    A plain value found at *path*, as compact JSON for a message: URL passwords masked, and never a
+    value under a secret-looking key or secret by the tool's one rule (a ``Cookie`` header, a ``pwd``).
+    """
 
-    def masked(v: Any) -> Any:
+    def masked(v: Any, at: Tuple[str, ...]) -> Any:
         if isinstance(v, str):
             return mask_userinfo(v)
         if isinstance(v, list):
-            return [masked(x) for x in v]
-        if isinstance(v, dict):  # a value under a secret-looking key is never shown
-            return {k: "<redacted>" if _SECRET_KEY.search(k) and v[k] is not None else masked(x) for k, x in v.items()}
+            return [masked(x, at) for x in v]
+        if isinstance(v, dict):
+            return {k: "<redacted>" if x is not None and (_SECRET_KEY.search(k) or is_secret_setting((*at, k)))
+                    else masked(x, (*at, k)) for k, x in v.items()}
         return v
 
-    return json.dumps(masked(value), ensure_ascii=False, separators=(", ", ": "))
+    return json.dumps(masked(value, path), ensure_ascii=False, separators=(", ", ": "))
 
 
 def _hole_findings(report: Report, holes: Sequence[Hole], root: Node) -> None:

@@ -16,17 +16,18 @@ import json
 import os
 import shlex
 from dataclasses import field
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from esprobe.config.accounts import Account, check_read_access, lookup_group, lookup_uid, lookup_user, with_groups
 from esprobe.config.launch import Launch
 from esprobe.config.layout import KNOWN_BEATS
 from esprobe.config.process import read_process
 from esprobe.config.systemd import ServiceUnit, UnitError, expand_exec_words, in_root
+from esprobe.config.tree import parse_override, to_plain
 from esprobe.findings import make
 from esprobe.model import Finding
 from esprobe.record import record
-from esprobe.redact import REDACTED, is_secret_name
+from esprobe.redact import REDACTED, is_secret_name, is_secret_setting
 
 __all__ = ["BeatInvocation", "InvocationError", "Sourced", "from_process", "from_unit", "parse_beat_flags"]
 
@@ -495,13 +496,32 @@ def service_info(invocation: BeatInvocation, loaded: Any) -> Dict[str, Any]:
 
 def register_secrets(invocation: BeatInvocation, redactor: Any) -> None:
     """
-    Secret-named ``-E`` values of the service (``-E custom.api_token=...``) are secrets even when
-    the config never reads them: registered, every output and the bundle hide them.
+    Secret-named ``-E`` values of the service (``-E custom.api_token=...``, or inside an object:
+    ``-E 'output.kafka={"password": "..."}'``) are secrets even when the config never reads them:
+    registered, every output and the bundle hide them.
     """
     for override in invocation.overrides:
         key, eq, value = override.value.partition("=")
         if eq and value and is_secret_name(key):
             redactor.add(value, f"-E {key}")
+        elif eq and value.strip()[:1] in ("{", "["):
+            parsed = parse_override(override.value, [], [])
+            if parsed.node is not None and parsed.error is None:
+                for path, leaf in _leaves(to_plain(parsed.node), ()):
+                    if is_secret_setting(path):
+                        redactor.add(leaf, f"-E {'.'.join(path)}")
+
+
+def _leaves(value: Any, path: Tuple[str, ...]) -> Iterator[Tuple[Tuple[str, ...], str]]:
+    """Every scalar of a plain tree with the path to it (list items under their list's name)."""
+    if isinstance(value, dict):
+        for name, inner in value.items():
+            yield from _leaves(inner, (*path, str(name)))
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _leaves(inner, path)
+    elif value is not None and str(value):
+        yield path, str(value)
 
 
 def _mask_override(flag: str) -> str:

@@ -248,6 +248,15 @@ def test_nondeterministic_section_never_shows_a_secret(tmp_path) -> None:
     assert "first-secret" not in message and "second-secret" not in message
 
 
+def test_nondeterministic_section_never_shows_a_secret_header(tmp_path) -> None:
+    """A Cookie header is secret by the tool's one rule, though its name holds none of the secret words."""
+    text = ('output.elasticsearch.headers: {Cookie: "session=AAAA1111secret"}\n'
+            'output.elasticsearch: {headers: {Cookie: "session=BBBB2222secret"}}\n')
+    loaded = load(tmp_path, text)
+    message = only(loaded, "config-nondeterministic-merge").message
+    assert "AAAA1111secret" not in message and "BBBB2222secret" not in message
+
+
 OVERRIDE_OBJECTS: Dict[str, Optional[str]] = {
     # an -E object is normalised like a YAML mapping (go-ucfg flag/value.go NewFlagKeyValue -> ucfg.NewFrom)
     "output.elasticsearch={hosts.0: http://x:9200, hosts: [http://y:9200]}": "config-ambiguous-key",
