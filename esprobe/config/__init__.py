@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Sequence, Tuple
 from esprobe.config.keystore import KeystoreInfo, KeystoreRead, read_keystore, write_keystore
 from esprobe.config.launch import Launch
 from esprobe.config.layout import beat_name, path_defaults
+from esprobe.config.proxy import register_proxy_secrets
 from esprobe.config.settings import Reader, Report
 from esprobe.config.source import LoadedFile, check_file_perms, files_under, load_file
 from esprobe.config.targets import apply_cloud, build_targets
@@ -377,6 +378,7 @@ def _load(
     _keystore_findings(report, keystore, strict, launch.euid)
     for name, value in keystore.values.items():
         redactor.add(value, f"keystore:{name}")
+    register_proxy_secrets(environ, redactor)
 
     reader = Reader(root, _make_resolver(root, environ, keystore.values, deadline), report, redactor)
     reader.unresolved = boot.unresolved

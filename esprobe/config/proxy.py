@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import field
-from typing import Mapping, Optional, Tuple
+from typing import Any, Mapping, Optional, Tuple
 from urllib.parse import unquote, urlsplit
 
 from esprobe.ip_text import go_ip
@@ -87,6 +87,28 @@ def _parse(text: str, source: str, headers: Tuple[Tuple[str, str], ...], default
         password=unquote(parts.password) if parts.password is not None else None,
         connect_headers=headers,
     )
+
+
+# The proxy variables whose value can hold a password (both spellings are read, as Go and curl read them).
+_PROXY_URL_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
+
+
+def register_proxy_secrets(environ: Mapping[str, str], redactor: Any) -> None:
+    """
+    The password in a proxy variable is a secret, written with a scheme or without one
+    (``HTTPS_PROXY=ops:pw@proxy:3128``, which Go reads as http://): registered, with the Basic token
+    it makes, no report or bundle shows it.
+    """
+    for name in _PROXY_URL_VARIABLES:
+        for variant in (name, name.lower()):
+            value = environ.get(variant)
+            route = _parse(value, variant, (), default_scheme=True) if value else None
+            if route is None or not route.password:
+                continue
+            redactor.add(route.password, variant)
+            raw = urlsplit(route.url if "://" in route.url else "http://" + route.url.strip()).password
+            redactor.add(raw, variant)  # as written, when it is percent-encoded
+            redactor.add_basic_auth(route.username or "", route.password, variant)
 
 
 def _bypassed(host: str, port: int, no_proxy: str) -> bool:

@@ -62,6 +62,24 @@ def test_userinfo_passwords_with_at_and_spaces_leave_no_trace(tmp_path: Path, na
     assert "envuser:<redacted>@proxy.test" in members["network/proxy.txt"].decode()
 
 
+def test_a_proxy_variable_without_a_scheme_keeps_its_password(tmp_path: Path, nameserver: str) -> None:
+    """Go reads HTTPS_PROXY=user:pw@host as http://user:pw@host and sends the password: it is a secret too."""
+    config = write_config(tmp_path / "metricbeat.yml", 'output.elasticsearch.hosts: ["https://es.test:9"]\n')
+    out = tmp_path / "case.zip"
+    password = "Schemeless-Proxy-Pw-41"
+    code, stdout, err = run_cli(
+        ["bundle", "-c", str(config), "-o", str(out), "--timeout", "0.5", "--nameserver", nameserver],
+        {"HTTPS_PROXY": f"ops:{password}@proxy.test:3128", "http_proxy": f"ops:{password}@proxy.test:3128"},
+        tmp_path,
+    )
+    assert out.exists(), err
+    assert password not in stdout + err
+    members = _members(out)
+    assert "network/proxy.txt" in members
+    for name, data in members.items():
+        assert password.encode() not in data, name
+
+
 def test_secrets_nested_in_overrides_are_redacted_by_key(tmp_path: Path, nameserver: str) -> None:
     config = write_config(tmp_path / "metricbeat.yml", 'output.elasticsearch.hosts: ["http://es.test:9"]\n')
     out = tmp_path / "case.zip"
