@@ -358,7 +358,7 @@ def _use_color(args: argparse.Namespace, env: Environment) -> bool:
     return env.stdout_isatty and not getattr(args, "output", None)
 
 
-def _run(args: argparse.Namespace, env: Environment) -> int:
+def _run(args: argparse.Namespace, env: Environment, redactor: Redactor) -> int:
     if args.command == "demo":
         from esprobe.demo.command import run_demo  # the demo only: stand-in servers and their PKI
 
@@ -377,7 +377,6 @@ def _run(args: argparse.Namespace, env: Environment) -> int:
     for name in ("output", "bundle_path"):  # bundle has no report --output: its -o/--output is the zip
         if getattr(args, name, None):
             setattr(args, name, _in_cwd(env, getattr(args, name)))
-    redactor = Redactor()
     if args.all:
         return _run_all(args, env, options, redactor)
     from esprobe.probe.check import run_check  # loaded already by _check_options: no cost here
@@ -453,8 +452,9 @@ def main(argv: Optional[Sequence[str]] = None, env: Optional[Environment] = None
         # Library warnings (a deprecated certificate encoding, say) would land on stderr, which
         # cron mails; whatever matters about a certificate is a finding instead.
         warnings.simplefilter("ignore")
+    redactor = Redactor()  # every secret the run meets; the one filter of all it writes
     try:
-        return _run(args, env)
+        return _run(args, env, redactor)
     except KeyboardInterrupt:
         env.stderr.write("\nesprobe: interrupted\n")
         return EXIT_INTERRUPTED
@@ -465,7 +465,7 @@ def main(argv: Optional[Sequence[str]] = None, env: Optional[Environment] = None
         if getattr(args, "debug", False):
             # The traceback, but the same exit code as without --debug: a scheduler or Nagios
             # must not read a debugging run as another verdict.
-            env.stderr.write(traceback.format_exc())
+            env.stderr.write(redactor.redact(traceback.format_exc()))  # it may quote a secret the run met
             env.stderr.write("esprobe: internal error (traceback above); please report it\n")
             return EXIT_UNKNOWN
         env.stderr.write("esprobe: internal error; run again with --debug and report the traceback\n")

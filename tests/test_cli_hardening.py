@@ -17,6 +17,7 @@ from esprobe.cli import main
 from esprobe.config import write_keystore
 from esprobe.demo.standins.dns import FakeDns, Zone
 from esprobe.environment import Environment
+from esprobe.redact import Redactor
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +72,21 @@ def test_debug_never_changes_the_exit_code(tmp_path: Path, nameserver: str, monk
     debug = _run(tmp_path, "-c", str(config), "--nameserver", nameserver, "--debug")
     assert plain[0] == debug[0] == 3
     assert any("Traceback" in line for line in debug[2]) and not any("Traceback" in line for line in plain[2])
+
+
+def test_debug_traceback_never_shows_a_secret(tmp_path: Path, nameserver: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The traceback goes through the run's redactor, like everything else esprobe writes."""
+    import esprobe.probe.check
+
+    def broken(options: object, redactor: Redactor) -> None:
+        redactor.add("Debug-Trace-Secret-5150", "output.elasticsearch.password")
+        raise RuntimeError("a bug while holding Debug-Trace-Secret-5150")
+
+    monkeypatch.setattr(esprobe.probe.check, "run_check", broken)
+    config = _config(tmp_path, "output.elasticsearch.hosts: ['http://127.0.0.1:9']\n")
+    code, _, err = _run(tmp_path, "-c", str(config), "--nameserver", nameserver, "--debug")
+    assert code == 3 and any("Traceback" in line for line in err)
+    assert not any("Debug-Trace-Secret-5150" in line for line in err)
 
 
 def test_debug_keeps_the_verdict_exit_code(tmp_path: Path, nameserver: str) -> None:
