@@ -416,8 +416,7 @@ def _run(args: argparse.Namespace, env: Environment, redactor: Redactor) -> int:
 
 
 def _run_all(args: argparse.Namespace, env: Environment, options: "CheckOptions", redactor: Redactor) -> int:
-    from esprobe.render.many import render_many  # --all only, like the next one
-    from esprobe.services import LaunchError, run_all
+    from esprobe.services import LaunchError, run_all  # --all only
 
     if args.command == "bundle":
         raise UsageError("a bundle is for one Beat: use --service NAME or --pid PID")
@@ -427,7 +426,14 @@ def _run_all(args: argparse.Namespace, env: Environment, options: "CheckOptions"
         raise UsageError(str(error)) from None
     for problem in problems:
         env.stderr.write(f"esprobe: left out: {redactor.redact(problem)}\n")
-    text = render_many(reports, args.format, color=_use_color(args, env))
+    if args.format == "table":
+        from esprobe.render.table import render_tables  # the table only: tabulate, as in `render`
+
+        text = render_tables(reports, color=_use_color(args, env))
+    else:
+        from esprobe.render.many import render_many  # json, nagios, prometheus: no tabulate
+
+        text = render_many(reports, args.format)
     try:
         emit(text, redactor, stream=env.stdout, path=args.output, wait=args.timeout)
     except OSError as error:

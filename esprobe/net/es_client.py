@@ -51,14 +51,12 @@ class Client:
     Sends requests for one target over its connection; never anywhere else.
 
     Attributes:
-        connection: the target's `ReusedConnection` (counts exchanges and reconnects).
-        exchanges: how many requests were sent.
+        connection: the target's `ReusedConnection`.
     """
 
     def __init__(self, connection: ReusedConnection, timeout: Callable[[], float]) -> None:
         self.connection = connection
         self._timeout = timeout
-        self.exchanges = 0
 
     def get(self, url: str, headers: Optional[Mapping[str, str]] = None) -> Outcome:
         return self._send("GET", url, None, headers)
@@ -70,7 +68,6 @@ class Client:
         return self._send("POST", url, body, extra)
 
     def _send(self, method: str, url: str, body: Optional[bytes], headers: Optional[Mapping[str, str]]) -> Outcome:
-        self.exchanges += 1
         try:
             answer = self.connection.request(method, url, body, headers, timeout=self._timeout())
         except HttpFailure as failure:

@@ -498,8 +498,7 @@ class ReusedConnection:
         self._proxy = proxy
         self._prefix = base_url.rstrip("/").lower() + "/"
         self._headers = list(headers)
-        self.exchanges = 0
-        self.reconnects = 0
+        self.exchanges = 0  # answered so far: a closed idle connection is reopened only after the first
 
     def request(self, method: str, url: str, body: Optional[bytes] = None,
                 headers: Optional[Mapping[str, str]] = None, timeout: Optional[float] = None) -> RawAnswer:
@@ -560,7 +559,6 @@ class ReusedConnection:
     def _reopened(self) -> Stream:
         if self._reopen is None:
             raise HttpFailure("closed", "the server closed the connection and esprobe does not reconnect here")
-        self.reconnects += 1
         return self._reopen()
 
     def close(self) -> None:

@@ -8,17 +8,16 @@ DNS queries (`dnsquery`). It returns a `DnsObservation` (plain data); `stages/dn
 from __future__ import annotations
 
 import dataclasses
-import os
 import socket
 import threading
 import time
 from dataclasses import field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from esprobe.context import ProbeContext
 from esprobe.ip_text import address_text
 from esprobe.lazy import load
-from esprobe.net.dnsquery import ask, config_from, label
+from esprobe.net.dnsquery import ask, config_from, label, read_once
 from esprobe.record import record
 
 HOSTS_FILE = "hosts-file"
@@ -179,39 +178,12 @@ def read_hosts_file(path: str) -> Dict[str, List[str]]:
     return table
 
 
-# A run over many hosts reads the hosts file and nsswitch.conf once, not once per target (200 targets
-# opened them 400 times, issue #20). A file whose modification time, size or inode changes is read
-# again. The Beat is no fresher: Go keeps /etc/hosts for 5 s and then re-reads it only when its
-# modification time or size changed (net/hosts.go, readHosts).
-_Read = TypeVar("_Read")
-_READ_FILES: Dict[Tuple[str, str], Tuple[Tuple[int, int, int], Any]] = {}
-_READ_FILES_LOCK = threading.Lock()
-
-
-def _read_once(path: str, reader: Callable[[str], _Read]) -> _Read:
-    """*reader*(*path*), remembered while the file stays the same (shared: callers must not change it)."""
-    try:
-        status = os.stat(path)
-    except OSError:
-        return reader(path)  # absent or unreachable: the reader says so (an error or its default)
-    stamp = (status.st_mtime_ns, status.st_size, status.st_ino)
-    key = (reader.__name__, path)
-    with _READ_FILES_LOCK:
-        known = _READ_FILES.get(key)
-    if known is not None and known[0] == stamp:
-        return known[1]
-    value = reader(path)
-    with _READ_FILES_LOCK:
-        _READ_FILES[key] = (stamp, value)
-    return value
-
-
 # --- the sources -------------------------------------------------------------------------------
 
 
 def lookup_hosts_file(name: str, path: str) -> SourceAnswer:
     try:
-        table = _read_once(path, read_hosts_file)  # read only: the table is shared by every target
+        table = read_once(path, read_hosts_file)  # read only: the table is shared by every target
     except OSError as error:
         return SourceAnswer(HOSTS_FILE, "unreadable", detail=f"{path}: {error.strerror or error}")
     addresses = table.get(name.lower().rstrip("."), [])
@@ -294,7 +266,7 @@ def resolve(host: str, ctx: ProbeContext) -> DnsObservation:
     except Exception as error:  # idna raises IDNAError and UnicodeError subclasses
         return DnsObservation(host, host, False, (), (), (), idna_error=str(error), hosts_file=ctx.hosts_file)
 
-    order = _read_once(ctx.nsswitch_conf, read_nsswitch_hosts)
+    order = read_once(ctx.nsswitch_conf, read_nsswitch_hosts)
     kinds: List[str] = []
     for source in order:
         kind = _source_kind(source)

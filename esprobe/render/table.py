@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from typing import Any, Dict, Iterable, List, Mapping
+from typing import Any, Dict, Iterable, List, Mapping, Sequence
 
 from tabulate import tabulate
 
@@ -260,3 +260,12 @@ def _summary_line(report: Report, color: bool) -> str:
         targets += "; the configuration would stop the Beat from starting"
     verdict = _status_word(report.status, color)
     return f"result: {verdict} — {targets} — exit {report.exit_code} — {report.duration_ms / 1000:.2f} s"
+
+
+def render_tables(reports: Sequence[Report], *, color: bool = False) -> str:
+    """``--all`` as tables: one per Beat service, each under its service's name."""
+    parts: List[str] = []
+    for report in reports:
+        name = (report.service or {}).get("name") or report.config.beat
+        parts.append(f"=== {name} ===\n" + render_table(report, color=color))
+    return "\n".join(parts)
