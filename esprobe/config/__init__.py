@@ -386,7 +386,8 @@ def _load(
     reader.used_sources = boot.used_sources
     reader.workdir_known = launch.cwd is not None
     reader.url_rules = url_rules
-    if not reader.boolean("setup.dashboards.enabled", False):
+    dashboards = reader.boolean("setup.dashboards.enabled", False)
+    if not dashboards:
         report.setup_only = ("setup.kibana",)
     cloud = apply_cloud(reader)
     # The Beat opens ssl files as written, so relative ones from its working directory; without
@@ -395,7 +396,7 @@ def _load(
     if unusable_file:  # "no output" would only repeat the unusable file's finding, which names the cause
         report.findings = [f for f in report.findings if f.code != "config-no-output"]
 
-    _variable_findings(reader, keystore, dashboards=reader.boolean("setup.dashboards.enabled", False),
+    _variable_findings(reader, keystore, dashboards=dashboards,
                        environment_of=launch.environment_of)
     _shadow_findings(reader)
 

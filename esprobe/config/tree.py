@@ -34,7 +34,6 @@ __all__ = [
 
 # go-ucfg addresses array indexes with numeric path components up to this bound.
 MAX_INDEX = 1024
-_MAX_INDEX = MAX_INDEX
 
 # Marks (in `Node.raw`) the nils go-ucfg pads a list with to reach ``hosts.1`` (ucfg.go fields.setAt).
 PADDING = "(padding)"
@@ -167,7 +166,7 @@ def split_path(key: str) -> List[str]:
 
 def _index(component: str) -> Optional[int]:
     n = gotext.parse_int(component)
-    if n is None or n < 0 or n > _MAX_INDEX:
+    if n is None or n < 0 or n > MAX_INDEX:
         return None
     return n
 

@@ -146,7 +146,7 @@ def judge_direct_dns(target: Target, route: Route, obs: DnsObservation, *, resol
             "proxy-unsupported",
             f"The Beat would go through the {chosen.scheme} proxy {chosen.display} ({chosen.source}); esprobe "
             "probes the target directly instead.",
-            proxy_setting=chosen.source if chosen.source != "proxy_url" else "proxy_url")
+            proxy_setting=chosen.source)
         result = dataclasses.replace(result, findings=result.findings + (note,))
         if result.status.severity < note.status.severity:
             result = dataclasses.replace(result, status=note.status)

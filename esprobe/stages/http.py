@@ -289,7 +289,7 @@ def _judge_elasticsearch(answer: api.Answer, params: Dict[str, str]) -> _Judged:
     if identity.product == api.UNKNOWN and answer.status == 200 and isinstance(doc, dict) \
             and identity.version and identity.cluster_name is not None:
         # An Elasticsearch older than 7.14 behind something that rewrote the tagline: the document decides.
-        identity = _replace(identity, product=api.ELASTICSEARCH, evidence="GET / document")
+        identity = dataclasses.replace(identity, product=api.ELASTICSEARCH, evidence="GET / document")
     summary, found, details = _elasticsearch_verdict(answer, identity, doc, json_problem, params)
     return _Judged(summary, found, details, identity)
 
@@ -402,10 +402,6 @@ def _details(answer: api.Answer, identity: api.ServerIdentity) -> Dict[str, Any]
     if identity.server_header:
         details["server"] = identity.server_header
     return details
-
-
-def _replace(identity: api.ServerIdentity, **changes: Any) -> api.ServerIdentity:
-    return dataclasses.replace(identity, **changes)
 
 
 def _announced_size(answer: api.Answer) -> str:
