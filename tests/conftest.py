@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, settings
 
 from esprobe.context import Deadline, ProbeContext
 from esprobe.demo.standins import pki
+from esprobe.demo.standins.dns import FakeDns, Zone
 from esprobe.demo.standins.elasticsearch import FakeElasticsearch
 from esprobe.demo.standins.kibana import FakeKibana
 from tests.support.markers import is_e2e
@@ -147,3 +148,10 @@ def make_kibana(certs: Certs) -> Iterator[Callable[..., FakeKibana]]:
     yield make
     for server in started:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def nameserver() -> Iterator[str]:
+    """A loopback DNS server knowing es.test and proxy.test, for runs that must never ask the machine's DNS."""
+    with FakeDns(Zone(a={"es.test": ["127.0.0.1"], "proxy.test": ["127.0.0.1"]})) as dns:
+        yield dns.nameserver

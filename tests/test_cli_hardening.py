@@ -9,21 +9,14 @@ import io
 import json
 import os
 from pathlib import Path
-from typing import Iterator, List, Tuple
+from typing import List, Tuple
 
 import pytest
 
 from esprobe.cli import main
 from esprobe.config import write_keystore
-from esprobe.demo.standins.dns import FakeDns, Zone
 from esprobe.environment import Environment
 from esprobe.redact import Redactor
-
-
-@pytest.fixture(scope="module")
-def nameserver() -> Iterator[str]:
-    with FakeDns(Zone(a={"es.test": ["127.0.0.1"]})) as dns:
-        yield dns.nameserver
 
 
 def _config(directory: Path, text: str) -> Path:

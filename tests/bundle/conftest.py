@@ -16,10 +16,10 @@ from tests.support.bundle import (
     CONFIG_PW,
     ENV_PW,
     MONITOR_ROLE,
-    WRITER_ROLE,
     Pki,
     Stack,
 )
+from tests.support.cli import WRITER_ROLE
 
 
 @pytest.fixture(scope="session")

@@ -9,13 +9,12 @@ from __future__ import annotations
 import datetime as _dt
 import zipfile
 from pathlib import Path
-from typing import Dict, Iterator
+from typing import Dict
 
 import pytest
 
 from esprobe.bundle.collect import _describe_der, _numbered
 from esprobe.demo.standins import pki
-from esprobe.demo.standins.dns import FakeDns, Zone
 from tests.support.bundle import run_cli, write_config
 
 AT_PASSWORD = "p@SECRET-at-3c1"  # userinfo ends at the LAST '@': 'SECRET-at-3c1@' leaked
@@ -24,12 +23,6 @@ PROXY_PASSWORD = "pr@xy-pw-77e"
 ENV_PROXY_PASSWORD = "env pr@xy-0b5"
 NESTED = "Nested-Kafka-Pw-41c"
 PASS_NAME = "Pass-Named-Value-5e8"
-
-
-@pytest.fixture(scope="module")
-def nameserver() -> Iterator[str]:
-    with FakeDns(Zone(a={"es.test": ["127.0.0.1"], "proxy.test": ["127.0.0.1"]})) as dns:
-        yield dns.nameserver
 
 
 def _members(path: Path) -> Dict[str, bytes]:

@@ -12,13 +12,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Iterator, List, Tuple
+from typing import List, Tuple
 
 import pytest
 
 from esprobe.config import load_config
-from esprobe.demo.standins.dns import FakeDns, Zone
 from tests.support.config import codes, load, only
+from tests.support.paths import REPO
 
 MAX_RSS_KB = 300 * 1024
 TIMEOUT = 2.0  # --timeout of the process runs: the deadline is 4 x that
@@ -35,12 +35,6 @@ _MEASURE = (
 )
 
 
-@pytest.fixture(scope="module")
-def nameserver() -> Iterator[str]:
-    with FakeDns(Zone(a={"es.test": ["127.0.0.1"]})) as dns:
-        yield dns.nameserver
-
-
 def _process(nameserver: str, *args: str, timeout: float = TIMEOUT) -> Tuple[int, str, str, float, int]:
     """
     (exit code, stdout, stderr, CPU seconds, peak RSS in kB) of one `esprobe` process. CPU time, not wall
@@ -50,7 +44,7 @@ def _process(nameserver: str, *args: str, timeout: float = TIMEOUT) -> Tuple[int
     done = subprocess.run(
         [sys.executable, "-c", _MEASURE, *args, "--nameserver", nameserver, "--timeout", f"{timeout:g}",
          "--format", "json"],
-        capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": os.getcwd()},
+        capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     measured = done.stderr.rsplit("MAXRSS ", 1)[1].split()
     return done.returncode, done.stdout, done.stderr, float(measured[2]), int(measured[0])
@@ -221,7 +215,7 @@ def test_non_utf8_override_is_a_one_line_usage_error(tmp_path: Path, nameserver:
     done = subprocess.run(
         [os.fsencode(sys.executable), b"-m", b"esprobe", b"-c", os.fsencode(str(config)),
          b"-E", b"output.elasticsearch.password=se\xffcret", b"--nameserver", nameserver.encode()],
-        capture_output=True, timeout=60, env={**os.environ, "PYTHONPATH": os.getcwd()},
+        capture_output=True, timeout=60, env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     assert done.returncode == 3
     lines: List[bytes] = [line for line in done.stderr.splitlines() if line.strip()]

@@ -31,10 +31,6 @@ PROXY_PW = "Canary-Proxy-Pw-5e2c"
 HEADER_TOKEN = "Canary-Header-Tok3n-99ff"
 OVERRIDE_TOKEN = "Canary-Override-Tok3n-31aa"
 
-WRITER_ROLE = {
-    "cluster": ["monitor", "read_ilm", "read_pipeline"],
-    "indices": [{"names": ["metricbeat-*"], "privileges": ["create_doc", "auto_configure", "view_index_metadata"]}],
-}
 MONITOR_ROLE = {
     "cluster": ["monitor"],
     "indices": [{"names": [".monitoring-beats-*"], "privileges": ["create_index", "create_doc"]}],
