@@ -313,8 +313,23 @@ class GoCertificate:
     def __init__(self, cert: x509.Certificate) -> None:
         self.cert = cert
         self.problems: List[str] = []
+        self.go: Optional[go_parse.GoParsed] = None  # Go's own reading, when Go can parse the certificate
 
         self.raw = go_parse.original_der(cert.public_bytes(Encoding.DER))
+        self.common_name = _last_attribute(cert.subject, NameOID.COMMON_NAME)
+        organizations = _attributes(cert.subject, NameOID.ORGANIZATION_NAME)
+        self.organization = organizations[0] if organizations else ""
+        self._read_public_key()
+        self._read_signature_algorithm()
+        parsed = go_parse.parse(self.raw, negative_serial_rejected=False)
+        if isinstance(parsed, go_parse.GoParsed):
+            self._take_go_fields(parsed)  # what Go reads, even where cryptography reads otherwise
+        else:  # only cryptography's reading is left
+            self._read_fields()
+            self._read_extensions()
+
+    def _read_fields(self) -> None:
+        cert = self.cert
         self.signature = cert.signature
         try:
             self.tbs = cert.tbs_certificate_bytes
@@ -328,17 +343,7 @@ class GoCertificate:
         self.version = 1 if cert.version == x509.Version.v1 else 3
         self.not_before = not_before(cert)
         self.not_after = not_after(cert)
-        self.common_name = _last_attribute(cert.subject, NameOID.COMMON_NAME)
-        organizations = _attributes(cert.subject, NameOID.ORGANIZATION_NAME)
-        self.organization = organizations[0] if organizations else ""
         self.serial = serial_number(cert)
-        self._read_public_key()
-        self._read_signature_algorithm()
-        parsed = go_parse.parse(self.raw, negative_serial_rejected=False)
-        if isinstance(parsed, go_parse.GoParsed):
-            self._take_go_fields(parsed)  # what Go reads, even where cryptography reads otherwise
-        else:
-            self._read_extensions()
 
     def _take_go_fields(self, parsed: go_parse.GoParsed) -> None:
         self.tbs, self.signature = parsed.tbs, parsed.signature
