@@ -11,10 +11,11 @@ import dataclasses
 import os
 from typing import Any, List, Optional, Sequence, Tuple
 
+from esprobe.config.accounts import in_root
 from esprobe.config.layout import KNOWN_BEATS
 from esprobe.config.process import ProcessError
 from esprobe.config.service import InvocationError, Sourced, from_process, from_unit
-from esprobe.config.systemd import UNIT_DIRS, UnitError, in_root, read_unit
+from esprobe.config.systemd import UNIT_DIRS, UnitError, read_unit
 from esprobe.probe.check import run_check
 
 __all__ = ["LaunchError", "discover_beat_services", "invocation_from_args", "options_for", "run_all"]

@@ -17,7 +17,7 @@ from typing import FrozenSet, List, Optional, Tuple
 
 from esprobe.record import record
 
-__all__ = ["Account", "Access", "check_read_access", "lookup_uid", "lookup_user"]
+__all__ = ["Account", "Access", "check_read_access", "in_root", "lookup_uid", "lookup_user"]
 
 
 @record
@@ -43,13 +43,14 @@ class Access:
     why: str = ""
 
 
-def _in_root(root: str, path: str) -> str:
+def in_root(root: str, path: str) -> str:
+    """*path* as seen from inside *root* -> the path to open on this machine."""
     return path if root in ("", "/") else os.path.join(root, path.lstrip("/"))
 
 
 def _read_lines(root: str, path: str) -> List[str]:
     try:
-        with open(_in_root(root, path), encoding="utf-8", errors="replace") as fh:
+        with open(in_root(root, path), encoding="utf-8", errors="replace") as fh:
             return fh.read().splitlines()
     except OSError:
         return []
@@ -157,7 +158,7 @@ def check_read_access(path: str, account: Account, root: str = "/") -> Access:
     for index, part in enumerate(parts):
         is_last = index == len(parts) - 1
         try:
-            st = os.stat(_in_root(root, current))
+            st = os.stat(in_root(root, current))
         except OSError as error:
             return Access(path, True, current, f"esprobe cannot inspect {current}: {error.strerror}")
         if not _allows(st, account, 1):
@@ -166,7 +167,7 @@ def check_read_access(path: str, account: Account, root: str = "/") -> Access:
         current = os.path.join(current, part)
         if is_last:
             try:
-                st = os.stat(_in_root(root, current))
+                st = os.stat(in_root(root, current))
             except OSError as error:
                 return Access(path, True, current, f"esprobe cannot inspect {current}: {error.strerror}")
             if not _allows(st, account, 4):

@@ -18,11 +18,19 @@ import shlex
 from dataclasses import field
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
-from esprobe.config.accounts import Account, check_read_access, lookup_group, lookup_uid, lookup_user, with_groups
+from esprobe.config.accounts import (
+    Account,
+    check_read_access,
+    in_root,
+    lookup_group,
+    lookup_uid,
+    lookup_user,
+    with_groups,
+)
 from esprobe.config.launch import Launch
 from esprobe.config.layout import KNOWN_BEATS
 from esprobe.config.process import read_process
-from esprobe.config.systemd import ServiceUnit, UnitError, expand_exec_words, in_root
+from esprobe.config.systemd import ServiceUnit, UnitError, expand_exec_words
 from esprobe.config.tree import parse_override, to_plain
 from esprobe.findings import make
 from esprobe.model import Finding

@@ -31,7 +31,7 @@ import re
 from dataclasses import field
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
-from esprobe.config.accounts import lookup_user
+from esprobe.config.accounts import in_root, lookup_user
 from esprobe.record import record
 
 __all__ = [
@@ -515,13 +515,6 @@ def expand_exec_words(command: ExecCommand, env: Mapping[str, str]) -> List[str]
 
 # ---------------------------------------------------------------------------------------------
 # Files: the unit and its drop-ins under a root
-
-
-def in_root(root: str, path: str) -> str:
-    """*path* as seen from inside *root* -> the path to open on this machine."""
-    if root in ("", "/"):
-        return path
-    return os.path.join(root, path.lstrip("/"))
 
 
 def _resolve_link(root: str, path: str) -> Optional[str]:
